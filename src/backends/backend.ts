@@ -1,0 +1,52 @@
+import type { Progress } from '../core/progress.js';
+import type { LoadedProfile } from '../profile/load.js';
+import type { Target } from '../targets/target.js';
+
+export type EnvironmentState = 'absent' | 'created' | 'running' | 'stopped' | 'unknown';
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: number;
+  guestPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface EnvironmentStatus {
+  name: string;
+  backend: 'docker' | 'vagrant';
+  state: EnvironmentState;
+  /** Container id or Vagrant machine id. */
+  id?: string;
+  image?: string;
+  /** True when the environment was made from the profile's current inputs. */
+  upToDate?: boolean;
+  ports: PortBinding[];
+  sync: { host: string; guest: string; readOnly: boolean }[];
+  startedAt?: string;
+}
+
+export interface UpResult {
+  status: EnvironmentStatus;
+  /** created: new environment; started: was stopped; running: already up, nothing done. */
+  action: 'created' | 'started' | 'running' | 'recreated';
+}
+
+export interface UpOptions {
+  rebuild?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Lifecycle of one environment. `up` is idempotent: it finds an existing environment by labels. */
+export interface Backend {
+  status(): Promise<EnvironmentStatus>;
+  up(options?: UpOptions): Promise<UpResult>;
+  halt(): Promise<EnvironmentStatus>;
+  destroy(): Promise<void>;
+  /** A Target for the running environment; throws OperationError when it is not running. */
+  target(): Promise<Target>;
+}
+
+export interface BackendContext {
+  profile: LoadedProfile;
+  progress: Progress;
+}

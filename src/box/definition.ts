@@ -1,0 +1,78 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { hashOf } from '../core/hash.js';
+import { configErrorAt, readYamlSource, validateSource, type FieldPath, type YamlSource } from '../profile/yaml-source.js';
+
+const DEBIAN_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
+
+export const BoxSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/),
+  os: z.strictObject({ id: z.string().regex(DEBIAN_NAME), version_id: z.string().regex(/^[0-9.]+$/), codename: z.string().regex(DEBIAN_NAME) }),
+  debootstrap: z.strictObject({
+    suite: z.string().regex(DEBIAN_NAME, 'must be a Debian suite name'),
+    variant: z.enum(['minbase', 'buildd', 'fakechroot']).default('minbase'),
+    components: z.array(z.string().regex(DEBIAN_NAME)).default(['main']),
+  }),
+  apt_sources: z
+    .array(
+      z.strictObject({
+        archive: z.string().regex(DEBIAN_NAME, 'must be an archive name such as debian or debian-security'),
+        suites: z.array(z.string().regex(DEBIAN_NAME)).min(1),
+        components: z.array(z.string().regex(DEBIAN_NAME)).default(['main']),
+      }),
+    )
+    .min(1),
+  packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]),
+  timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/).default('Etc/UTC'),
+  locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/).default('C.UTF-8'),
+});
+
+export type BoxData = z.output<typeof BoxSchema>;
+
+export interface BoxDefinition extends BoxData {
+  /** Absolute path of the definition file. */
+  path: string;
+  /** Hash of the definition and of the builder's recipe version: the image's cache key. */
+  hash: string;
+}
+
+/** Bump when the build recipe changes in a way that changes the image. */
+export const BOX_RECIPE_VERSION = 1;
+
+/** Where the boxes shipped with devenv live (the package's boxes/ folder). */
+export function bundledBoxesDir(): string {
+  return fileURLToPath(new URL('../../boxes/', import.meta.url));
+}
+
+/**
+ * A box reference is a name (looked up in the project's boxes/, then devenv's own)
+ * or a path to a definition file (relative to the profile's folder).
+ */
+export function resolveBoxPath(reference: string, profileDir: string): string | undefined {
+  if (reference.includes('/') || reference.endsWith('.yaml') || reference.endsWith('.yml')) {
+    return isAbsolute(reference) ? reference : resolve(profileDir, reference);
+  }
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(reference)) return undefined;
+  for (const dir of [join(profileDir, 'boxes'), bundledBoxesDir()]) {
+    const candidate = join(dir, `${reference}.yaml`);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export async function loadBoxDefinition(path: string, referencedFrom?: { source: YamlSource; at: FieldPath }): Promise<BoxDefinition> {
+  const source = await readYamlSource(path, referencedFrom);
+  const data = validateSource(source, BoxSchema);
+  return { ...data, path, hash: hashOf({ data, recipe: BOX_RECIPE_VERSION }) };
+}
+
+export function listBundledBoxNames(): string[] {
+  return ['debian-11', 'debian-12', 'debian-13'].filter((name) => existsSync(join(bundledBoxesDir(), `${name}.yaml`)));
+}
+
+export function boxNotFound(source: YamlSource, at: FieldPath, reference: string): Error {
+  return configErrorAt(source, at, `no box "${reference}" (bundled boxes: ${listBundledBoxNames().join(', ')}; or give a path to a box definition)`);
+}
+
