@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import Dockerode from 'dockerode';
+import { describe, it } from 'vitest';
+import { LABEL } from '../../src/backends/docker/engine.js';
+import { boxImageRef } from '../../src/box/build.js';
+import { bundledBoxesDir, loadBoxDefinition } from '../../src/box/definition.js';
+import { DockerTarget } from '../../src/targets/docker-target.js';
+import type { Target } from '../../src/targets/target.js';
+import { engineAnswers, integrationRequired } from './engine.js';
+
+const available = await engineAnswers();
+
+/**
+ * `describe` for tests that need a real Docker engine: skipped with a reason on a
+ * laptop without one, and failing in CI where integration tests are required.
+ */
+export const describeWithEngine: typeof describe = ((name: string, fn: () => void) => {
+  if (available) return describe(name, fn);
+  if (integrationRequired) {
+    // A failing test, not a skip: the requirement shows in the report.
+    return describe(name, () => {
+      it('has a Docker engine', () => {
+        throw new Error('CI is set but no Docker engine answers: integration tests are required');
+      });
+    });
+  }
+  return describe.skip(`${name} (skipped: no Docker engine answers; set DOCKER_HOST or start dockerd)`, fn);
+}) as typeof describe;
+
+export const engineAvailable = available;
+
+export async function debianBoxImage(): Promise<string> {
+  const box = await loadBoxDefinition(`${bundledBoxesDir()}debian-12.yaml`);
+  return boxImageRef(box);
+}
+
+export interface TestContainer {
+  id: string;
+  name: string;
+  docker: Dockerode;
+  target: Target;
+  /** The 127.0.0.1 host port published for a guest port, when asked for with `ports`. */
+  hostPort(guestPort: number): number | undefined;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface TestContainerOptions {
+  /** Guest TCP ports to publish on 127.0.0.1 (random host ports). */
+  ports?: number[];
+  /** Packages to apt-get install after boot (runs apt-get update first). */
+  extraPackages?: string[];
+  name?: string;
+}
+
+/**
+ * A systemd debian-12 container from the box image, booted and ready,
+ * labelled so a leftover is recognisable, removed on dispose.
+ */
+export async function startTestContainer(options: TestContainerOptions = {}): Promise<TestContainer> {
+  const docker = new Dockerode();
+  const image = await debianBoxImage();
+  const name = options.name ?? `devenv-test-${randomBytes(4).toString('hex')}`;
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of options.ports ?? []) {
+    exposed[`${port}/tcp`] = {};
+    bindings[`${port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+  }
+  const container = await docker.createContainer({
+    name,
+    Image: image,
+    Labels: { [LABEL.test]: 'true', [LABEL.managed]: 'true' },
+    StopSignal: 'SIGRTMIN+3',
+    ExposedPorts: exposed,
+    HostConfig: {
+      Tmpfs: { '/run': 'rw,exec', '/run/lock': 'rw' },
+      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'],
+      PortBindings: bindings,
+    },
+  });
+  const dispose = async (): Promise<void> => {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  };
+  try {
+    await container.start();
+    const target = new DockerTarget(docker, container.id, name);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const state = (await target.exec(['systemctl', 'is-system-running'])).stdout.trim();
+      if (state === 'running' || state === 'degraded') break;
+      if (Date.now() > deadline) throw new Error(`container ${name} did not boot: ${state}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    if (options.extraPackages?.length) {
+      const install = await target.exec(
+        ['sh', '-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"', 'install', ...options.extraPackages],
+        { timeout: 300_000 },
+      );
+      if (install.exitCode !== 0) throw new Error(`apt-get install failed in ${name}: ${install.stderr.slice(-500)}`);
+    }
+    const info = await container.inspect();
+    const hostPort = (guestPort: number): number | undefined => {
+      const binding = info.NetworkSettings.Ports?.[`${guestPort}/tcp`]?.[0];
+      return binding ? Number(binding.HostPort) : undefined;
+    };
+    return { id: container.id, name, docker, target, hostPort, [Symbol.asyncDispose]: dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
