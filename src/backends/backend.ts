@@ -44,6 +44,15 @@ export interface Backend {
   destroy(): Promise<void>;
   /** A Target for the running environment; throws OperationError when it is not running. */
   target(): Promise<Target>;
+  /** Runs a command wired to this terminal's stdio (exec, shell) and returns its exit code. */
+  attach(argv: readonly string[], options: AttachOptions): Promise<number>;
+}
+
+export interface AttachOptions {
+  /** Allocate a pseudo-terminal (interactive shells). */
+  tty: boolean;
+  user?: string;
+  cwd?: string;
 }
 
 export interface BackendContext {

@@ -24,7 +24,7 @@ export class Progress {
     this.quiet = options.quiet ?? false;
     this.verbose = options.verbose ?? false;
     this.interactive = Boolean(this.stream.isTTY) && !this.quiet && process.env.CI === undefined;
-    this.color = options.color ?? (this.interactive && process.env.NO_COLOR === undefined);
+    this.color = (options.color ?? true) && Boolean(this.stream.isTTY) && process.env.NO_COLOR === undefined;
   }
 
   /** Runs one named step, showing it while it runs and its duration when done. */

@@ -1,0 +1,248 @@
+import type Dockerode from 'dockerode';
+import { OperationError, InterruptedError } from '../../core/errors.js';
+import { hashOf } from '../../core/hash.js';
+import type { Progress } from '../../core/progress.js';
+import { buildBox, findBoxImage } from '../../box/build.js';
+import type { LoadedProfile } from '../../profile/load.js';
+import { DockerTarget } from '../../targets/docker-target.js';
+import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
+import { connectDocker, LABEL } from './engine.js';
+
+const BOOT_TIMEOUT_MS = 90_000;
+
+/** One environment = one container booting systemd as PID 1, found again by its labels. */
+export class DockerBackend implements Backend {
+  readonly containerName: string;
+
+  constructor(
+    private readonly profile: LoadedProfile,
+    private readonly progress: Progress,
+    private readonly dockerFactory: () => Promise<Dockerode> = connectDocker,
+  ) {
+    // The profile path is part of the name: two checkouts of one project get two environments.
+    this.containerName = `devenv-${profile.data.name}-${hashOf(profile.path, 8)}`;
+  }
+
+  async status(): Promise<EnvironmentStatus> {
+    const docker = await this.dockerFactory();
+    const found = await this.find(docker);
+    if (!found) return this.describeAbsent();
+    return this.describe(await docker.getContainer(found.Id).inspect());
+  }
+
+  async up(options: UpOptions = {}): Promise<UpResult> {
+    const docker = await this.dockerFactory();
+    const found = await this.find(docker);
+    let action: UpResult['action'] = 'created';
+    if (found) {
+      const upToDate = found.Labels[LABEL.inputs] === this.profile.environmentHash;
+      if (upToDate && !options.rebuild) {
+        const container = docker.getContainer(found.Id);
+        if (found.State === 'running') {
+          return { action: 'running', status: this.describe(await container.inspect()) };
+        }
+        await this.progress.step(`start ${this.containerName}`, async () => {
+          await container.start();
+          await this.waitForBoot(new DockerTarget(docker, found.Id, this.containerName), options.signal);
+        });
+        return { action: 'started', status: this.describe(await container.inspect()) };
+      }
+      await this.progress.step(`remove ${this.containerName} (${options.rebuild ? '--rebuild' : 'profile changed'})`, async () => {
+        await docker.getContainer(found.Id).remove({ force: true, v: true });
+      });
+      action = 'recreated';
+    }
+
+    const image = await this.ensureBoxImage(docker, options.signal);
+    if (options.signal?.aborted) throw new InterruptedError();
+    const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image));
+    const container = docker.getContainer(id);
+    await this.progress.step('boot systemd', async (update) => {
+      await container.start();
+      await this.waitForBoot(new DockerTarget(docker, id, this.containerName), options.signal, update);
+    });
+    return { action, status: this.describe(await container.inspect()) };
+  }
+
+  async halt(): Promise<EnvironmentStatus> {
+    const docker = await this.dockerFactory();
+    const found = await this.find(docker);
+    if (!found) return this.describeAbsent();
+    const container = docker.getContainer(found.Id);
+    if (found.State === 'running') {
+      await this.progress.step(`halt ${this.containerName}`, () => container.stop({ t: 20 }));
+    }
+    return this.describe(await container.inspect());
+  }
+
+  async destroy(): Promise<void> {
+    const docker = await this.dockerFactory();
+    const found = await this.find(docker);
+    if (!found) return;
+    // Synced folders are bind mounts: removing the container never touches the host folder.
+    await this.progress.step(`destroy ${this.containerName}`, () => docker.getContainer(found.Id).remove({ force: true, v: true }));
+  }
+
+  async target(): Promise<DockerTarget> {
+    const docker = await this.dockerFactory();
+    return new DockerTarget(docker, await this.runningContainerId(docker), this.containerName);
+  }
+
+  private async runningContainerId(docker: Dockerode): Promise<string> {
+    const found = await this.find(docker);
+    if (!found || found.State !== 'running') {
+      throw new OperationError(`the environment ${this.profile.data.name} is not running`, { hint: 'run `devenv up` first' });
+    }
+    return found.Id;
+  }
+
+  async attach(argv: readonly string[], options: AttachOptions): Promise<number> {
+    const docker = await this.dockerFactory();
+    const container = docker.getContainer(await this.runningContainerId(docker));
+    const exec = await container.exec({
+      Cmd: [...argv],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: options.tty,
+      User: options.user ?? 'root',
+      WorkingDir: options.cwd,
+      Env: options.tty ? [`TERM=${process.env.TERM ?? 'xterm-256color'}`] : undefined,
+    });
+    const stream = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
+    const stdin = process.stdin;
+    const restore: (() => void)[] = [];
+    if (options.tty) {
+      stream.pipe(process.stdout);
+      if (stdin.isTTY) {
+        stdin.setRawMode(true);
+        restore.push(() => stdin.setRawMode(false));
+      }
+      const resize = (): void => {
+        void exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
+      };
+      process.stdout.on('resize', resize);
+      restore.push(() => process.stdout.off('resize', resize));
+      setTimeout(resize, 50);
+    } else {
+      docker.modem.demuxStream(stream, process.stdout, process.stderr);
+    }
+    stdin.pipe(stream as unknown as NodeJS.WritableStream);
+    stdin.resume();
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    stdin.unpipe(stream as unknown as NodeJS.WritableStream);
+    stdin.pause();
+    for (const undo of restore) undo();
+    const info = await exec.inspect();
+    return info.ExitCode ?? 1;
+  }
+
+  private async find(docker: Dockerode): Promise<Dockerode.ContainerInfo | undefined> {
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.profile}=${this.profile.path}`] } });
+    return containers[0];
+  }
+
+  private async ensureBoxImage(docker: Dockerode, signal?: AbortSignal): Promise<string> {
+    const existing = await findBoxImage(docker, this.profile.box);
+    if (existing) return existing;
+    this.progress.info(`box ${this.profile.box.name} is not built yet: building it from vanilla (once; cached by its definition)`);
+    return buildBox(docker, this.profile.box, this.progress, { signal });
+  }
+
+  private async create(docker: Dockerode, image: string): Promise<string> {
+    const { data, sync } = this.profile;
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    for (const port of data.ports) {
+      const key = `${port.guestPort}/${port.protocol}`;
+      exposed[key] = {};
+      (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: String(port.hostPort) });
+    }
+    try {
+      const container = await docker.createContainer({
+        name: this.containerName,
+        Image: image,
+        Hostname: data.name,
+        Labels: {
+          [LABEL.managed]: 'true',
+          [LABEL.project]: data.name,
+          [LABEL.profile]: this.profile.path,
+          [LABEL.inputs]: this.profile.environmentHash,
+          [LABEL.box]: this.profile.box.name,
+        },
+        // systemd stops cleanly on SIGRTMIN+3, not SIGTERM.
+        StopSignal: 'SIGRTMIN+3',
+        ExposedPorts: exposed,
+        HostConfig: {
+          Tmpfs: { '/run': 'rw,exec', '/run/lock': 'rw' },
+          Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro', ...sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`)],
+          PortBindings: bindings,
+          NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
+          Memory: data.resources.memory,
+        },
+      });
+      return container.id;
+    } catch (error) {
+      const message = (error as { json?: { message?: string }; message?: string }).json?.message ?? (error as Error).message;
+      throw new OperationError(`could not create the container: ${message}`, { cause: error });
+    }
+  }
+
+  /** systemd reports running (or degraded: some unit failed) once boot is over. */
+  private async waitForBoot(target: DockerTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    let state = '';
+    while (Date.now() < deadline) {
+      if (signal?.aborted) throw new InterruptedError('interrupted while booting');
+      state = (await target.exec(['systemctl', 'is-system-running'])).stdout.trim();
+      if (state === 'running') return;
+      if (state === 'degraded') {
+        const failed = (await target.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim();
+        this.progress.warn(`systemd is degraded; failed units: ${failed.split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}`);
+        return;
+      }
+      update?.(state || 'starting');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    const failed = (await target.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim();
+    throw new OperationError(
+      `systemd did not finish booting within ${BOOT_TIMEOUT_MS / 1000}s (state: ${state || 'unknown'})${failed ? `; failed units: ${failed.split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}` : ''}`,
+      { hint: 'look at `devenv exec -- journalctl -b --no-pager`' },
+    );
+  }
+
+  private describeAbsent(): EnvironmentStatus {
+    return { name: this.profile.data.name, backend: 'docker', state: 'absent', ports: [], sync: this.syncStatus() };
+  }
+
+  private describe(info: Dockerode.ContainerInspectInfo): EnvironmentStatus {
+    const state: EnvironmentState = info.State.Running ? 'running' : info.State.Status === 'created' ? 'created' : info.State.Status === 'exited' ? 'stopped' : 'unknown';
+    const ports: EnvironmentStatus['ports'] = [];
+    for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {}) as [string, { HostIp: string; HostPort: string }[]][]) {
+      const [guest, protocol] = key.split('/');
+      for (const binding of bindings ?? []) {
+        ports.push({ hostIp: binding.HostIp, hostPort: Number(binding.HostPort), guestPort: Number(guest), protocol: protocol === 'udp' ? 'udp' : 'tcp' });
+      }
+    }
+    return {
+      name: this.profile.data.name,
+      backend: 'docker',
+      state,
+      id: info.Id.slice(0, 12),
+      image: info.Config.Image,
+      upToDate: info.Config.Labels?.[LABEL.inputs] === this.profile.environmentHash,
+      ports,
+      sync: this.syncStatus(),
+      startedAt: info.State.Running ? info.State.StartedAt : undefined,
+    };
+  }
+
+  private syncStatus(): EnvironmentStatus['sync'] {
+    return this.profile.sync.map((s) => ({ host: s.hostPath, guest: s.guest, readOnly: s.readOnly }));
+  }
+}
+

@@ -1,0 +1,104 @@
+import { statfs } from 'node:fs/promises';
+import { execa } from 'execa';
+import { connectDocker } from '../../backends/docker/engine.js';
+import { cacheDir } from '../../box/build.js';
+import { DevenvError } from '../../core/errors.js';
+import { loadProfile, locateProfile } from '../../profile/load.js';
+import { writeJson, type CommandContext } from '../context.js';
+
+interface DoctorItem {
+  item: string;
+  ok: boolean;
+  /** Optional items (vagrant) report but do not fail the doctor. */
+  optional?: boolean;
+  detail: string;
+  fix?: string;
+}
+
+async function toolVersion(argv: string[]): Promise<string | undefined> {
+  const result = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 10_000 });
+  return result.exitCode === 0 ? (result.stdout || result.stderr).split('\n')[0]?.trim() : undefined;
+}
+
+export async function run(_args: object, ctx: CommandContext): Promise<number> {
+  const items: DoctorItem[] = [];
+
+  try {
+    const docker = await connectDocker();
+    const version = await docker.version();
+    items.push({ item: 'docker engine', ok: true, detail: `Docker ${version.Version} (API ${version.ApiVersion})` });
+    const info = (await docker.info()) as { CgroupVersion?: string; CgroupDriver?: string };
+    items.push({
+      item: 'cgroups for systemd containers',
+      ok: true,
+      detail: `cgroup v${info.CgroupVersion ?? '?'} (${info.CgroupDriver ?? '?'} driver); containers mount /sys/fs/cgroup read-only`,
+    });
+  } catch (error) {
+    items.push({
+      item: 'docker engine',
+      ok: false,
+      detail: error instanceof DevenvError ? error.message : String(error),
+      fix: 'install docker.io and start dockerd (`sudo systemctl start docker`, or `sudo dockerd &`)',
+    });
+  }
+
+  const debootstrap = await toolVersion(['debootstrap', '--version']);
+  items.push(
+    debootstrap
+      ? { item: 'debootstrap', ok: true, detail: debootstrap }
+      : { item: 'debootstrap', ok: false, detail: 'not installed (boxes are built from vanilla with it)', fix: 'sudo apt-get install debootstrap' },
+  );
+
+  const vagrant = await toolVersion(['vagrant', '--version']);
+  items.push(
+    vagrant
+      ? { item: 'vagrant', ok: true, optional: true, detail: vagrant }
+      : { item: 'vagrant', ok: false, optional: true, detail: 'not installed (only needed for backend: vagrant)', fix: 'sudo apt-get install vagrant' },
+  );
+
+  const ssh = await toolVersion(['ssh', '-V']);
+  items.push(
+    ssh
+      ? { item: 'openssh client', ok: true, detail: ssh }
+      : { item: 'openssh client', ok: false, optional: true, detail: 'not installed (needed for ssh:// production targets)', fix: 'sudo apt-get install openssh-client' },
+  );
+
+  try {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(cacheDir(), { recursive: true });
+    const stats = await statfs(cacheDir());
+    const freeGiB = (stats.bavail * stats.bsize) / 1024 ** 3;
+    items.push({
+      item: 'free disk',
+      ok: freeGiB >= 2,
+      detail: `${freeGiB.toFixed(1)} GiB free at ${cacheDir()}`,
+      fix: freeGiB >= 2 ? undefined : 'a box and its environments need about 2 GiB: free some space',
+    });
+  } catch (error) {
+    items.push({ item: 'free disk', ok: false, detail: String(error) });
+  }
+
+  try {
+    const profile = await loadProfile(locateProfile(ctx.options.profile));
+    items.push({ item: 'profile', ok: true, detail: `${profile.file} is valid (${profile.manifests.length} manifests, box ${profile.box.name})` });
+  } catch (error) {
+    items.push({
+      item: 'profile',
+      ok: false,
+      detail: error instanceof DevenvError ? error.message : String(error),
+      fix: error instanceof DevenvError ? error.hint : undefined,
+    });
+  }
+
+  const healthy = items.every((item) => item.ok || item.optional);
+  if (ctx.options.format === 'json') {
+    writeJson(ctx, { schema: 'devenv.doctor/v1', ok: healthy, items });
+  } else {
+    for (const item of items) {
+      const mark = item.ok ? '✓' : item.optional ? '-' : '✗';
+      ctx.out(`${mark} ${item.item}: ${item.detail}\n`);
+      if (!item.ok && item.fix) ctx.out(`    fix: ${item.fix}\n`);
+    }
+  }
+  return healthy ? 0 : 1;
+}

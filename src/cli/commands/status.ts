@@ -1,0 +1,12 @@
+import { createBackend } from '../../backends/open.js';
+import { writeJson, type CommandContext } from '../context.js';
+import { loadProfileFor } from '../load-profile.js';
+import { renderStatusText, statusDocument } from '../render-status.js';
+
+export async function run(_args: object, ctx: CommandContext): Promise<number> {
+  const profile = await loadProfileFor(ctx);
+  const status = await (await createBackend(profile, ctx)).status();
+  if (ctx.options.format === 'json') writeJson(ctx, statusDocument(status));
+  else ctx.out(renderStatusText(status));
+  return 0;
+}

@@ -1,0 +1,195 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DevenvError, ExitCode, InternalError } from '../core/errors.js';
+import { Progress } from '../core/progress.js';
+import type { CommandContext, GlobalOptions, OutputFormat } from './context.js';
+
+/**
+ * The thin entry point: parses the command line, lazily imports the command,
+ * and is the one place errors are rendered and exit codes set.
+ */
+type CommandModule<A> = { run(args: A, ctx: CommandContext): Promise<number> };
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupts += 1;
+    // First Ctrl-C: let the running step clean up. Second: leave now.
+    if (interrupts > 1) process.exit(ExitCode.interrupted);
+    process.stderr.write('\ninterrupting: cleaning up (Ctrl-C again to force)…\n');
+    controller.abort();
+  });
+}
+
+function globalOptions(command: Command): GlobalOptions {
+  const raw = command.optsWithGlobals<{
+    profile?: string;
+    format?: string;
+    json?: boolean;
+    identity?: string;
+    sudo?: boolean;
+    acceptNewHostKey?: boolean;
+    quiet?: boolean;
+    verbose?: boolean;
+    color?: boolean;
+  }>();
+  const format = (raw.json ? 'json' : (raw.format ?? 'text')) as OutputFormat;
+  return {
+    profile: raw.profile,
+    format,
+    identity: raw.identity,
+    sudo: raw.sudo ?? false,
+    acceptNewHostKey: raw.acceptNewHostKey ?? false,
+    quiet: raw.quiet ?? false,
+    verbose: raw.verbose ?? false,
+    color: raw.color !== false && process.env.NO_COLOR === undefined,
+  };
+}
+
+async function runCommand<A>(command: Command, load: () => Promise<CommandModule<A>>, args: A): Promise<void> {
+  const options = globalOptions(command);
+  const ctx: CommandContext = {
+    options,
+    progress: new Progress({ quiet: options.quiet, verbose: options.verbose, color: options.color }),
+    out: (text) => process.stdout.write(text),
+    signal: controller.signal,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  };
+  const module = await load();
+  process.exitCode = await module.run(args, ctx);
+}
+
+function renderError(error: unknown, verbose: boolean): number {
+  const known = error instanceof DevenvError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+  // Config errors lead with file:line:column, compiler style; the rest say who speaks.
+  const line = known.code === 'config' ? known.message : `devenv: ${known.message}`;
+  process.stderr.write(`${line}\n`);
+  if (known.hint) process.stderr.write(`hint: ${known.hint}\n`);
+  if (verbose || known.code === 'internal') {
+    const cause = known.code === 'internal' ? known.cause : known;
+    if (cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
+  }
+  return controller.signal.aborted ? ExitCode.interrupted : known.exitCode;
+}
+
+const program = new Command('devenv')
+  .description('Reproduce production on your laptop, and prove it.')
+  .version('0.1.0')
+  .option('-p, --profile <file>', 'profile file (default: ./devenv.yaml)')
+  .addOption(new Option('--format <format>', 'output format where it applies').choices(['text', 'json', 'junit', 'markdown']).default('text'))
+  .option('--json', 'same as --format json')
+  .option('-i, --identity <key>', 'SSH private key for ssh:// targets')
+  .option('--sudo', 'use sudo -n on ssh:// targets for root-only facts')
+  .option('--accept-new-host-key', 'accept an unknown SSH host key (never a changed one)')
+  .option('-q, --quiet', 'only results and errors')
+  .option('-v, --verbose', 'more detail, stacks on errors')
+  .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+  .showHelpAfterError('(run devenv --help for usage)')
+  .exitOverride();
+
+program
+  .command('up')
+  .description('build the box if needed, boot the environment and provision it')
+  .option('--rebuild', 'recreate the environment from the box')
+  .option('--no-provision', 'boot only, do not apply manifests')
+  .action(async (opts: { rebuild?: boolean; provision?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/up.js'), { rebuild: opts.rebuild ?? false, provision: opts.provision !== false }),
+  );
+
+program
+  .command('status')
+  .description('state of the environment')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/status.js'), {}));
+
+program
+  .command('exec')
+  .description('run a command in the environment (exit code passed through)')
+  .argument('<command...>', 'the command and its arguments, after --')
+  .option('-u, --user <user>', 'run as this user')
+  .action(async (argv: string[], opts: { user?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/exec.js'), { argv, user: opts.user }),
+  );
+
+program
+  .command('shell')
+  .description('an interactive login shell in the environment')
+  .option('-u, --user <user>', 'log in as this user')
+  .action(async (opts: { user?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user }));
+
+program
+  .command('halt')
+  .description('stop the environment (it keeps its state)')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/halt.js'), {}));
+
+program
+  .command('destroy')
+  .description('remove the environment (never a synced host folder)')
+  .option('-f, --force', 'do not ask for confirmation')
+  .action(async (opts: { force?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/destroy.js'), { force: opts.force ?? false }));
+
+program
+  .command('plan')
+  .description('show what provisioning would change, changing nothing (exit 1 when something would)')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/plan.js'), {}));
+
+program
+  .command('provision')
+  .description('apply the manifests to the environment')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/provision.js'), {}));
+
+const box = program.command('box').description('base systems built from vanilla');
+box
+  .command('build')
+  .description('build a box image with debootstrap (cached by the definition hash)')
+  .argument('[name]', 'box name or definition path (default: the profile’s box)')
+  .option('--force', 'rebuild even when the image exists')
+  .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false }),
+  );
+box
+  .command('list')
+  .description('box images on this engine')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runList })), {}));
+
+program
+  .command('facts')
+  .description('collect facts (devenv.facts/v1) from the environment, an ssh:// host or a file')
+  .option('--target <target>', 'env | ssh://user@host[:port] | FILE', 'env')
+  .option('-o, --output <file>', 'write the facts to FILE instead of stdout')
+  .action(async (opts: { target: string; output?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target, output: opts.output }),
+  );
+
+program
+  .command('parity')
+  .description('compare the environment with production and report every drift')
+  .option('--against <reference>', 'FILE or ssh://user@host[:port] (default: the profile’s production)')
+  .addOption(new Option('--fail-on <severity>', 'exit 1 on drift at or above').choices(['error', 'warning']).default('error'))
+  .action(async (opts: { against?: string; failOn: 'error' | 'warning' }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against, failOn: opts.failOn }),
+  );
+
+program
+  .command('check')
+  .description('run the hardened staging checklist')
+  .option('--target <target>', 'env | ssh://user@host[:port] | FILE', 'env')
+  .option('--only <ids...>', 'run only these check IDs')
+  .action(async (opts: { target: string; only?: string[] }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/check.js'), { target: opts.target, only: opts.only }),
+  );
+
+program
+  .command('doctor')
+  .description('check this machine: engine, cgroups, debootstrap, vagrant, disk, profile')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/doctor.js'), {}));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other parse error is a usage error.
+    process.exitCode = error.exitCode === 0 ? 0 : ExitCode.usage;
+  } else {
+    process.exitCode = renderError(error, process.argv.includes('--verbose') || process.argv.includes('-v'));
+  }
+}

@@ -1,0 +1,18 @@
+import type { EnvironmentStatus } from '../backends/backend.js';
+
+export const STATUS_SCHEMA_ID = 'devenv.status/v1';
+
+export function statusDocument(status: EnvironmentStatus, extra: Record<string, unknown> = {}): { schema: string } & Record<string, unknown> {
+  return { schema: STATUS_SCHEMA_ID, ...status, ...extra };
+}
+
+export function renderStatusText(status: EnvironmentStatus): string {
+  const lines = [`${status.name}: ${status.state}${status.id ? ` (${status.backend} ${status.id})` : ` (${status.backend})`}`];
+  if (status.upToDate === false) lines.push('  the profile changed since this environment was made: `devenv up` recreates it');
+  for (const port of status.ports) {
+    const host = port.hostIp.includes(':') ? `[${port.hostIp}]` : port.hostIp;
+    lines.push(`  port  ${host}:${port.hostPort} → ${port.guestPort}/${port.protocol}`);
+  }
+  for (const folder of status.sync) lines.push(`  sync  ${folder.host} → ${folder.guest}${folder.readOnly ? ' (read-only)' : ''}`);
+  return `${lines.join('\n')}\n`;
+}
