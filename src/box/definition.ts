@@ -73,6 +73,6 @@ export function listBundledBoxNames(): string[] {
 }
 
 export function boxNotFound(source: YamlSource, at: FieldPath, reference: string): Error {
-  return configErrorAt(source, at, `no box "${reference}" (bundled boxes: ${listBundledBoxNames().join(', ')}; or give a path to a box definition)`);
+  return configErrorAt(source, at, `no box ${JSON.stringify(reference)} (bundled boxes: ${listBundledBoxNames().join(', ')}; or give a path to a box definition)`);
 }
 

@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
 import { loadManifestFile, type LoadedManifest } from '../manifest/load.js';
-import { ProfileSchema, type ProfileData, type SyncFolder } from './schema.js';
+import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_PROFILE = 'devenv.yaml';
@@ -51,6 +51,9 @@ export function locateProfile(option: string | undefined, cwd = process.cwd()): 
  * manifests, synced folders) before anything touches an engine.
  */
 export async function loadProfile(path: string): Promise<LoadedProfile> {
+  if (!existsSync(path)) {
+    throw new UsageError(`no profile at ${displayPath(path)}`, { hint: 'run `devenv init` to write one, or pass -p FILE' });
+  }
   const source = await readYamlSource(path);
   if (source.doc.contents === null) {
     throw configErrorAt(source, [], 'the profile is empty (it needs at least "name" and "box")');
@@ -58,21 +61,15 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
   const data = validateSource(source, ProfileSchema);
   const dir = dirname(path);
 
-  const boxPath = resolveBoxPath(data.box, dir);
-  if (!boxPath) throw boxNotFound(source, ['box'], data.box);
-  const box = await loadBoxDefinition(boxPath, { source, at: ['box'] });
-
+  // Rules across fields first: they need no file system.
   if (data.backend === 'vagrant' && !data.vagrant) {
     throw configErrorAt(source, ['backend'], 'backend "vagrant" needs a "vagrant" block (at least its provider)');
   }
+  checkHostPorts(source, data.ports);
 
-  const seenHostPorts = new Map<string, number>();
-  data.ports.forEach((port, index) => {
-    const key = `${port.hostIp}:${port.hostPort}/${port.protocol}`;
-    const earlier = seenHostPorts.get(key);
-    if (earlier !== undefined) throw configErrorAt(source, ['ports', index], `host port ${key} is already used by ports[${earlier}]`);
-    seenHostPorts.set(key, index);
-  });
+  const boxPath = resolveBoxPath(data.box, dir);
+  if (!boxPath) throw boxNotFound(source, ['box'], data.box);
+  const box = await loadBoxDefinition(boxPath, { source, at: ['box'] });
 
   const sync: ResolvedSync[] = data.sync.map((folder, index) => {
     const hostPath = isAbsolute(folder.host) ? folder.host : resolve(dir, folder.host);
@@ -81,11 +78,12 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
   });
 
   const manifests: LoadedManifest[] = [];
-  const seenManifests = new Set<string>();
+  const seenManifests = new Map<string, number>();
   for (const [index, manifest] of data.manifests.entries()) {
     const manifestPath = isAbsolute(manifest) ? manifest : resolve(dir, manifest);
-    if (seenManifests.has(manifestPath)) throw configErrorAt(source, ['manifests', index], `${manifest} is listed twice`);
-    seenManifests.add(manifestPath);
+    const earlier = seenManifests.get(manifestPath);
+    if (earlier !== undefined) throw configErrorAt(source, ['manifests', index], `${JSON.stringify(manifest)} is already listed as manifests[${earlier}]`);
+    seenManifests.set(manifestPath, index);
     manifests.push(await loadManifestFile(manifestPath, { source, at: ['manifests', index] }));
   }
 
@@ -104,4 +102,22 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
   });
 
   return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash };
+}
+
+const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::']);
+
+/** Two forwards cannot bind the same host port; a wildcard address (0.0.0.0, ::) takes the port on every address. */
+function checkHostPorts(source: YamlSource, ports: readonly PortMapping[]): void {
+  ports.forEach((port, index) => {
+    const earlier = ports.findIndex(
+      (other, otherIndex) =>
+        otherIndex < index &&
+        other.hostPort === port.hostPort &&
+        other.protocol === port.protocol &&
+        (other.hostIp === port.hostIp || WILDCARD_ADDRESSES.has(other.hostIp) || WILDCARD_ADDRESSES.has(port.hostIp)),
+    );
+    if (earlier >= 0) {
+      throw configErrorAt(source, ['ports', index], `host port ${port.hostIp}:${port.hostPort}/${port.protocol} is already used by ports[${earlier}]`);
+    }
+  });
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CHECK_IDS } from '../checks/ids.js';
+import { describeValue } from './yaml-source.js';
 
 /**
  * The profile schema: the single source of truth for types, defaults, runtime
@@ -20,9 +21,9 @@ export interface PortMapping {
 
 export function parsePortMapping(text: string): PortMapping | string {
   const match = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
-  if (!match) return `"${text}" is not a port mapping (write "HOST:GUEST", "IP:HOST:GUEST" or add "/udp")`;
+  if (!match) return `${JSON.stringify(text)} is not a port mapping (write "HOST:GUEST", "IP:HOST:GUEST" or add "/udp")`;
   const hostIp = (match[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '');
-  if (!isIP(hostIp)) return `"${hostIp}" is not an IP address`;
+  if (!isIP(hostIp)) return `${JSON.stringify(hostIp)} is not an IP address`;
   const hostPort = Number(match[2]);
   const guestPort = Number(match[3]);
   for (const port of [hostPort, guestPort]) {
@@ -45,12 +46,15 @@ export function parseSyncFolder(text: string): SyncFolder | string {
     readOnly = parts[2] === 'ro';
     parts.pop();
   }
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return `"${text}" is not a synced folder (write "HOST_PATH:GUEST_PATH" or add ":ro")`;
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return `${JSON.stringify(text)} is not a synced folder (write "HOST_PATH:GUEST_PATH" or add ":ro")`;
   const [host, guest] = parts as [string, string];
-  if (!guest.startsWith('/')) return `the guest path "${guest}" must be absolute`;
-  if (guest === '/' || /(^|\/)\.\.(\/|$)/.test(guest)) return `the guest path "${guest}" is not allowed`;
+  if (host.includes('\0') || guest.includes('\0')) return 'a synced folder path cannot contain a NUL byte';
+  if (!guest.startsWith('/')) return `the guest path ${JSON.stringify(guest)} must be absolute`;
+  if (guest === '/' || /(^|\/)\.\.(\/|$)/.test(guest)) return `the guest path ${JSON.stringify(guest)} is not allowed (it is "/" or contains "..")`;
   return { host, guest, readOnly };
 }
+
+const MIN_MEMORY = 64 * 1024 ** 2;
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
@@ -60,9 +64,9 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseSize(text: string): number | string {
   const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
   const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
-  if (!match || unit === undefined) return `"${text}" is not a size (write e.g. "512MiB" or "2GiB")`;
+  if (!match || unit === undefined) return `${JSON.stringify(text)} is not a size (write e.g. "512MiB" or "2GiB")`;
   const bytes = Math.round(Number(match[1]) * unit);
-  if (bytes < 64 * 1024 ** 2) return `${text} is too little memory (at least 64MiB)`;
+  if (bytes < MIN_MEMORY) return `${JSON.stringify(text)} is too little memory (at least 64MiB)`;
   return bytes;
 }
 
@@ -84,8 +88,13 @@ const syncFolder = z.string().transform((text, ctx) => {
   return parsed;
 });
 
-const memory = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  const parsed = typeof value === 'number' ? (value >= 64 * 1024 ** 2 ? value : `${value} bytes is too little memory (at least 64MiB)`) : parseSize(value);
+const memory = z.union([z.number(), z.string()], { error: (issue) => `must be a size such as "2GiB" or a number of bytes, got ${describeValue(issue.input)}` }).transform((value, ctx) => {
+  const parsed =
+    typeof value === 'number'
+      ? Number.isInteger(value) && value >= MIN_MEMORY
+        ? value
+        : `${value} bytes is too little memory (at least 64MiB)`
+      : parseSize(value);
   if (typeof parsed === 'string') {
     ctx.addIssue({ code: 'custom', message: parsed });
     return z.NEVER;
@@ -105,6 +114,13 @@ const absoluteGuestPath = z
 
 /** user@host[:port] or ssh://user@host[:port]. Validated so no value can become an ssh option. */
 export const SSH_DESTINATION = /^(?:ssh:\/\/)?(?:([a-z_][a-z0-9_.-]*)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/;
+
+function sshPortInRange(destination: string): boolean {
+  const port = SSH_DESTINATION.exec(destination)?.[3];
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+}
+
+const SKIP_REASON = 'a skip needs a reason (a sentence saying why the check does not apply)';
 
 const port = z.number().int().min(1).max(65535);
 
@@ -131,7 +147,11 @@ export const ProfileSchema = z.strictObject({
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown()).default({}),
   production: z
     .strictObject({
-      ssh: z.string().regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]').optional(),
+      ssh: z
+        .string()
+        .regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]')
+        .refine((value) => sshPortInRange(value), 'the port must be between 1 and 65535')
+        .optional(),
       facts: relativeOrAbsolutePath.optional(),
       identity: relativeOrAbsolutePath.optional(),
       sudo: z.boolean().default(false),
@@ -151,7 +171,7 @@ export const ProfileSchema = z.strictObject({
       secrets: z.array(absoluteGuestPath).default([]),
       app_services: z.array(z.string().regex(/^[A-Za-z0-9@_.:-]+$/, 'must be a systemd unit name')).default([]),
       app_paths: z.array(absoluteGuestPath).default([]),
-      skip: z.partialRecord(z.enum(CHECK_IDS), z.string().min(1, 'a skip needs a reason')).default({}),
+      skip: z.partialRecord(z.enum(CHECK_IDS), z.string({ error: SKIP_REASON }).min(1, SKIP_REASON)).default({}),
     })
     .default({ allowed_ports: [22, 80, 443], datastore_ports: [3306, 5432, 6379, 11211, 27017, 9200], secrets: [], app_services: [], app_paths: [], skip: {} }),
 });
