@@ -1,0 +1,135 @@
+import type { Facts } from '../facts/schema.js';
+import type { Check } from './types.js';
+import { fail, pass, warn } from './types.js';
+import { listSome, sectionUnavailable } from './sections.js';
+
+/** dpkg's second status letter: n = not installed, c = only config files left. Anything else is on disk. */
+export function isInstalled(status: string): boolean {
+  const current = status[1];
+  return current !== undefined && current !== 'n' && current !== 'c';
+}
+
+function installedPackages(facts: Facts): string[] {
+  return Object.entries(facts.packages?.deb ?? {})
+    .filter(([, pkg]) => isInstalled(pkg.status))
+    .map(([name]) => name)
+    .sort();
+}
+
+const BUILD_TOOLS = /^(gcc|g\+\+|clang|make|build-essential)(-\d+(\.\d+)?)?$/;
+
+export const noBuildTools: Check = {
+  id: 'no-build-tools',
+  title: 'No compiler toolchain is installed',
+  remediation: 'build wheels or packages elsewhere and install the artefacts; apt-get purge the toolchain (and apt-get autoremove)',
+  run(input) {
+    const unavailable = sectionUnavailable(input.facts, 'packages');
+    if (unavailable) return warn(unavailable);
+    const found = installedPackages(input.facts).filter((name) => BUILD_TOOLS.test(name));
+    if (found.length > 0) return fail(`build tools installed: ${listSome(found)}`);
+    return pass('no gcc, g++, clang, make or build-essential installed');
+  },
+};
+
+const LEGACY_PACKAGES = /^(telnetd|inetutils-telnetd|telnetd-ssl|rsh-server|rsh-redone-server|nis|ypserv|tftpd|tftpd-hpa|atftpd|xinetd|openbsd-inetd|inetutils-inetd|rlinetd)$/;
+const LEGACY_SERVICES = /^(telnet|telnetd|rsh|rlogin|rexec|ypbind|ypserv|nis|tftp|tftpd|tftpd-hpa|atftpd|xinetd|inetd|openbsd-inetd)(@.*)?(\.(service|socket))?$/;
+
+export const noLegacyServices: Check = {
+  id: 'no-legacy-services',
+  title: 'No telnet, rsh, NIS, TFTP or inetd services',
+  remediation: 'apt-get purge the legacy server packages; use ssh/scp instead',
+  run(input) {
+    const unavailable = sectionUnavailable(input.facts, 'packages') ?? sectionUnavailable(input.facts, 'services');
+    if (unavailable) return warn(unavailable);
+    const packages = installedPackages(input.facts).filter((name) => LEGACY_PACKAGES.test(name));
+    const services = Object.entries(input.facts.services ?? {})
+      .filter(([name, service]) => LEGACY_SERVICES.test(name) && (service.active === 'active' || service.enabled === 'enabled'))
+      .map(([name]) => name)
+      .sort();
+    const found = [...packages.map((name) => `package ${name}`), ...services.map((name) => `service ${name}`)];
+    if (found.length > 0) return fail(`legacy services present: ${listSome(found)}`);
+    return pass('no telnet, rsh, NIS, TFTP or inetd package or service');
+  },
+};
+
+export const securityUpdates: Check = {
+  id: 'security-updates',
+  title: 'Security updates are installed automatically',
+  remediation: 'install unattended-upgrades and set APT::Periodic::Unattended-Upgrade "1" (dpkg-reconfigure unattended-upgrades)',
+  run(input) {
+    const unavailable = sectionUnavailable(input.facts, 'security_updates');
+    if (unavailable) return warn(unavailable);
+    const updates = input.facts.security_updates!;
+    if (!updates.unattended_upgrades_installed) return fail('unattended-upgrades is not installed');
+    const periodic = updates.periodic_unattended_upgrade;
+    if (periodic === undefined) return fail('unattended-upgrades is installed but APT::Periodic::Unattended-Upgrade is not set');
+    if (!/^[1-9]\d*$/.test(periodic.trim())) return fail(`APT::Periodic::Unattended-Upgrade is "${periodic}", so unattended upgrades never run`);
+    return pass(`unattended-upgrades runs every ${periodic.trim() === '1' ? 'day' : `${periodic.trim()} days`}`);
+  },
+};
+
+/** PEP 503 normalisation, so Django, django and DJANGO compare equal, as pip does. */
+export function normalizePythonName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+const EXACT_VERSION = /^(==)?\s*[0-9][0-9A-Za-z.+!_-]*$/;
+/** Installed into every venv by venv itself; nobody pins them as app dependencies. */
+const VENV_TOOLING = new Set(['pip', 'setuptools', 'wheel', 'pkg-resources', 'distribute']);
+
+export const depsPinned: Check = {
+  id: 'deps-pinned',
+  title: 'App dependencies are pinned exactly and installed as pinned',
+  remediation: 'pin every app dependency to an exact version (pip: {NAME: {ensure: "X.Y.Z"}}, a lockfile for node) and re-provision',
+  run(input) {
+    const pins = input.declared?.pythonPins ?? [];
+    const runtimes = input.facts.runtimes;
+    const runtimesUnavailable = sectionUnavailable(input.facts, 'runtimes');
+    const nodeApps = Object.entries(runtimes?.node ?? {});
+    if (pins.length === 0 && nodeApps.length === 0) {
+      const venvs = Object.keys(runtimes?.python ?? {});
+      if (venvs.length > 0) return warn(`the manifests pin no pip packages, so the venvs ${listSome(venvs)} cannot be judged`, 'declare the app\'s pip packages with exact versions in a manifest');
+      return warn(runtimesUnavailable ?? 'no pinned app dependencies declared and no venv or node app found: nothing to judge');
+    }
+    if (pins.length > 0 && runtimesUnavailable) return warn(runtimesUnavailable);
+
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const pinnedByVenv = new Map<string, Set<string>>();
+    for (const pin of pins) {
+      const name = normalizePythonName(pin.name);
+      const set = pinnedByVenv.get(pin.venv) ?? new Set<string>();
+      set.add(name);
+      pinnedByVenv.set(pin.venv, set);
+      if (!EXACT_VERSION.test(pin.ensure)) {
+        problems.push(`pip ${pin.name} in ${pin.venv} is "${pin.ensure}", not an exact version`);
+        continue;
+      }
+      const wanted = pin.ensure.replace(/^==\s*/, '');
+      const venv = runtimes?.python?.[pin.venv];
+      if (!venv) {
+        problems.push(`venv ${pin.venv} (for ${pin.name}) is not on the target`);
+        continue;
+      }
+      const installed = Object.entries(venv.packages).find(([candidate]) => normalizePythonName(candidate) === name)?.[1];
+      if (installed === undefined) problems.push(`${pin.name}==${wanted} is not installed in ${pin.venv}`);
+      else if (installed !== wanted) problems.push(`${pin.name} in ${pin.venv} is ${installed}, pinned ${wanted}`);
+    }
+    for (const [venv, pinned] of pinnedByVenv) {
+      const extras = Object.keys(runtimes?.python?.[venv]?.packages ?? {})
+        .map(normalizePythonName)
+        .filter((name) => !pinned.has(name) && !VENV_TOOLING.has(name))
+        .sort();
+      if (extras.length > 0) notes.push(`installed in ${venv} without a pin: ${listSome(extras)}`);
+    }
+    for (const [path, app] of nodeApps) {
+      if (app.lockfile_sha256 === undefined) problems.push(`node app ${path} has no lockfile`);
+    }
+    if (problems.length > 0) return fail([...problems, ...notes].join('; '));
+    if (notes.length > 0) return warn(`pins hold, but ${notes.join('; ')}`, 'pin transitive dependencies too (pip-compile), so a rebuild installs the same set');
+    const judged = [pins.length > 0 ? `${pins.length} pip pin${pins.length > 1 ? 's' : ''} installed as pinned` : '', nodeApps.length > 0 ? `${nodeApps.length} node app${nodeApps.length > 1 ? 's' : ''} with a lockfile` : '']
+      .filter(Boolean)
+      .join(', ');
+    return pass(judged);
+  },
+};
