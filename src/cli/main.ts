@@ -88,6 +88,21 @@ const program = new Command('devenv')
   .exitOverride();
 
 program
+  .command('init')
+  .description('write devenv.yaml and starter manifests for this project (or from production with --from)')
+  .option('-y, --yes', 'no prompts: take the detected defaults and the flags')
+  .option('--force', 'overwrite existing files')
+  .option('--from <source>', 'build the profile from production: FACTS.json or ssh://user@host[:port]')
+  .option('--name <name>', 'environment name')
+  .option('--box <box>', 'base system (debian-11, debian-12, debian-13)')
+  .option('--backend <backend>', 'docker or vagrant')
+  .option('--port <port>', 'host port forwarded to the site')
+  .option('--app-user <user>', 'the app’s own system user')
+  .action(async (opts: Omit<import('./commands/init.js').InitArgs, 'yes' | 'force'> & { yes?: boolean; force?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/init.js'), { ...opts, yes: opts.yes ?? false, force: opts.force ?? false }),
+  );
+
+program
   .command('up')
   .description('build the box if needed, boot the environment and provision it')
   .option('--rebuild', 'recreate the environment from the box')

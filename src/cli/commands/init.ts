@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { listBundledBoxNames } from '../../box/definition.js';
+import { UsageError } from '../../core/errors.js';
+import { detectProject, type ProjectKind } from '../../init/detect.js';
+import { scaffoldProject, type InitAnswers, type ScaffoldFile } from '../../init/scaffold.js';
+import { loadProfile } from '../../profile/load.js';
+import { writeJson, type CommandContext } from '../context.js';
+
+export interface InitArgs {
+  yes: boolean;
+  force: boolean;
+  from?: string;
+  name?: string;
+  box?: string;
+  backend?: string;
+  port?: string;
+  appUser?: string;
+  dir?: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+function validated(args: InitArgs, defaults: InitAnswers): InitAnswers {
+  const answers = { ...defaults };
+  if (args.name !== undefined) {
+    if (!NAME.test(args.name)) throw new UsageError(`--name "${args.name}" must be lowercase letters, digits, ".", "_" or "-"`);
+    answers.name = args.name;
+  }
+  if (args.box !== undefined) {
+    if (!listBundledBoxNames().includes(args.box)) throw new UsageError(`--box "${args.box}" is not a bundled box (${listBundledBoxNames().join(', ')})`);
+    answers.box = args.box;
+  }
+  if (args.backend !== undefined) {
+    if (args.backend !== 'docker' && args.backend !== 'vagrant') throw new UsageError(`--backend must be docker or vagrant, not "${args.backend}"`);
+    answers.backend = args.backend;
+  }
+  if (args.port !== undefined) {
+    const port = Number(args.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port "${args.port}" is not a port number (1-65535)`);
+    answers.hostPort = port;
+  }
+  if (args.appUser !== undefined) {
+    if (!USER.test(args.appUser)) throw new UsageError(`--app-user "${args.appUser}" is not a valid user name`);
+    answers.appUser = args.appUser;
+  }
+  return answers;
+}
+
+async function ask(defaults: InitAnswers, evidence: string[]): Promise<InitAnswers> {
+  const { input, select } = await import('@inquirer/prompts');
+  const name = await input({ message: 'Environment name', default: defaults.name, validate: (v) => NAME.test(v) || 'lowercase letters, digits, ".", "_" or "-"' });
+  const kind = (await select({
+    message: `Application kind${evidence.length ? ` (found ${evidence.join(', ')})` : ''}`,
+    default: defaults.kind,
+    choices: [
+      { name: 'Python (WSGI/ASGI)', value: 'python' },
+      { name: 'Node.js', value: 'node' },
+      { name: 'Ruby', value: 'ruby' },
+      { name: 'Static site', value: 'static' },
+    ],
+  })) as ProjectKind;
+  const box = await select({ message: 'Base system (as production runs it)', default: defaults.box, choices: listBundledBoxNames().map((b) => ({ name: b, value: b })) });
+  const backend = (await select({
+    message: 'Backend',
+    default: defaults.backend,
+    choices: [
+      { name: 'docker (fast, systemd container)', value: 'docker' },
+      { name: 'vagrant (a real VM)', value: 'vagrant' },
+    ],
+  })) as 'docker' | 'vagrant';
+  const port = await input({
+    message: 'Host port for the site (127.0.0.1)',
+    default: String(defaults.hostPort),
+    validate: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535) || 'a port number, 1-65535',
+  });
+  const appUser = await input({ message: 'App user (its own, no login shell)', default: name, validate: (v) => USER.test(v) || 'a valid user name' });
+  return { name, kind, box, backend, hostPort: Number(port), appUser };
+}
+
+export async function run(args: InitArgs, ctx: CommandContext): Promise<number> {
+  const dir = resolve(args.dir ?? process.cwd());
+  const profilePath = ctx.options.profile ? resolve(ctx.options.profile) : join(dir, 'devenv.yaml');
+  const projectDir = dirname(profilePath);
+
+  let files: ScaffoldFile[];
+  if (args.from !== undefined) {
+    const { filesFromProduction } = await import('../../init/from-production.js');
+    files = await filesFromProduction(args.from, { name: args.name, ctx, projectDir });
+  } else {
+    const project = detectProject(projectDir);
+    const defaults: InitAnswers = { name: project.name, kind: project.kind, box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: project.name.replace(/[^a-z0-9_-]/g, '') || 'app' };
+    const fromFlags = validated(args, defaults);
+    const answers = ctx.interactive && !args.yes ? await ask(fromFlags, project.evidence) : fromFlags;
+    files = scaffoldProject(answers);
+  }
+
+  const targets = files.map((file) => ({ ...file, absolute: file.path === 'devenv.yaml' ? profilePath : join(projectDir, file.path) }));
+  const existing = targets.filter((t) => existsSync(t.absolute));
+  if (existing.length && !args.force) {
+    throw new UsageError(`${existing.map((t) => t.path).join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing written`, { hint: 'pass --force to overwrite' });
+  }
+  for (const target of targets) {
+    await mkdir(dirname(target.absolute), { recursive: true });
+    await writeFile(target.absolute, target.content);
+  }
+  // What init writes must load: prove it before telling the user to run `up`.
+  const profile = await loadProfile(profilePath);
+  if (ctx.options.format === 'json') {
+    writeJson(ctx, { schema: 'devenv.init/v1', profile: profile.file, files: targets.map((t) => t.absolute) });
+  } else {
+    for (const target of targets) ctx.out(`wrote ${target.path}\n`);
+    ctx.out(`next: devenv${ctx.options.profile ? ` -p ${ctx.options.profile}` : ''} up\n`);
+  }
+  return 0;
+}
