@@ -77,6 +77,8 @@ export const ServiceFacts = z.object({
   /** sha256 of the unit's fragment file(s), to compare unit definitions. */
   unit_sha256: str.optional(),
   main_pid: num.optional(),
+  /** The unit's start conditions were checked and failed (e.g. ConditionVirtualization=!container): inactive by design, not by drift. */
+  condition_failed: z.boolean().optional(),
 });
 
 export const SocketListener = z.object({

@@ -1,0 +1,380 @@
+import { shellQuote } from '../core/shell-quote.js';
+
+/**
+ * The collector: one POSIX sh script, fed to `sh -s` on standard input, so one
+ * exec round-trip reads a whole system through any Target. It needs only the
+ * base system's tools, installs nothing and writes nothing. Each section prints
+ * between `<marker> begin NAME` and `<marker> end NAME RC`; `<marker> error …`
+ * inside a section means the section could not be read. The marker is random
+ * per run so no file content on the target can forge a section boundary.
+ *
+ * Inputs (paths, the fingerprint key) travel in the script text on stdin,
+ * quoted by shellQuote — never in argv, where `ps` or an ssh log would show them.
+ * The key is only ever fed to sha256sum through a pipe from the `printf` builtin.
+ *
+ * The whole body is one `{ …; } </dev/null` group: the shell parses it before
+ * running it, and no command inside can swallow the rest of the script from stdin.
+ *
+ * Written as String.raw so backslashes reach the shell untouched; `\${` below is
+ * turned back into `${` (a raw template cannot contain a bare one).
+ */
+const COLLECTOR_BODY = String.raw`
+{
+LC_ALL=C; export LC_ALL
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
+TAB=$(printf '\t')
+NL='
+'
+have() { command -v "$1" >/dev/null 2>&1; }
+fail() { printf '%s error %s\n' "$M" "$*"; }
+first_line() { printf '%s\n' "$1" | sed -n '/./{p;q;}'; }
+fp_of() { printf '%s%s' "$K" "$1" | sha256sum | cut -c1-64; }
+run_section() {
+  printf '%s begin %s\n' "$M" "$1"
+  "section_$1"
+  printf '%s end %s %s\n' "$M" "$1" "$?"
+}
+
+section_meta() {
+  echo "uid=$(id -u)"
+  echo "shell_pid=$$"
+}
+
+section_platform() {
+  if [ -r /etc/os-release ]; then grep -E '^(ID|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' /etc/os-release
+  elif [ -r /usr/lib/os-release ]; then grep -E '^(ID|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' /usr/lib/os-release
+  else fail "no /etc/os-release"; return 1; fi
+  [ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
+  echo "kernel=$(uname -r)"
+  echo "machine=$(uname -m)"
+  have dpkg && echo "dpkg_arch=$(dpkg --print-architecture)"
+  echo "hostname=$(uname -n)"
+  [ -r /etc/machine-id ] && echo "machine_id=$(cat /etc/machine-id)"
+  if have systemd-detect-virt; then
+    echo "virt_container=$(systemd-detect-virt -c 2>/dev/null)"
+    echo "virt_vm=$(systemd-detect-virt -v 2>/dev/null)"
+  fi
+  [ -e /.dockerenv ] && echo "dockerenv=1"
+  [ -e /run/.containerenv ] && echo "containerenv=1"
+  echo "pid1=$(cat /proc/1/comm 2>/dev/null)"
+  return 0
+}
+
+section_resources() {
+  echo "cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)"
+  grep '^MemTotal:' /proc/meminfo
+  [ -r /sys/fs/cgroup/memory.max ] && echo "cgroup_memory_max=$(cat /sys/fs/cgroup/memory.max)"
+  return 0
+}
+
+section_apt_sources() {
+  [ -d /etc/apt ] || { fail "no /etc/apt"; return 1; }
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    printf 'file %s\n' "$f"
+    sed 's/^/| /' "$f"
+    echo
+  done
+  return 0
+}
+
+section_packages() {
+  have dpkg-query || { fail "dpkg-query not found"; return 1; }
+  echo "native=$(dpkg --print-architecture)"
+  dpkg-query -W -f 'P\t\${Package}\t\${Version}\t\${Architecture}\t\${db:Status-Abbrev}\n' || { fail "dpkg-query failed"; return 1; }
+  if [ -r /var/lib/apt/extended_states ]; then
+    awk '/^Package:/{p=$2} /^Architecture:/{a=$2} /^Auto-Installed: *1/{print "A\t" p "\t" a}' /var/lib/apt/extended_states
+  fi
+  return 0
+}
+
+section_python() {
+  for root in /srv /opt /home /var/www; do
+    [ -d "$root" ] && find "$root" -maxdepth 4 -name pyvenv.cfg -type f 2>/dev/null
+  done | while IFS= read -r cfg; do
+    d=\${cfg%/pyvenv.cfg}
+    printf 'V\t%s\n' "$d"
+    awk -F' *= *' '$1=="home"||$1=="executable"||$1=="version"||$1=="version_info"{print "C\t" $1 "\t" $2}' "$cfg"
+    set -- "$d"/lib/python*/site-packages/*.dist-info/METADATA
+    [ -e "$1" ] || continue
+    awk 'FNR==1{if(n!="")print "D\t" n "\t" v; n="";v="";h=1}
+         h&&/^Name:/{n=$2} h&&/^Version:/{v=$2} h&&/^\r?$/{h=0}
+         END{if(n!="")print "D\t" n "\t" v}' "$@"
+  done
+  return 0
+}
+
+section_accounts() {
+  have getent || { fail "getent not found"; return 1; }
+  getent passwd | sed 's/^/U:/' || { fail "getent passwd failed"; return 1; }
+  getent group | sed 's/^/G:/'
+  return 0
+}
+
+section_services() {
+  have systemctl || { fail "systemctl not found (no systemd)"; return 1; }
+  [ -d /run/systemd/system ] || { fail "systemd is not running (PID 1 is $(cat /proc/1/comm 2>/dev/null))"; return 1; }
+  # Loaded units plus every unit file on disk: list-unit-files would do the
+  # same but takes 200-400 ms; ls and one batched show take a fraction of that.
+  units=$( { systemctl list-units --type=service --all --no-legend --plain 2>/dev/null
+             for d in /etc/systemd/system /run/systemd/system /usr/local/lib/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
+               [ -d "$d" ] && ls -1 "$d"
+             done; } |
+           awk '{u=($1=="●"||$1=="*")?$2:$1; if (u ~ /\.service$/ && u !~ /@\.service$/) print u}' | sort -u)
+  [ -n "$units" ] || { fail "systemctl listed no services"; return 1; }
+  # shellcheck disable=SC2086 — unit names have no spaces; one call for all.
+  out=$(systemctl show -p Id,LoadState,UnitFileState,ActiveState,SubState,User,Restart,FragmentPath,DropInPaths,MainPID,ConditionResult,ConditionTimestampMonotonic $units) || { fail "systemctl show failed"; return 1; }
+  printf '%s\n' "$out"
+  ENABLED_UNITS=$(printf '%s\n' "$out" | awk -F= '
+    /^$/ { if (state == "enabled") print id; id = ""; state = ""; next }
+    $1 == "Id" { id = $2 } $1 == "UnitFileState" { state = $2 }
+    END { if (state == "enabled") print id }')
+  echo "@hashes"
+  files=$(printf '%s\n' "$out" | awk -F= '($1=="FragmentPath"||$1=="DropInPaths")&&$2!=""{n=split($2,a," "); for(i=1;i<=n;i++) print a[i]}' | sort -u)
+  if [ -n "$files" ]; then
+    set -f; IFS=$NL
+    # shellcheck disable=SC2086
+    sha256sum $files 2>/dev/null
+    unset IFS; set +f
+  fi
+  return 0
+}
+
+section_listeners() {
+  have ss || { fail "ss not found (iproute2)"; return 1; }
+  ss -Htulnp 2>/dev/null | sed 's/^/N /' || { fail "ss -tuln failed"; return 1; }
+  ss -Hxlp 2>/dev/null | sed 's/^/X /'
+  paths=$(ss -Hxl 2>/dev/null | awk '$5 ~ /^\// {print $5}' | sort -u)
+  if [ -n "$paths" ]; then
+    set -f; IFS=$NL; set --
+    for p in $paths; do set -- "$@" "$p"; done
+    unset IFS; set +f
+    stat --printf 'S\t%a\t%U\t%G\t%n\n' "$@" 2>/dev/null
+  fi
+  return 0
+}
+
+section_processes() {
+  ps -eo pid=,ppid=,user:32=,comm=,args= || { fail "ps failed"; return 1; }
+  return 0
+}
+
+# The profile's managed files, the fixed sensitive list and the checklist's
+# secrets. Secrets (and /etc/shadow) get a keyed fingerprint instead of a hash.
+section_files() {
+  set -- /etc/ssh/sshd_config /etc/sudoers /etc/passwd /etc/shadow /etc/group /etc/nginx/nginx.conf
+  for f in /etc/systemd/system/*.service /etc/nginx/sites-enabled/*; do [ -e "$f" ] || [ -L "$f" ] && set -- "$@" "$f"; done
+  set -f; IFS=$NL
+  for f in $MANAGED $SECRETS; do set -- "$@" "$f"; done
+  unset IFS; set +f
+  for f in "$@"; do
+    if [ -e "$f" ] || [ -L "$f" ]; then
+      stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- "$f" 2>/dev/null || printf 'E\t%s\n' "$f"
+    else
+      printf 'A\t%s\n' "$f"
+    fi
+  done
+  for f in "$@"; do
+    [ -L "$f" ] && printf 'L\t%s\t%s\n' "$(readlink -- "$f")" "$f"
+  done
+  set -f; IFS=$NL
+  for f in $SECRETS /etc/shadow; do
+    [ -f "$f" ] && [ -r "$f" ] && printf 'P\t%s\t%s\n' "$( { printf '%s' "$K"; cat -- "$f"; } | sha256sum | cut -c1-64)" "$f"
+  done
+  unset IFS; set +f
+  for f in "$@"; do
+    case "$NL$SECRETS$NL/etc/shadow$NL" in *"$NL$f$NL"*) continue ;; esac
+    [ -f "$f" ] && [ -r "$f" ] || continue
+    printf 'H\t%s\t%s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"
+    if grep -Eiq 'managed by (devenv|puppet|ansible|salt)|ansible managed' -- "$f"; then
+      printf 'U\t%s\t%s\n' "$(grep -Eiv '^[[:space:]]*(#|;|//|--|"|/?\*|!|%).*(managed by (devenv|puppet|ansible|salt)|ansible managed)' -- "$f" | sha256sum | cut -c1-64)" "$f"
+    fi
+    head -n 5 -- "$f" | grep -Eiq '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*managed by devenv' && printf 'D\t%s\n' "$f"
+  done
+  return 0
+}
+
+section_sysctl() {
+  [ -d /proc/sys ] || { fail "no /proc/sys"; return 1; }
+  sysctl -e net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv6.conf.all.forwarding \
+    net.ipv4.conf.all.rp_filter net.ipv4.conf.default.rp_filter \
+    net.ipv4.conf.all.accept_redirects net.ipv4.conf.default.accept_redirects \
+    net.ipv4.conf.all.secure_redirects net.ipv4.conf.default.secure_redirects \
+    net.ipv4.conf.all.send_redirects net.ipv4.conf.default.send_redirects \
+    net.ipv4.conf.all.accept_source_route net.ipv4.conf.default.accept_source_route \
+    net.ipv4.conf.all.log_martians net.ipv4.conf.default.log_martians \
+    net.ipv4.icmp_echo_ignore_broadcasts net.ipv4.icmp_ignore_bogus_error_responses \
+    net.ipv4.tcp_syncookies net.ipv4.tcp_timestamps net.ipv4.ip_local_port_range net.core.somaxconn \
+    net.ipv6.conf.all.accept_redirects net.ipv6.conf.default.accept_redirects \
+    net.ipv6.conf.all.accept_source_route net.ipv6.conf.default.accept_source_route net.ipv6.conf.all.accept_ra \
+    kernel.randomize_va_space kernel.kptr_restrict kernel.dmesg_restrict kernel.yama.ptrace_scope \
+    kernel.unprivileged_bpf_disabled kernel.sysrq kernel.core_uses_pid kernel.perf_event_paranoid \
+    kernel.unprivileged_userns_clone net.core.bpf_jit_harden \
+    fs.protected_hardlinks fs.protected_symlinks fs.protected_fifos fs.protected_regular fs.suid_dumpable \
+    2>/dev/null
+  return 0
+}
+
+section_time() {
+  tz=
+  if [ -L /etc/localtime ]; then tz=$(readlink /etc/localtime); tz=\${tz#*zoneinfo/}; fi
+  [ -z "$tz" ] && [ -r /etc/timezone ] && tz=$(cat /etc/timezone)
+  echo "timezone=$tz"
+  if have systemctl && [ -d /run/systemd/system ]; then
+    daemons="systemd-timesyncd chrony ntp ntpsec openntpd"
+    set -- $daemons
+    states=$(systemctl is-active systemd-timesyncd.service chrony.service ntp.service ntpsec.service openntpd.service 2>/dev/null)
+    for s in $states; do [ "$s" = active ] && echo "ntp=$1"; shift; done
+  fi
+  [ -e /run/systemd/timesync/synchronized ] && echo "synchronized=yes"
+  return 0
+}
+
+section_locale() {
+  for f in /etc/default/locale /etc/locale.conf; do
+    [ -r "$f" ] && grep -E '^[[:space:]]*(LANG|LC_ALL)=' "$f"
+  done
+  return 0
+}
+
+section_ssh() {
+  s=$(command -v sshd 2>/dev/null) || s=/usr/sbin/sshd
+  [ -x "$s" ] || { fail "sshd is not installed"; return 1; }
+  [ "$(id -u)" = 0 ] || { fail "sshd -T needs root (use --sudo)"; return 1; }
+  out=$("$s" -T 2>&1) || { fail "sshd -T: $(first_line "$out")"; return 1; }
+  printf '%s\n' "$out"
+  return 0
+}
+
+section_firewall() {
+  if have nft; then
+    if out=$(nft -s list ruleset 2>&1); then
+      echo "backend=nftables"; printf '%s\n' "$out" | sed 's/^/| /'; return 0
+    fi
+    echo "unreadable=nft: $(first_line "$out")"
+  fi
+  if have iptables; then
+    if out=$(iptables -S 2>&1); then
+      echo "backend=iptables"; printf '%s\n' "$out" | sed 's/^/| /'; return 0
+    fi
+    echo "unreadable=iptables: $(first_line "$out")"
+  fi
+  if ! have nft && ! have iptables; then echo "backend=none"; fi
+  return 0
+}
+
+# Names and keyed fingerprints of each enabled service's environment. Values
+# are tokenized by awk into a pipe and hashed; none is ever printed.
+section_env() {
+  have systemctl && [ -d /run/systemd/system ] || { fail "systemd is not running"; return 1; }
+  # The services section already knows which units are enabled; ask again only when it failed.
+  units=\${ENABLED_UNITS-$(systemctl list-unit-files --type=service --state=enabled --no-legend 2>/dev/null | awk '$1 !~ /@\.service$/ {print $1}')}
+  [ -n "$units" ] || return 0
+  # shellcheck disable=SC2086
+  # systemctl show prints a unit's properties in its own order: buffer each block until its Id is known.
+  systemctl show -p Id,Environment,EnvironmentFiles $units 2>/dev/null |
+  awk '
+    function flush(   i) { for (i = 1; i <= n; i++) print items[i] "\t" unit "\t" vals[i]; n = 0; unit = "" }
+    function add(kind, v) { n++; items[n] = kind; vals[n] = v }
+    function token(kv) { if (kv ~ /^[A-Za-z_][A-Za-z0-9_]*=/) add("V", kv) }
+    /^$/ { flush(); next }
+    /^Id=/ { unit = substr($0, 4); next }
+    /^Environment=/ {
+      s = substr($0, 13); tok = ""; q = 0; have = 0
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (q && c == "\\") { i++; tok = tok substr(s, i, 1); continue }
+        if (c == "\"") { q = !q; have = 1; continue }
+        if (!q && c == " ") { if (have || tok != "") token(tok); tok = ""; have = 0; continue }
+        tok = tok c; have = 1
+      }
+      if (have || tok != "") token(tok)
+      next
+    }
+    /^EnvironmentFiles=/ { f = substr($0, 18); sub(/ \(ignore_errors=[a-z]+\)$/, "", f); add("F", f) }
+    END { flush() }
+  ' | while IFS= read -r line; do
+    kind=\${line%%"$TAB"*}; rest=\${line#*"$TAB"}
+    unit=\${rest%%"$TAB"*}; item=\${rest#*"$TAB"}
+    if [ "$kind" = V ]; then
+      printf 'E\t%s\t%s\t%s\n' "$unit" "\${item%%=*}" "$(fp_of "\${item#*=}")"
+    elif [ -r "$item" ]; then
+      while IFS= read -r kv || [ -n "$kv" ]; do
+        kv=\${kv#"\${kv%%[! ]*}"}
+        case "$kv" in ''|'#'*|';'*) continue ;; esac
+        kv=\${kv#export }
+        name=\${kv%%=*}; value=\${kv#*=}
+        case "$name" in *[!A-Za-z0-9_]*|'') continue ;; esac
+        case "$value" in \"*\") value=\${value#\"}; value=\${value%\"} ;; \'*\') value=\${value#\'}; value=\${value%\'} ;; esac
+        printf 'E\t%s\t%s\t%s\n' "$unit" "$name" "$(fp_of "$value")"
+      done < "$item"
+    elif [ -e "$item" ]; then
+      printf 'R\t%s\t%s\n' "$unit" "$item"
+    fi
+  done
+  return 0
+}
+
+section_security_updates() {
+  have dpkg-query || { fail "dpkg-query not found"; return 1; }
+  echo "unattended=$(dpkg-query -W -f '\${db:Status-Abbrev}' unattended-upgrades 2>/dev/null)"
+  have apt-config && apt-config shell periodic APT::Periodic::Unattended-Upgrade 2>/dev/null
+  return 0
+}
+
+section_fail2ban() {
+  if ! have fail2ban-client; then echo "installed=no"; return 0; fi
+  echo "installed=yes"
+  active=$(systemctl is-active fail2ban.service 2>/dev/null)
+  echo "active=$active"
+  [ "$active" = active ] || return 0
+  out=$(fail2ban-client status 2>&1) || { fail "fail2ban-client status: $(first_line "$out")"; return 1; }
+  printf '%s\n' "$out" | sed -n 's/.*Jail list:[[:space:]]*/jails=/p'
+  return 0
+}
+
+section_logging() {
+  have systemctl && echo "journald=$(systemctl is-active systemd-journald.service 2>/dev/null)"
+  have logrotate && echo "logrotate=yes"
+  [ -d /etc/logrotate.d ] && for f in /etc/logrotate.d/*; do [ -f "$f" ] && printf 'C\t%s\n' "$f"; done
+  return 0
+}
+
+for s in meta platform resources apt_sources packages python accounts services listeners processes files sysctl time locale ssh firewall env security_updates fail2ban logging; do
+  run_section "$s"
+done
+} </dev/null
+`.replaceAll('\\${', '${');
+
+export const COLLECTOR_SECTIONS = [
+  'meta', 'platform', 'resources', 'apt_sources', 'packages', 'python', 'accounts', 'services', 'listeners',
+  'processes', 'files', 'sysctl', 'time', 'locale', 'ssh', 'firewall', 'env', 'security_updates', 'fail2ban', 'logging',
+] as const;
+export type CollectorSection = (typeof COLLECTOR_SECTIONS)[number];
+
+export interface CollectorScriptInput {
+  /** Random per run; marks section boundaries. */
+  marker: string;
+  fingerprintKey: string;
+  managedPaths: readonly string[];
+  secretPaths: readonly string[];
+}
+
+function pathList(paths: readonly string[]): string {
+  for (const path of paths) {
+    if (!path.startsWith('/') || /[\n\t\0]/.test(path)) throw new Error(`not an absolute path without newlines or tabs: ${JSON.stringify(path)}`);
+  }
+  return shellQuote([...new Set(paths)].join('\n'));
+}
+
+/** The full script text for `sh -s`: the inputs as quoted assignments, then the body. */
+export function renderCollectorScript(input: CollectorScriptInput): string {
+  if (!/^[A-Za-z0-9@-]+$/.test(input.marker)) throw new Error('the section marker must be plain text');
+  return [
+    `M=${shellQuote(input.marker)}`,
+    `K=${shellQuote(input.fingerprintKey)}`,
+    `MANAGED=${pathList(input.managedPaths)}`,
+    `SECRETS=${pathList(input.secretPaths)}`,
+    COLLECTOR_BODY,
+  ].join('\n');
+}
