@@ -27,7 +27,7 @@ export const listenersAllowed: Check = {
     const exposed = input.facts.listeners!.sockets.filter((listener) => !isLoopback(listener.address));
     const offenders = exposed.filter((listener) => !allowed.has(listener.port));
     if (offenders.length > 0) return fail(`listening beyond allowed_ports (${[...allowed].join(', ') || 'none'}): ${listSome(uniqueSorted(offenders.map(describeListener)))}`);
-    const ports = uniqueSorted(exposed.map((listener) => String(listener.port)));
+    const ports = [...new Set(exposed.map((listener) => listener.port))].sort((a, b) => a - b);
     return pass(ports.length > 0 ? `non-loopback listeners only on allowed ports ${ports.join(', ')}` : 'nothing listens on a non-loopback address');
   },
 };
