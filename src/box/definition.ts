@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { hashOf } from '../core/hash.js';
+import { publishedJsonSchema } from '../profile/schema.js';
 import { configErrorAt, readYamlSource, validateSource, type FieldPath, type YamlSource } from '../profile/yaml-source.js';
 
 const DEBIAN_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
@@ -30,6 +31,11 @@ export const BoxSchema = z.strictObject({
 });
 
 export type BoxData = z.output<typeof BoxSchema>;
+
+/** The JSON Schema of box definitions (schema/box.schema.json); generated, never written by hand. */
+export function boxJsonSchema(): Record<string, unknown> {
+  return publishedJsonSchema(BoxSchema, 'https://devenv.dev/schema/box.schema.json', 'devenv box definition');
+}
 
 export interface BoxDefinition extends BoxData {
   /** Absolute path of the definition file. */

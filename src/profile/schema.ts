@@ -70,7 +70,11 @@ export function parseSize(text: string): number | string {
   return bytes;
 }
 
-const portMapping = z.string().transform((text, ctx) => {
+// The patterns are for editors (JSON Schema); the parse functions give the precise sentence.
+const portMapping = z
+  .string()
+  .meta({ pattern: '^(?:(?:\\[[0-9a-fA-F:.]+\\]|[0-9.]+):)?\\d{1,5}:\\d{1,5}(?:/(?:tcp|udp))?$' })
+  .transform((text, ctx) => {
   const parsed = parsePortMapping(text);
   if (typeof parsed === 'string') {
     ctx.addIssue({ code: 'custom', message: parsed });
@@ -79,7 +83,10 @@ const portMapping = z.string().transform((text, ctx) => {
   return parsed;
 });
 
-const syncFolder = z.string().transform((text, ctx) => {
+const syncFolder = z
+  .string()
+  .meta({ pattern: '^[^:]+:/[^:]*(?::(?:ro|rw))?$' })
+  .transform((text, ctx) => {
   const parsed = parseSyncFolder(text);
   if (typeof parsed === 'string') {
     ctx.addIssue({ code: 'custom', message: parsed });
@@ -124,63 +131,104 @@ const SKIP_REASON = 'a skip needs a reason (a sentence saying why the check does
 
 const port = z.number().int().min(1).max(65535);
 
-export const ProfileSchema = z.strictObject({
-  $schema: z.string().optional().describe('JSON Schema reference for editors; ignored by devenv'),
-  name: z.string().regex(NAME, 'must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit').describe('Environment name, used in container and image names'),
-  box: z.string().min(1).describe('Base system: a name in boxes/ (debian-12) or a path to a box definition'),
-  backend: z.enum(['docker', 'vagrant']).default('docker'),
-  vagrant: z
-    .strictObject({
-      provider: z.enum(['virtualbox', 'libvirt', 'docker']).default('virtualbox'),
-      box: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a Vagrant box name such as debian/bookworm64').optional(),
-    })
-    .optional(),
-  resources: z
-    .strictObject({
-      cpus: z.number().positive().max(1024).optional(),
-      memory: memory.optional(),
-    })
-    .default({}),
-  ports: z.array(portMapping).default([]),
-  sync: z.array(syncFolder).default([]),
-  manifests: z.array(relativeOrAbsolutePath).default([]),
-  vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown()).default({}),
-  production: z
-    .strictObject({
-      ssh: z
-        .string()
-        .regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]')
-        .refine((value) => sshPortInRange(value), 'the port must be between 1 and 65535')
-        .optional(),
-      facts: relativeOrAbsolutePath.optional(),
-      identity: relativeOrAbsolutePath.optional(),
-      sudo: z.boolean().default(false),
-    })
-    .refine((p) => (p.ssh === undefined) !== (p.facts === undefined), 'give exactly one of "ssh" or "facts"')
-    .optional(),
-  parity: z
-    .strictObject({
-      ignore: z.array(z.string().min(1)).default([]),
-    })
-    .default({ ignore: [] }),
-  checklist: z
-    .strictObject({
-      app_user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a valid user name').optional(),
-      allowed_ports: z.array(port).default([22, 80, 443]),
-      datastore_ports: z.array(port).default([3306, 5432, 6379, 11211, 27017, 9200]),
-      secrets: z.array(absoluteGuestPath).default([]),
-      app_services: z.array(z.string().regex(/^[A-Za-z0-9@_.:-]+$/, 'must be a systemd unit name')).default([]),
-      app_paths: z.array(absoluteGuestPath).default([]),
-      skip: z.partialRecord(z.enum(CHECK_IDS), z.string({ error: SKIP_REASON }).min(1, SKIP_REASON)).default({}),
-    })
-    .default({ allowed_ports: [22, 80, 443], datastore_ports: [3306, 5432, 6379, 11211, 27017, 9200], secrets: [], app_services: [], app_paths: [], skip: {} }),
-});
+export const ProfileSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference for editors; ignored by devenv'),
+    name: z
+      .string()
+      .regex(NAME, 'must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .meta({ description: 'Environment name, used in container and image names', examples: ['mysite'] }),
+    box: z
+      .string()
+      .min(1)
+      .meta({ description: 'Base system: a box name (boxes/NAME.yaml beside the profile, then the bundled boxes) or a path to a box definition', examples: ['debian-12'] }),
+    backend: z.enum(['docker', 'vagrant']).default('docker').describe('Where the environment runs: a Docker container or a Vagrant machine'),
+    vagrant: z
+      .strictObject({
+        provider: z.enum(['virtualbox', 'libvirt', 'docker']).default('virtualbox').describe('The Vagrant provider'),
+        box: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be a Vagrant box name such as debian/bookworm64')
+          .optional()
+          .describe('A Vagrant box to start from instead of the devenv box'),
+      })
+      .optional()
+      .describe('Settings for backend "vagrant" (required with it)'),
+    resources: z
+      .strictObject({
+        cpus: z.number().positive().max(1024).optional().describe('CPUs given to the environment'),
+        memory: memory.optional().meta({ description: 'Memory: a size such as "2GiB" or "512MiB", or a number of bytes (at least 64MiB)', examples: ['2GiB'] }),
+      })
+      .default({})
+      .describe('CPU and memory limits'),
+    ports: z
+      .array(portMapping)
+      .default([])
+      .meta({
+        description: 'Forwarded ports, "HOST:GUEST" (bound to 127.0.0.1), "IP:HOST:GUEST", optionally with "/udp"',
+        examples: [['8080:80', '0.0.0.0:8443:443']],
+      }),
+    sync: z
+      .array(syncFolder)
+      .default([])
+      .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile', examples: [['./:/srv/mysite/app']] }),
+    manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
+    vars: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown())
+      .default({})
+      .describe('Variables visible to templates as vars.NAME'),
+    production: z
+      .strictObject({
+        ssh: z
+          .string()
+          .regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]')
+          .refine((value) => sshPortInRange(value), 'the port must be between 1 and 65535')
+          .optional()
+          .meta({ description: 'Production reached over OpenSSH: user@host[:port] or ssh://user@host[:port]', examples: ['ops@prod.example.com'] }),
+        facts: relativeOrAbsolutePath.optional().describe('Production facts saved as JSON (devenv.facts/v1), relative to the profile'),
+        identity: relativeOrAbsolutePath.optional().describe('SSH private key for production'),
+        sudo: z.boolean().default(false).describe('Collect production facts with sudo'),
+      })
+      .refine((p) => (p.ssh === undefined) !== (p.facts === undefined), 'give exactly one of "ssh" or "facts"')
+      .optional()
+      .describe('What parity compares against: exactly one of "ssh" or "facts"'),
+    parity: z
+      .strictObject({
+        ignore: z.array(z.string().min(1)).default([]).meta({ description: 'Fact paths to ignore; "*" matches within a segment', examples: [['kernel.*']] }),
+      })
+      .default({ ignore: [] })
+      .describe('Parity settings'),
+    checklist: z
+      .strictObject({
+        app_user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a valid user name').optional().describe('The system user the application runs as'),
+        allowed_ports: z.array(port).default([22, 80, 443]).describe('Ports allowed to listen on non-loopback addresses'),
+        datastore_ports: z.array(port).default([3306, 5432, 6379, 11211, 27017, 9200]).describe('Database and cache ports that must listen on loopback or a private address'),
+        secrets: z.array(absoluteGuestPath).default([]).describe('Secret files (absolute guest paths) that must not be world-readable'),
+        app_services: z
+          .array(z.string().regex(/^[A-Za-z0-9@_.:-]+$/, 'must be a systemd unit name'))
+          .default([])
+          .describe('The systemd units of the application'),
+        app_paths: z.array(absoluteGuestPath).default([]).describe('Application code folders (absolute guest paths)'),
+        skip: z
+          .partialRecord(z.enum(CHECK_IDS), z.string({ error: SKIP_REASON }).min(1, SKIP_REASON))
+          .default({})
+          .describe('Checks to skip, each with the reason: check id → sentence'),
+      })
+      .default({ allowed_ports: [22, 80, 443], datastore_ports: [3306, 5432, 6379, 11211, 27017, 9200], secrets: [], app_services: [], app_paths: [], skip: {} })
+      .describe('The hardened staging checklist (devenv check)'),
+  })
+  .describe('A devenv profile (devenv.yaml)');
 
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type ProfileData = z.output<typeof ProfileSchema>;
 
 /** The JSON Schema editors use; generated, never written by hand. */
 export function profileJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ProfileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...schema, $id: 'https://devenv.dev/schema/devenv.schema.json', title: 'devenv profile' };
+  return publishedJsonSchema(ProfileSchema, 'https://devenv.dev/schema/devenv.schema.json', 'devenv profile');
+}
+
+/** A zod schema as JSON Schema (what a file may contain), with its id and title first. */
+export function publishedJsonSchema(schema: z.ZodType, id: string, title: string): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { $schema, $id: id, title, ...rest };
 }
