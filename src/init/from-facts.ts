@@ -1,0 +1,155 @@
+import { stringify } from 'yaml';
+import type { Facts } from '../facts/schema.js';
+import type { ScaffoldFile } from './scaffold.js';
+
+/**
+ * Builds a profile and manifests from production's facts: the box matching its
+ * OS release, every manually installed package pinned to production's exact
+ * version, its own users and groups with uid, gid and shell, enabled services,
+ * and its config files (contents fetched separately; secrets never copied).
+ * Pure: facts and file contents in, files out.
+ */
+export interface FromFactsOptions {
+  name: string;
+  /** Bundled box names, to match production's release. */
+  boxes: string[];
+  /** How parity will reach production again: ssh destination or facts file (relative to the project). */
+  production: { ssh: string } | { facts: string };
+  /** Contents of production's config files, by path, where they could be read. */
+  contents: Map<string, string>;
+}
+
+/** Packages a container neither needs nor can use: kernels, boot loaders, firmware. */
+const HOST_ONLY_PACKAGES = /^(linux-(image|headers|modules|kbuild)|grub|shim-|firmware-|intel-microcode|amd64-microcode|initramfs-tools|cloud-(init|guest)|qemu-guest-agent|open-vm-tools)/;
+
+/** Account databases are declared as user/group resources, not copied. */
+const NOT_COPIED = new Set(['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow']);
+
+const SECRET_PATH = /(secret|password|passwd|credential|token|private|\.env$|\.key$|\.pem$)/i;
+/** KEY=value or key: value where the key names a secret, anywhere in a line (Environment=DB_PASSWORD=… too). */
+const SECRET_ASSIGNMENT = /([A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_.-]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"']+)/gi;
+
+export interface ScrubbedContent {
+  content: string;
+  secret: boolean;
+}
+
+/** Replaces secret-looking values with placeholders; values never reach the project. */
+export function scrubSecrets(path: string, content: string): ScrubbedContent {
+  if (SECRET_PATH.test(path)) {
+    return { content: `# secret from production, not copied: put this environment's own value here\n`, secret: true };
+  }
+  let secret = false;
+  const scrubbed = content.replace(SECRET_ASSIGNMENT, (_whole, key: string) => {
+    secret = true;
+    return `${key}CHANGE-ME-for-this-environment`;
+  });
+  return { content: scrubbed, secret };
+}
+
+export function boxForFacts(facts: Facts, boxes: string[]): string | undefined {
+  const os = facts.platform?.os;
+  if (!os) return undefined;
+  const major = os.version_id.split('.')[0];
+  const name = `${os.id}-${major}`;
+  return boxes.includes(name) ? name : undefined;
+}
+
+/** Where a copied production file lives in the project. */
+export function projectPathFor(path: string): string {
+  return `files${path}`;
+}
+
+export function filesFromFacts(facts: Facts, options: FromFactsOptions): ScaffoldFile[] {
+  const box = boxForFacts(facts, options.boxes);
+  if (!box) {
+    const os = facts.platform?.os;
+    throw new Error(os ? `production runs ${os.id} ${os.version_id}; devenv has boxes for ${options.boxes.join(', ')}` : 'the facts have no platform section to choose a box from');
+  }
+
+  const packages = facts.packages?.deb ?? {};
+  const anyManual = Object.values(packages).some((p) => p.manual !== undefined);
+  const apt: Record<string, { ensure: string }> = {};
+  for (const [name, pkg] of Object.entries(packages).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!pkg.status.startsWith('i')) continue;
+    if (anyManual && !pkg.manual) continue;
+    if (HOST_ONLY_PACKAGES.test(name)) continue;
+    apt[name.replace(/:.*$/, '')] = { ensure: pkg.version };
+  }
+
+  const users = facts.accounts?.users ?? {};
+  const groupsByGid = new Map(Object.entries(facts.accounts?.groups ?? {}).map(([name, g]) => [g.gid, name]));
+  const serviceUsers = new Set(Object.values(facts.services ?? {}).map((s) => s.user).filter((u) => u && u !== 'root'));
+  const user: Record<string, Record<string, unknown>> = {};
+  const group: Record<string, Record<string, unknown>> = {};
+  for (const [name, account] of Object.entries(users).sort(([, a], [, b]) => a.uid - b.uid)) {
+    const human = account.uid >= 1000 && account.uid < 65534;
+    const appAccount = serviceUsers.has(name) && account.uid >= 100;
+    if (!human && !appAccount) continue;
+    const primary = groupsByGid.get(account.gid);
+    if (primary && !group[primary]) group[primary] = { gid: account.gid, system: account.gid < 1000 };
+    user[name] = {
+      uid: account.uid,
+      ...(primary ? { group: primary } : {}),
+      system: account.uid < 1000,
+      shell: account.shell,
+      home: account.home,
+      ...(primary ? { require: [`group:${primary}`] } : {}),
+    };
+  }
+
+  const file: Record<string, Record<string, unknown>> = {};
+  const copied: ScaffoldFile[] = [];
+  const unitFiles = new Map<string, string>();
+  for (const [path, meta] of Object.entries(facts.files ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (meta.type !== 'file' || NOT_COPIED.has(path)) continue;
+    const raw = options.contents.get(path);
+    if (raw === undefined) continue;
+    const scrubbed = scrubSecrets(path, raw);
+    copied.push({ path: projectPathFor(path), content: scrubbed.content });
+    file[path] = {
+      source: `../${projectPathFor(path)}`,
+      ...(meta.owner ? { owner: meta.owner } : {}),
+      ...(meta.group ? { group: meta.group } : {}),
+      ...(meta.mode ? { mode: meta.mode.padStart(4, '0') } : {}),
+      ...(scrubbed.secret ? { secret: true } : {}),
+    };
+    const unit = /^\/etc\/systemd\/system\/([^/]+\.service)$/.exec(path);
+    if (unit) unitFiles.set(unit[1]!.replace(/\.service$/, ''), path);
+  }
+
+  const service: Record<string, Record<string, unknown>> = {};
+  for (const [unit, state] of Object.entries(facts.services ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const name = unit.replace(/\.service$/, '');
+    if (state.enabled !== 'enabled') continue;
+    // Services the project can reproduce: its own units, and those of pinned packages.
+    if (!unitFiles.has(name) && !apt[name]) continue;
+    const configFiles = Object.keys(file).filter((p) => p === unitFiles.get(name) || p.startsWith(`/etc/${name}/`));
+    service[name] = {
+      ensure: state.active === 'active' ? 'running' : 'stopped',
+      enable: true,
+      ...(configFiles.length ? { subscribe: configFiles.map((p) => `file:${p}`) } : {}),
+    };
+  }
+
+  const appUser = Object.entries(user).find(([name]) => serviceUsers.has(name))?.[0];
+  const profile = {
+    name: options.name,
+    box,
+    backend: 'docker',
+    ports: ['8080:80'],
+    manifests: ['manifests/packages.yaml', 'manifests/accounts.yaml', 'manifests/config.yaml'],
+    production: options.production,
+    parity: { ignore: ['packages.deb.linux-*', 'packages.deb.grub*', 'packages.deb.firmware-*'] },
+    ...(appUser ? { checklist: { app_user: appUser } } : {}),
+  };
+  const source = `production ${facts.target.name} (facts of ${facts.collected_at})`;
+  const header = (what: string): string => `# ${what} — written by \`devenv init --from\` from ${source}.\n`;
+  return [
+    { path: 'devenv.yaml', content: `# devenv profile built from ${source}\n${stringify(profile)}` },
+    { path: 'manifests/packages.yaml', content: `${header('Every manually installed package, pinned to production\'s version')}${stringify({ apt })}` },
+    { path: 'manifests/accounts.yaml', content: `${header('Production\'s own users and groups')}${stringify({ group, user })}` },
+    { path: 'manifests/config.yaml', content: `${header('Production\'s config files and services')}${stringify({ file, service })}` },
+    ...copied,
+  ];
+}

@@ -1,0 +1,103 @@
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import type { Facts } from '../../../src/facts/schema.js';
+import { boxForFacts, filesFromFacts, scrubSecrets } from '../../../src/init/from-facts.js';
+import { detectProject, parseProcfile, profileNameFor } from '../../../src/init/detect.js';
+
+function productionFacts(): Facts {
+  return {
+    schema: 'devenv.facts/v1',
+    collected_at: '2026-11-23T10:00:00Z',
+    source: 'devenv',
+    target: { kind: 'ssh', name: 'ops@prod', container: false },
+    errors: {},
+    missing: [],
+    platform: { os: { id: 'debian', version_id: '12', codename: 'bookworm' }, kernel: '6.1.0', arch: 'x86_64', hostname: 'prod', virtualization: { kind: 'vm', tech: 'kvm' }, pid1: 'systemd' },
+    packages: {
+      deb: {
+        nginx: { version: '1.22.1-9+deb12u2', arch: 'amd64', status: 'ii', manual: true },
+        libc6: { version: '2.36-9+deb12u9', arch: 'amd64', status: 'ii', manual: false },
+        'linux-image-amd64': { version: '6.1.0', arch: 'amd64', status: 'ii', manual: true },
+        removed: { version: '1.0', arch: 'amd64', status: 'rc', manual: true },
+      },
+    },
+    accounts: {
+      users: {
+        root: { uid: 0, gid: 0, home: '/root', shell: '/bin/bash', groups: [] },
+        'www-data': { uid: 33, gid: 33, home: '/var/www', shell: '/usr/sbin/nologin', groups: [] },
+        mysite: { uid: 998, gid: 998, home: '/srv/mysite', shell: '/usr/sbin/nologin', groups: [] },
+        alice: { uid: 1000, gid: 1000, home: '/home/alice', shell: '/bin/bash', groups: ['sudo'] },
+      },
+      groups: { root: { gid: 0, members: [] }, mysite: { gid: 998, members: [] }, alice: { gid: 1000, members: [] } },
+    },
+    services: {
+      'nginx.service': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure' },
+      'mysite.service': { enabled: 'enabled', active: 'active', user: 'mysite', restart: 'always' },
+      'cron.service': { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' },
+    },
+    files: {
+      '/etc/nginx/nginx.conf': { type: 'file', owner: 'root', group: 'root', mode: '644' },
+      '/etc/systemd/system/mysite.service': { type: 'file', owner: 'root', group: 'root', mode: '644' },
+      '/etc/mysite/secrets.env': { type: 'file', owner: 'root', group: 'mysite', mode: '640' },
+      '/etc/shadow': { type: 'file', owner: 'root', group: 'shadow', mode: '640' },
+    },
+  };
+}
+
+describe('init --from: profile and manifests from production facts', () => {
+  const contents = new Map([
+    ['/etc/nginx/nginx.conf', 'worker_processes 4;\n'],
+    ['/etc/systemd/system/mysite.service', '[Service]\nUser=mysite\nEnvironment=DB_PASSWORD=hunter2\n'],
+    ['/etc/mysite/secrets.env', 'SECRET_KEY=real-production-secret\n'],
+    ['/etc/shadow', 'root:$6$hash:::\n'],
+  ]);
+  const files = filesFromFacts(productionFacts(), { name: 'mysite', boxes: ['debian-11', 'debian-12'], production: { ssh: 'ops@prod' }, contents });
+  const byPath = new Map(files.map((f) => [f.path, f.content]));
+
+  it('picks the box of production’s release', () => {
+    expect(parse(byPath.get('devenv.yaml')!)).toMatchObject({ name: 'mysite', box: 'debian-12', production: { ssh: 'ops@prod' }, checklist: { app_user: 'mysite' } });
+    expect(boxForFacts({ ...productionFacts(), platform: { ...productionFacts().platform!, os: { id: 'debian', version_id: '10' } } }, ['debian-12'])).toBeUndefined();
+  });
+
+  it('pins every manually installed package to production’s exact version, without kernels or removed ones', () => {
+    const apt = parse(byPath.get('manifests/packages.yaml')!).apt;
+    expect(apt).toEqual({ nginx: { ensure: '1.22.1-9+deb12u2' } });
+  });
+
+  it('declares production’s own users and groups with uid, gid and shell, not package or base accounts', () => {
+    const accounts = parse(byPath.get('manifests/accounts.yaml')!);
+    expect(Object.keys(accounts.user).sort()).toEqual(['alice', 'mysite']);
+    expect(accounts.user.mysite).toMatchObject({ uid: 998, group: 'mysite', shell: '/usr/sbin/nologin', system: true });
+    expect(accounts.group.mysite).toEqual({ gid: 998, system: true });
+  });
+
+  it('copies config files, never secret values, and never the account databases', () => {
+    expect(byPath.get('files/etc/nginx/nginx.conf')).toBe('worker_processes 4;\n');
+    expect(byPath.has('files/etc/shadow')).toBe(false);
+    const all = files.map((f) => f.content).join('\n');
+    expect(all).not.toContain('real-production-secret');
+    expect(all).not.toContain('hunter2');
+    const config = parse(byPath.get('manifests/config.yaml')!);
+    expect(config.file['/etc/mysite/secrets.env']).toMatchObject({ secret: true, mode: '0640', group: 'mysite' });
+    expect(config.file['/etc/systemd/system/mysite.service']).toMatchObject({ secret: true });
+  });
+
+  it('keeps enabled services it can reproduce, subscribed to their config', () => {
+    const config = parse(byPath.get('manifests/config.yaml')!);
+    expect(Object.keys(config.service).sort()).toEqual(['mysite', 'nginx']);
+    expect(config.service.mysite).toMatchObject({ ensure: 'running', enable: true, subscribe: ['file:/etc/mysite/secrets.env', 'file:/etc/systemd/system/mysite.service'] });
+  });
+
+  it('scrubs secret assignments but leaves other lines', () => {
+    expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({ content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n', secret: true });
+    expect(scrubSecrets('/etc/app.conf', 'port = 80\n')).toEqual({ content: 'port = 80\n', secret: false });
+  });
+});
+
+describe('init: project detection', () => {
+  it('names a profile after its folder and reads a Procfile', () => {
+    expect(profileNameFor('/home/me/My Cool_App!')).toBe('my-cool_app-');
+    expect(parseProcfile('web: gunicorn app:app\nworker: celery -A app worker\n')).toEqual({ web: 'gunicorn app:app', worker: 'celery -A app worker' });
+    expect(detectProject('/nonexistent-folder')).toMatchObject({ kind: 'static', evidence: [] });
+  });
+});
