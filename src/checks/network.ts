@@ -85,8 +85,8 @@ export const firewallDefaultDeny: Check = {
     const unavailable = sectionUnavailable(input.facts, 'firewall');
     if (unavailable) return warn(unavailable);
     const firewall = input.facts.firewall!;
+    if (firewall.backend === 'none') return fail('no firewall is installed (neither nft nor iptables)');
     if (!firewall.readable) return warn('the firewall ruleset could not be read (no privileges)', 'run the check with --sudo so nft/iptables can be read');
-    if (firewall.backend === 'none') return fail('no firewall is configured (no nftables or iptables ruleset)');
     const policy = firewall.default_input.toLowerCase();
     if (policy === 'drop' || policy === 'reject' || policy === 'deny') return pass(`${firewall.backend} inbound default policy is ${policy}`);
     if (policy === 'unknown' || policy === '') return warn(`the ${firewall.backend} inbound default policy could not be determined`);

@@ -3,8 +3,15 @@ import type { Check } from './types.js';
 import { fail, pass, warn } from './types.js';
 import { listSome } from './sections.js';
 
-/** Where each fingerprint appears: "file /etc/app/secrets.env" or "env mysite.service SECRET_KEY". Never the value. */
-function fingerprintLocations(facts: Facts): Map<string, string[]> {
+/**
+ * The collector fingerprints every variable of every enabled unit; only those
+ * named like credentials are compared, since settings such as
+ * DJANGO_SETTINGS_MODULE or LANG are meant to be the same as production.
+ */
+export const SECRET_ENV_NAME = /(SECRET|PASSW(OR)?D|PASS$|PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|(^|_)KEY$|DSN$|DATABASE_URL|_URL$|SALT|SIGNING|WEBHOOK)/i;
+
+/** Where each fingerprint appears: "file /etc/app/secrets.env" or "SECRET_KEY of mysite". Never the value. */
+function fingerprintLocations(facts: Facts, secretFiles: readonly string[]): Map<string, string[]> {
   const locations = new Map<string, string[]>();
   const add = (fingerprint: string, where: string): void => {
     if (fingerprint === '') return;
@@ -12,11 +19,15 @@ function fingerprintLocations(facts: Facts): Map<string, string[]> {
     list.push(where);
     locations.set(fingerprint, list);
   };
-  for (const [path, file] of Object.entries(facts.files ?? {})) {
-    if (file.fingerprint !== undefined) add(file.fingerprint, `file ${path}`);
+  // Only the profile's secret files: /etc/shadow is fingerprinted too, but equal account databases are parity, not a shared secret.
+  for (const path of secretFiles) {
+    const fingerprint = facts.files?.[path]?.fingerprint;
+    if (fingerprint !== undefined) add(fingerprint, `file ${path}`);
   }
   for (const [service, env] of Object.entries(facts.env ?? {})) {
-    for (const [name, fingerprint] of Object.entries(env.fingerprints)) add(fingerprint, `${name} of ${service}`);
+    for (const [name, fingerprint] of Object.entries(env.fingerprints)) {
+      if (SECRET_ENV_NAME.test(name)) add(fingerprint, `${name} of ${service}`);
+    }
   }
   return locations;
 }
@@ -29,8 +40,8 @@ export const distinctCredentials: Check = {
     if (!input.production) {
       return warn(`cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`, 'configure production: (ssh or facts) in devenv.yaml so secrets can be compared by fingerprint');
     }
-    const here = fingerprintLocations(input.facts);
-    const there = fingerprintLocations(input.production);
+    const here = fingerprintLocations(input.facts, input.checklist.secrets);
+    const there = fingerprintLocations(input.production, input.checklist.secrets);
     if (here.size === 0 || there.size === 0) {
       const side = here.size === 0 ? 'this target' : 'production';
       return warn(`no secret fingerprints on ${side} to compare (no secret files or secret environment variables collected)`);
@@ -45,6 +56,9 @@ export const distinctCredentials: Check = {
       }
     }
     if (shared.length > 0) return fail(`same value as production: ${listSome(shared.sort(), 4)}`);
+    // Unreadable environment files mean some secrets were never fingerprinted: not a clean bill.
+    const unread = [input.facts, input.production].flatMap((facts) => Object.keys(facts.errors).filter((key) => key === 'env' || key.startsWith('env:')).map((key) => `${facts.target.name} ${key}`));
+    if (unread.length > 0) return warn(`no shared secret among ${here.size} compared, but some environments could not be read: ${listSome(unread, 3)}`, 'collect as root (--sudo) so every EnvironmentFile can be fingerprinted');
     return pass(`${here.size} secret fingerprint${here.size > 1 ? 's' : ''} compared, none shared with production`);
   },
 };

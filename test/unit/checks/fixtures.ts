@@ -124,7 +124,8 @@ export function hardenedFacts(): Facts {
     },
     firewall: { backend: 'nftables', default_input: 'drop', rules_sha256: 'abc', readable: true },
     env: {
-      'mysite.service': { names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'], fingerprints: { SECRET_KEY: 'fp:staging-secret-key' } },
+      // Settings are fingerprinted too and are meant to equal production's.
+      mysite: { names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'], fingerprints: { DJANGO_SETTINGS_MODULE: 'fp:settings-module', SECRET_KEY: 'fp:staging-secret-key' } },
     },
     security_updates: { unattended_upgrades_installed: true, periodic_unattended_upgrade: '1' },
     fail2ban: { installed: true, active: true, jails: ['sshd'] },
@@ -137,7 +138,7 @@ export function productionFacts(): Facts {
   const facts = hardenedFacts();
   facts.target = { kind: 'ssh', name: 'ops@prod.example.com', container: false };
   facts.files!['/etc/mysite/secrets.env']!.fingerprint = 'fp:production-secrets-file';
-  facts.env!['mysite.service']!.fingerprints['SECRET_KEY'] = 'fp:production-secret-key';
+  facts.env!['mysite']!.fingerprints['SECRET_KEY'] = 'fp:production-secret-key';
   return facts;
 }
 

@@ -102,9 +102,9 @@ describe('firewall-default-deny', () => {
   });
   it('fails without any firewall', () => {
     const result = runCheck('firewall-default-deny', (input) => {
-      input.facts.firewall = { backend: 'none', default_input: 'accept', readable: true };
+      input.facts.firewall = { backend: 'none', default_input: 'unknown', readable: false };
     });
-    expect(result.status).toBe('fail');
+    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('no firewall') });
   });
   it('warns when the ruleset is unreadable', () => {
     const result = runCheck('firewall-default-deny', (input) => {

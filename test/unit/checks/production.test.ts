@@ -7,10 +7,10 @@ describe('distinct-credentials', () => {
   });
   it('fails naming the shared variable, never the value', () => {
     const result = runCheck('distinct-credentials', (input) => {
-      input.production!.env!['mysite.service']!.fingerprints['SECRET_KEY'] = 'fp:staging-secret-key';
+      input.production!.env!['mysite']!.fingerprints['SECRET_KEY'] = 'fp:staging-secret-key';
     });
     expect(result.status).toBe('fail');
-    expect(result.message).toContain('SECRET_KEY of mysite.service');
+    expect(result.message).toContain('SECRET_KEY of mysite');
     expect(result.message).not.toContain('fp:staging-secret-key');
   });
   it('fails naming a shared secret file', () => {
@@ -21,9 +21,20 @@ describe('distinct-credentials', () => {
   });
   it('finds a value reused under another name', () => {
     const result = runCheck('distinct-credentials', (input) => {
-      input.production!.env!['mysite.service']!.fingerprints['DB_PASSWORD'] = 'fp:staging-secret-key';
+      input.production!.env!['mysite']!.fingerprints['DB_PASSWORD'] = 'fp:staging-secret-key';
     });
-    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining("SECRET_KEY of mysite.service (production's DB_PASSWORD of mysite.service)") });
+    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining("SECRET_KEY of mysite (production's DB_PASSWORD of mysite)") });
+  });
+  it('does not compare settings that are meant to be equal', () => {
+    const result = runCheck('distinct-credentials');
+    expect(result.message).not.toContain('DJANGO_SETTINGS_MODULE');
+    expect(result.status).toBe('pass');
+  });
+  it('warns when an environment file could not be read', () => {
+    const result = runCheck('distinct-credentials', (input) => {
+      input.production!.errors['env:mysite'] = '/etc/mysite/env is not readable (collect as root)';
+    });
+    expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('ops@prod.example.com env:mysite') });
   });
   it('warns without production facts, with the reason', () => {
     const result = runCheck('distinct-credentials', (input) => {
