@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The built CLI on malformed profiles: exit 2, one line on stderr that starts
+ * with file:line:column, no stack trace, and no engine needed (the profile is
+ * refused before Docker is touched). Needs `npm run build` (npm test does it).
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/devenv.js', import.meta.url));
+const BUILT = existsSync(fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url)));
+
+function devenv(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent.sock', NO_COLOR: '1' },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const CASES = [
+  { file: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml', where: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml:3:1: prots: unknown key "prots" (did you mean "ports"?)' },
+  { file: 'test/fixtures/profiles/bad/port-out-of-range/devenv.yaml', where: 'test/fixtures/profiles/bad/port-out-of-range/devenv.yaml:5:5: ports[1]: ' },
+  { file: 'test/fixtures/profiles/bad/yaml-tab-indent/devenv.yaml', where: 'test/fixtures/profiles/bad/yaml-tab-indent/devenv.yaml:4:1: ' },
+  { file: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml', where: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml:4:8: production.ssh: ' },
+];
+
+// Without a build these skip on a laptop (run `npm run build`); under CI they are required.
+describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (built CLI)', () => {
+  it.each(CASES)('$file', ({ file, where }) => {
+    const { status, stdout, stderr } = devenv(['-p', file, 'status']);
+    expect(stderr.startsWith(where), `stderr was: ${stderr}`).toBe(true);
+    expect(stderr.endsWith('\n')).toBe(true);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stdout).toBe('');
+    expect(status).toBe(2);
+  });
+
+  it('a missing profile is exit 2 too, without a stack', () => {
+    const { status, stderr } = devenv(['-p', 'test/fixtures/profiles/bad/no-such-case.yaml', 'status']);
+    expect(stderr).toMatch(/^devenv: no profile at test\/fixtures\/profiles\/bad\/no-such-case\.yaml\n/);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(status).toBe(2);
+  });
+});
