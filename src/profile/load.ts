@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
+import { buildCatalog } from '../manifest/catalog.js';
 import { loadManifestFile, type LoadedManifest } from '../manifest/load.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
@@ -65,6 +66,11 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
   if (data.backend === 'vagrant' && !data.vagrant) {
     throw configErrorAt(source, ['backend'], 'backend "vagrant" needs a "vagrant" block (at least its provider)');
   }
+  if (data.backend === 'vagrant' && data.vagrant && data.vagrant.provider !== 'docker' && !data.vagrant.box) {
+    // A VM provider boots a Vagrant box; only the docker provider uses devenv's own box image.
+    const at = source.doc.hasIn(['vagrant', 'provider']) ? ['vagrant', 'provider'] : ['vagrant'];
+    throw configErrorAt(source, at, `provider "${data.vagrant.provider}" boots a VM from a Vagrant box: name it in "vagrant.box" (e.g. debian/bookworm64)`);
+  }
   checkHostPorts(source, data.ports);
 
   const boxPath = resolveBoxPath(data.box, dir);
@@ -86,6 +92,8 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
     seenManifests.set(manifestPath, index);
     manifests.push(await loadManifestFile(manifestPath, { source, at: ['manifests', index] }));
   }
+  // References across manifests and cycles are load-time errors too (exit 2 before an engine is touched).
+  buildCatalog(manifests);
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);

@@ -1,0 +1,23 @@
+import { openEnvironmentTarget } from '../../backends/open.js';
+import { ExitCode } from '../../core/errors.js';
+import { provisionEnvironment } from '../../manifest/provision.js';
+import { renderReportText } from '../../manifest/report.js';
+import { loadProfile, locateProfile } from '../../profile/load.js';
+import { writeJson, type CommandContext } from '../context.js';
+
+/**
+ * `devenv provision`: applies the manifests to the running environment.
+ * Exit 0 when every resource applied, 4 when any failed (the report says which).
+ */
+export async function run(_args: object, ctx: CommandContext): Promise<number> {
+  const profile = await loadProfile(locateProfile(ctx.options.profile));
+  const target = await openEnvironmentTarget(profile, ctx);
+  try {
+    const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
+    if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
+    else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+    return report.summary.failed > 0 || report.summary.skipped > 0 ? ExitCode.failed : ExitCode.ok;
+  } finally {
+    await target.close();
+  }
+}

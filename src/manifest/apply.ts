@@ -1,0 +1,322 @@
+import { errorMessage, OperationError } from '../core/errors.js';
+import type { ExecOptions, ExecResult, Target } from '../targets/target.js';
+import type { Catalog } from './catalog.js';
+import { refreshAptLists } from './observe.js';
+import type { FileOperation, Operation, Plan, PlannedChange } from './operation.js';
+import { writePendingRefresh } from './pending-refresh.js';
+import type { Resource } from './resource.js';
+
+export type OutcomeStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
+
+export interface ResourceOutcome {
+  ref: string;
+  status: OutcomeStatus;
+  changes: string[];
+  diff?: string;
+  error?: string;
+}
+
+export interface ApplyOptions {
+  onStep?: (detail: string) => void;
+  signal?: AbortSignal;
+  /** True when the target already has a pending-refresh file to clear. */
+  hadPendingRefreshes?: boolean;
+}
+
+const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
+const APT_INSTALL = [
+  'apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades',
+  '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
+];
+
+/** A unit of apply work: one resource, or every apt change (or every pip change of one venv) that can run together. */
+type Step = { batch?: string; changes: PlannedChange[] };
+
+/**
+ * Groups changes into steps without breaking the order: a batchable change
+ * joins the earliest batch of its kind that comes after all its dependencies.
+ */
+export function buildSteps(changes: readonly PlannedChange[], catalog: Catalog): Step[] {
+  const predecessors = predecessorMap(catalog);
+  const steps: Step[] = [];
+  const stepOf = new Map<string, number>();
+  for (const change of changes) {
+    const after = Math.max(-1, ...(predecessors.get(change.ref) ?? []).map((ref) => stepOf.get(ref) ?? -1));
+    const batch = batchKey(change.operation);
+    let index = batch === undefined ? -1 : steps.findIndex((step, i) => i > after && step.batch === batch);
+    if (index === -1) {
+      steps.push(batch === undefined ? { changes: [change] } : { batch, changes: [change] });
+      index = steps.length - 1;
+    } else {
+      steps[index]!.changes.push(change);
+    }
+    stepOf.set(change.ref, index);
+  }
+  return steps;
+}
+
+function batchKey(operation: Operation | undefined): string | undefined {
+  if (operation?.kind === 'apt') return 'apt';
+  if (operation?.kind === 'pip') return `pip:${operation.venv}`;
+  return undefined;
+}
+
+function predecessorMap(catalog: Catalog): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const edge of catalog.edges) {
+    const list = map.get(edge.to) ?? [];
+    list.push(edge.from);
+    map.set(edge.to, list);
+  }
+  return map;
+}
+
+/**
+ * Carries out a plan through the target: in order, apt and pip batched,
+ * refreshes at the end and at most once each. A failed resource fails alone;
+ * what depends on it is skipped. Throws before changing anything when the
+ * plan has problems (such as a pinned version the mirror lacks).
+ */
+export async function applyPlan(target: Target, catalog: Catalog, planned: Plan, options: ApplyOptions = {}): Promise<ResourceOutcome[]> {
+  if (planned.problems.length > 0) {
+    const [first, ...rest] = planned.problems;
+    throw new OperationError(`${first!.ref}: ${first!.message}; nothing was changed`, {
+      ...(rest.length ? { hint: rest.map((p) => `${p.ref}: ${p.message}`).join('\n') } : {}),
+    });
+  }
+  const step = options.onStep ?? (() => {});
+  const outcomes = new Map<string, ResourceOutcome>(
+    planned.changes.map((c) => [c.ref, { ref: c.ref, status: 'unchanged', changes: [], ...(c.diff !== undefined ? { diff: c.diff } : {}) }]),
+  );
+  const predecessors = predecessorMap(catalog);
+  const owed = planned.changes.filter((c) => c.refresh !== undefined).map((c) => c.ref);
+  if (owed.length > 0) await writePendingRefresh(target, owed);
+
+  let daemonReloadNeeded = false;
+  const startedNow = new Set<string>();
+  const blockedBy = (ref: string): string | undefined =>
+    (predecessors.get(ref) ?? []).find((p) => {
+      const status = outcomes.get(p)?.status;
+      return status === 'failed' || status === 'skipped';
+    });
+  const succeed = (change: PlannedChange, extra: string[] = []): void => {
+    const outcome = outcomes.get(change.ref)!;
+    outcome.status = 'changed';
+    outcome.changes.push(...change.changes, ...extra);
+  };
+  const fail = (change: PlannedChange, error: unknown): void => {
+    const outcome = outcomes.get(change.ref)!;
+    outcome.status = 'failed';
+    outcome.changes.push(...change.changes);
+    outcome.error = errorMessage(error);
+  };
+
+  for (const { batch, changes } of buildSteps(planned.changes, catalog)) {
+    if (options.signal?.aborted) throw new OperationError('interrupted while applying; run provision again to finish');
+    const runnable: PlannedChange[] = [];
+    for (const change of changes) {
+      const blocker = blockedBy(change.ref);
+      if (blocker && (change.operation || change.refresh)) {
+        const outcome = outcomes.get(change.ref)!;
+        outcome.status = 'skipped';
+        outcome.changes.push(...change.changes);
+        outcome.error = `skipped because ${blocker} did not apply`;
+      } else if (change.operation || (change.type === 'exec' && change.refresh)) {
+        runnable.push(change);
+      }
+    }
+    if (runnable.length === 0) continue;
+    if (batch === 'apt') {
+      step(`apt: ${runnable.map((c) => c.ref.slice(4)).join(' ')}`);
+      try {
+        await runAptTransaction(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'apt'));
+        for (const change of runnable) succeed(change);
+      } catch (error) {
+        for (const change of runnable) fail(change, error);
+      }
+      continue;
+    }
+    if (batch?.startsWith('pip:')) {
+      step(`pip in ${batch.slice(4)}`);
+      try {
+        await runPip(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'pip'));
+        for (const change of runnable) succeed(change);
+      } catch (error) {
+        for (const change of runnable) fail(change, error);
+      }
+      continue;
+    }
+    const change = runnable[0]!;
+    const resource = catalog.byRef.get(change.ref)!;
+    step(change.ref);
+    try {
+      const extra: string[] = [];
+      const operation = change.operation;
+      if (operation?.kind === 'file') {
+        await runFileOperation(target, operation);
+        if (/^\/(etc|lib|usr\/lib)\/systemd\/system\//.test(operation.path)) daemonReloadNeeded = true;
+      } else if (operation?.kind === 'commands') {
+        for (const command of operation.commands) await must(target, command.argv, command.user ? { user: command.user } : {});
+      } else if (operation?.kind === 'service') {
+        if (daemonReloadNeeded) {
+          await must(target, ['systemctl', 'daemon-reload']);
+          daemonReloadNeeded = false;
+        }
+        if (operation.enable) await must(target, ['systemctl', 'enable', operation.unit]);
+        if (operation.disable) await must(target, ['systemctl', 'disable', operation.unit]);
+        if (operation.start) {
+          // A package's maintainer script may have started it already, with the configuration of that moment.
+          const active = await target.exec(['systemctl', 'is-active', '--quiet', operation.unit]);
+          if (active.exitCode !== 0) {
+            await must(target, ['systemctl', 'start', operation.unit]);
+            startedNow.add(change.ref);
+          }
+        }
+        if (operation.stop) await must(target, ['systemctl', 'stop', operation.unit]);
+      } else if (resource.type === 'exec') {
+        const refreshNow = change.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed');
+        if (operation?.kind === 'exec' || refreshNow) {
+          await runExec(target, resource);
+          if (!operation && refreshNow) extra.push(`ran on refresh (${change.refresh!.because.join(', ')})`);
+        } else {
+          continue;
+        }
+      }
+      succeed(change, extra);
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+
+  if (daemonReloadNeeded) await target.exec(['systemctl', 'daemon-reload']);
+  const stillOwed: string[] = [];
+  for (const change of planned.changes) {
+    if (!change.refresh || change.type !== 'service') continue;
+    const outcome = outcomes.get(change.ref)!;
+    if (outcome.status === 'failed' || outcome.status === 'skipped') {
+      stillOwed.push(change.ref);
+      continue;
+    }
+    const because = change.refresh.because.filter((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed');
+    if (because.length === 0 || startedNow.has(change.ref)) continue;
+    const resource = catalog.byRef.get(change.ref)!;
+    if (resource.type !== 'service') continue;
+    const unit = (change.operation?.kind === 'service' ? change.operation.unit : undefined) ?? unitOf(resource);
+    const running = resource.attrs.ensure === 'running';
+    const argv =
+      change.refresh.action === 'reload'
+        ? ['systemctl', running ? 'reload-or-restart' : 'try-reload-or-restart', unit]
+        : ['systemctl', running ? 'restart' : 'try-restart', unit];
+    step(`${change.refresh.action} ${unit}`);
+    try {
+      await must(target, argv);
+      outcome.status = 'changed';
+      outcome.changes.push(`${change.refresh.action === 'reload' ? 'reloaded' : 'restarted'} (${describeCauses(because)})`);
+    } catch (error) {
+      outcome.status = 'failed';
+      outcome.error = errorMessage(error);
+      stillOwed.push(change.ref);
+    }
+  }
+  if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, stillOwed);
+  return planned.changes.map((c) => outcomes.get(c.ref)!);
+}
+
+function describeCauses(because: readonly string[]): string {
+  const changed = because.filter((ref) => ref !== 'pending');
+  const parts = changed.length ? [`${changed.join(', ')} changed`] : [];
+  if (because.includes('pending')) parts.push('owed by an earlier run');
+  return parts.join('; ');
+}
+
+function unitOf(resource: Resource): string {
+  return /\.[a-z]+$/.test(resource.name) ? resource.name : `${resource.name}.service`;
+}
+
+async function must(target: Target, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const result = await target.exec(argv, options);
+  if (result.exitCode !== 0) throw new OperationError(`${argv.join(' ')} exited ${result.exitCode}: ${tail(result)}`);
+  return result;
+}
+
+function tail(result: ExecResult): string {
+  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' ').slice(0, 500);
+}
+
+/** The argv of one apt transaction (or two, when both plain removals and purges are asked for). */
+export function aptTransactions(operations: readonly Extract<Operation, { kind: 'apt' }>[]): string[][] {
+  const installs = operations.flatMap((op) => (op.install ? [op.install] : []));
+  const removals = operations.filter((op) => op.remove === 'remove').map((op) => `${op.name}-`);
+  const purges = operations.filter((op) => op.remove === 'purge').map((op) => `${op.name}-`);
+  // `--purge` applies to every removal of a transaction, so plain removals and purges cannot share one.
+  if (removals.length > 0 && purges.length > 0) {
+    return [
+      [...APT_INSTALL, ...installs, ...removals],
+      [...APT_INSTALL, '--purge', ...purges],
+    ];
+  }
+  return [[...APT_INSTALL, ...(purges.length ? ['--purge'] : []), ...installs, ...removals, ...purges]];
+}
+
+async function runAptTransaction(target: Target, operations: Extract<Operation, { kind: 'apt' }>[]): Promise<void> {
+  for (const argv of aptTransactions(operations)) {
+    let result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
+    if (result.exitCode !== 0 && /Unable to fetch|404\s+Not Found|Failed to fetch/.test(result.stderr)) {
+      // The lists name files the mirror has since replaced: refresh them once and retry.
+      await refreshAptLists(target);
+      result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
+    }
+    if (result.exitCode !== 0) throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${tail(result)}`);
+  }
+}
+
+async function runPip(target: Target, operations: Extract<Operation, { kind: 'pip' }>[]): Promise<void> {
+  const first = operations[0];
+  if (!first) return;
+  const python = `${first.venv}/bin/python`;
+  const options = { ...(first.runAs ? { user: first.runAs } : {}), env: { PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' }, timeout: 1_800_000 };
+  const uninstall = operations.flatMap((op) => (op.uninstall ? [op.uninstall] : []));
+  const install = operations.flatMap((op) => (op.install ? [op.install] : []));
+  if (uninstall.length) await must(target, pipUninstallArgv(python, uninstall), options);
+  if (install.length) await must(target, pipInstallArgv(python, install), options);
+}
+
+export function pipInstallArgv(python: string, specs: readonly string[]): string[] {
+  return [python, '-m', 'pip', 'install', '--no-cache-dir', ...specs];
+}
+
+export function pipUninstallArgv(python: string, names: readonly string[]): string[] {
+  return [python, '-m', 'pip', 'uninstall', '-y', ...names];
+}
+
+/** argv for everything a file operation does besides writing content (which goes through Target.copy). */
+export function fileCommands(op: FileOperation): string[][] {
+  const commands: string[][] = [];
+  if (op.remove === 'file') commands.push(['rm', '-f', '--', op.path]);
+  if (op.remove === 'tree') commands.push(['rm', '-rf', '--', op.path]);
+  if (op.mkdir) commands.push(['mkdir', '-p', '--', op.path]);
+  if (op.link !== undefined) commands.push(['ln', '-sfn', '--', op.link, op.path]);
+  if (op.chown !== undefined) commands.push(['chown', '--', op.chown, op.path]);
+  if (op.chgrp !== undefined) commands.push(['chgrp', '--', op.chgrp, op.path]);
+  if (op.chmod !== undefined) commands.push(['chmod', '--', op.chmod, op.path]);
+  return commands;
+}
+
+async function runFileOperation(target: Target, op: FileOperation): Promise<void> {
+  if (op.write) {
+    const { content, mode, owner, group } = op.write;
+    await target.copy(content, op.path, { mode, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) });
+  }
+  for (const argv of fileCommands(op)) await must(target, argv);
+}
+
+async function runExec(target: Target, resource: Resource): Promise<void> {
+  if (resource.type !== 'exec') return;
+  const { attrs } = resource;
+  await must(target, attrs.command, {
+    user: attrs.user ?? 'root',
+    ...(attrs.env ? { env: attrs.env } : {}),
+    ...(attrs.cwd ? { cwd: attrs.cwd } : {}),
+    timeout: attrs.timeout * 1000,
+  });
+}

@@ -1,0 +1,148 @@
+import { ConfigError } from '../core/errors.js';
+import { configErrorAt } from '../profile/yaml-source.js';
+import { formatCycle, orderResources, type OrderingEdge } from './graph.js';
+import type { LoadedManifest } from './load.js';
+import { fileEnsure, refOf, type Resource } from './resource.js';
+import { RESOURCE_TYPES, RELATION_KEYS, unitName } from './schema.js';
+
+/**
+ * Every resource of a profile's manifests, with references resolved, implied
+ * edges added and a deterministic apply order. Building it is the last load-time
+ * check: anything wrong here is a ConfigError (exit 2) before a target is touched.
+ */
+export interface Catalog {
+  /** In apply order. */
+  ordered: Resource[];
+  byRef: ReadonlyMap<string, Resource>;
+  edges: OrderingEdge[];
+}
+
+export function buildCatalog(manifests: readonly LoadedManifest[]): Catalog {
+  const declared: Resource[] = [];
+  const byRef = new Map<string, Resource>();
+  for (const manifest of manifests) {
+    for (const resource of manifest.declarations) {
+      const earlier = byRef.get(resource.ref);
+      if (earlier) {
+        throw configErrorAt(resource.origin.source, resource.origin.path, `${resource.ref} is already declared in ${earlier.origin.source.file}`, { which: 'key' });
+      }
+      byRef.set(resource.ref, resource);
+      declared.push(resource);
+    }
+  }
+
+  const edges: OrderingEdge[] = [];
+  for (const resource of declared) {
+    for (const key of RELATION_KEYS) {
+      resource.relations[key].forEach((target, index) => {
+        if (!byRef.has(target)) throw unknownReference(resource, key, index, target, byRef);
+        const refresh = key === 'subscribe' || key === 'notify';
+        const dependsOnTarget = key === 'require' || key === 'subscribe';
+        edges.push(dependsOnTarget ? { from: target, to: resource.ref, refresh } : { from: resource.ref, to: target, refresh });
+      });
+    }
+    edges.push(...impliedEdges(resource, byRef));
+  }
+
+  const result = orderResources(
+    declared.map((r) => r.ref),
+    edges,
+  );
+  if (!result.ok) {
+    const first = byRef.get(result.cycle[0]!)!;
+    throw configErrorAt(first.origin.source, first.origin.path, `dependency cycle: ${formatCycle(result.cycle)}`, { which: 'key' });
+  }
+  return { ordered: result.order.map((ref) => byRef.get(ref)!), byRef, edges };
+}
+
+function unknownReference(resource: Resource, key: string, index: number, target: string, byRef: ReadonlyMap<string, Resource>): ConfigError {
+  const at = [...resource.origin.path, key, ...(isListWritten(resource, key) ? [index] : [])];
+  const colon = target.indexOf(':');
+  const type = colon > 0 ? target.slice(0, colon) : '';
+  if (colon <= 0 || !(RESOURCE_TYPES as readonly string[]).includes(type)) {
+    return configErrorAt(resource.origin.source, at, `"${target}" is not a reference; write type:name with a type among ${RESOURCE_TYPES.join(', ')}`);
+  }
+  const sameName = [...byRef.keys()].filter((ref) => ref.endsWith(`:${target.slice(colon + 1)}`));
+  const hint = sameName.length ? ` (did you mean ${sameName.join(' or ')}?)` : '';
+  return configErrorAt(resource.origin.source, at, `${target} is not declared in any manifest of this profile${hint}`);
+}
+
+function isListWritten(resource: Resource, key: string): boolean {
+  const value = (resource.origin.source.doc.getIn([...resource.origin.path, key]) as unknown);
+  return typeof value === 'object' && value !== null && 'items' in value;
+}
+
+/**
+ * The edges people forget to write: a file after its parent folder and its
+ * owner, an account after its groups, pip after its venv, a venv after
+ * python3-venv, a service after its package and its unit file.
+ */
+function impliedEdges(resource: Resource, byRef: ReadonlyMap<string, Resource>): OrderingEdge[] {
+  const before: string[] = [];
+  const ifDeclared = (ref: string): void => {
+    if (byRef.has(ref) && ref !== resource.ref) before.push(ref);
+  };
+  const parentDirectory = (path: string): void => {
+    for (let parent = parentOf(path); parent; parent = parentOf(parent)) {
+      const candidate = byRef.get(refOf('file', parent));
+      if (candidate?.type === 'file') {
+        if (fileEnsure(candidate.attrs) === 'directory') before.push(candidate.ref);
+        return;
+      }
+    }
+  };
+  switch (resource.type) {
+    case 'file':
+      if (fileEnsure(resource.attrs) !== 'absent') {
+        parentDirectory(resource.name);
+        if (resource.attrs.owner) ifDeclared(refOf('user', resource.attrs.owner));
+        if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
+      }
+      break;
+    case 'user':
+      if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
+      for (const group of resource.attrs.groups ?? []) ifDeclared(refOf('group', group));
+      break;
+    case 'venv':
+      ifDeclared('apt:python3-venv');
+      parentDirectory(resource.name);
+      if (resource.attrs.owner) ifDeclared(refOf('user', resource.attrs.owner));
+      if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
+      break;
+    case 'pip':
+      ifDeclared(refOf('venv', resource.attrs.venv));
+      break;
+    case 'service': {
+      ifDeclared(refOf('apt', resource.name.replace(/\.service$/, '')));
+      const unit = unitName(resource.name);
+      ifDeclared(refOf('file', `/etc/systemd/system/${unit}`));
+      ifDeclared(refOf('file', `/lib/systemd/system/${unit}`));
+      break;
+    }
+    case 'exec':
+      if (resource.attrs.user) ifDeclared(refOf('user', resource.attrs.user));
+      break;
+    case 'apt':
+    case 'group':
+      break;
+  }
+  return before.map((from) => ({ from, to: resource.ref, refresh: false }));
+}
+
+function parentOf(path: string): string | undefined {
+  if (path === '/') return undefined;
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
+/** Every refresh source of each resource: subscribe on the receiver, notify on the sender. */
+export function refreshSources(catalog: Catalog): Map<string, string[]> {
+  const sources = new Map<string, string[]>();
+  for (const edge of catalog.edges) {
+    if (!edge.refresh) continue;
+    const list = sources.get(edge.to) ?? [];
+    if (!list.includes(edge.from)) list.push(edge.from);
+    sources.set(edge.to, list);
+  }
+  return sources;
+}

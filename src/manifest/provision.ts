@@ -1,0 +1,77 @@
+import type { Progress } from '../core/progress.js';
+import type { LoadedProfile } from '../profile/load.js';
+import type { Target } from '../targets/target.js';
+import { applyPlan, type ResourceOutcome } from './apply.js';
+import { buildCatalog, type Catalog } from './catalog.js';
+import { catalogNeedsFacts, renderDesiredContents } from './desired-content.js';
+import { observe } from './observe.js';
+import type { ObservedState } from './observed-state.js';
+import { hasWork, type Plan } from './operation.js';
+import { plan, type DesiredState } from './plan.js';
+import { applyReport, planReport, type ApplyReport } from './report.js';
+import { gatherTemplateFacts } from './template-facts.js';
+
+export interface PlannedEnvironment {
+  catalog: Catalog;
+  desired: DesiredState;
+  observed: ObservedState;
+  plan: Plan;
+}
+
+/** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
+export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
+  const catalog = buildCatalog(profile.manifests);
+  const facts = catalogNeedsFacts(catalog) ? await progress.step('Reading facts for templates', () => gatherTemplateFacts(target)) : {};
+  const contents = renderDesiredContents(catalog, { facts, vars: profile.data.vars });
+  const desired: DesiredState = { catalog, contents };
+  const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) => observe(target, catalog, { onStep: update }));
+  return { catalog, desired, observed, plan: plan(desired, observed) };
+}
+
+/** What `devenv plan` reports: the apply report shape, with what would change. */
+export async function planEnvironmentReport(profile: LoadedProfile, target: Target, progress: Progress): Promise<{ report: ApplyReport; planned: PlannedEnvironment }> {
+  const started = performance.now();
+  const planned = await planEnvironment(profile, target, progress);
+  return { report: planReport(target.describe().name, planned.plan, performance.now() - started), planned };
+}
+
+/**
+ * Applies the profile's manifests to a target (what `up` runs on first boot and
+ * `provision` runs on demand). Resource failures are in the report; a plan
+ * problem (an unavailable pin) throws before anything changes.
+ */
+export async function provisionEnvironment(profile: LoadedProfile, target: Target, progress: Progress, options: { signal?: AbortSignal } = {}): Promise<ApplyReport> {
+  const { signal } = options;
+  const started = performance.now();
+  const planned = await planEnvironment(profile, target, progress);
+  const applyOnce = (current: PlannedEnvironment): Promise<ResourceOutcome[]> =>
+    applyPlan(target, current.catalog, current.plan, {
+      hadPendingRefreshes: current.observed.pendingRefreshes.length > 0,
+      ...(signal ? { signal } : {}),
+    });
+  let outcomes = await progress.step('Applying manifests', () => applyOnce(planned));
+  if (outcomes.some((o) => o.ref.startsWith('apt:') && o.status === 'changed')) {
+    // Packages bring files and units of their own (a default site, a started
+    // service) that the first observation could not see: look once more and finish.
+    const observed = await observe(target, planned.catalog);
+    const again: PlannedEnvironment = { ...planned, observed, plan: plan(planned.desired, observed) };
+    if (again.plan.problems.length === 0 && again.plan.changes.some(hasWork)) {
+      const second = await progress.step('Applying what the packages changed', () => applyOnce(again));
+      outcomes = mergeOutcomes(outcomes, second);
+    }
+  }
+  return applyReport(target.describe().name, outcomes, performance.now() - started);
+}
+
+/** A resource's final word is the second pass's when it did something there, else the first pass's. */
+export function mergeOutcomes(first: readonly ResourceOutcome[], second: readonly ResourceOutcome[]): ResourceOutcome[] {
+  const later = new Map(second.map((o) => [o.ref, o]));
+  return first.map((outcome) => {
+    const next = later.get(outcome.ref);
+    if (!next || next.status === 'unchanged') return outcome;
+    const merged: ResourceOutcome = { ...next, changes: [...outcome.changes, ...next.changes] };
+    if (next.diff === undefined && outcome.diff !== undefined) merged.diff = outcome.diff;
+    if (next.status !== 'failed' && next.status !== 'skipped') delete merged.error;
+    return merged;
+  });
+}
