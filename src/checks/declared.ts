@@ -1,26 +1,35 @@
+import { commentStyleFor } from '../manifest/header.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { DeclaredPythonPin, DeclaredState } from './types.js';
 
 type ManifestResources = LoadedManifest['resources'];
 
-/** File resources devenv writes content into; links, folders and absent files carry no header. */
-function writesContent(attributes: Record<string, unknown>): boolean {
+/**
+ * File resources devenv writes with its header: content it writes, in a format
+ * with comments (the same rule apply uses). Links, folders, absent files and
+ * JSON carry none.
+ */
+function carriesHeader(path: string, attributes: Record<string, unknown>): boolean {
   const ensure = attributes['ensure'];
   if (ensure !== undefined && ensure !== 'file' && ensure !== 'present') return false;
-  return attributes['template'] !== undefined || attributes['content'] !== undefined || attributes['source'] !== undefined;
+  const template = attributes['template'];
+  if (template === undefined && attributes['content'] === undefined && attributes['source'] === undefined) return false;
+  return commentStyleFor(path, typeof template === 'string' ? template : undefined) !== undefined;
 }
 
 /**
  * What the manifests declare, reduced to what checks compare against: the files
- * devenv writes, the pip pins and the services. Pure over the parsed manifests.
+ * that must carry devenv's header, the pip pins and the services. Pure over the parsed manifests.
  */
 export function declaredStateFromManifests(manifests: readonly { resources: ManifestResources }[]): DeclaredState {
   const managedFiles = new Set<string>();
+  const filePaths = new Set<string>();
   const pythonPins: DeclaredPythonPin[] = [];
   const services = new Set<string>();
   for (const { resources } of manifests) {
     for (const [path, attributes] of Object.entries(resources['file'] ?? {})) {
-      if (attributes && writesContent(attributes)) managedFiles.add(path);
+      filePaths.add(path);
+      if (attributes && carriesHeader(path, attributes)) managedFiles.add(path);
     }
     for (const [name, attributes] of Object.entries(resources['pip'] ?? {})) {
       const venv = attributes?.['venv'];
@@ -30,5 +39,5 @@ export function declaredStateFromManifests(manifests: readonly { resources: Mani
     }
     for (const name of Object.keys(resources['service'] ?? {})) services.add(name);
   }
-  return { managedFiles: [...managedFiles].sort(), pythonPins, services: [...services].sort() };
+  return { managedFiles: [...managedFiles].sort(), filePaths: [...filePaths].sort(), pythonPins, services: [...services].sort() };
 }

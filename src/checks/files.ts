@@ -139,15 +139,13 @@ export const systemFilePerms: Check = {
   },
 };
 
-/** Formats without comments cannot carry the header; devenv writes them without one. */
-const NO_COMMENT_SYNTAX = /\.json$/i;
-
 export const managedHeader: Check = {
   id: 'managed-header',
   title: 'Every file devenv manages carries its header',
   remediation: 're-provision (devenv provision) so devenv rewrites the file with its "managed by devenv" header, and make local changes in the manifest instead',
   run(input) {
-    const managed = (input.declared?.managedFiles ?? []).filter((path) => !NO_COMMENT_SYNTAX.test(path));
+    // Only files whose format has comments are listed (declaredStateFromManifests); JSON is written without a header.
+    const managed = input.declared?.managedFiles ?? [];
     if (managed.length === 0) return notApplicable(input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at');
     const unavailable = sectionUnavailable(input.facts, 'files');
     if (unavailable) return warn(unavailable);

@@ -19,6 +19,8 @@ export interface DeclaredPythonPin {
 export interface DeclaredState {
   /** Files devenv writes (template/content), which must carry the managed header. */
   managedFiles: string[];
+  /** Every path a file resource names (links and absent files too): what the collector stats. */
+  filePaths: string[];
   pythonPins: DeclaredPythonPin[];
   /** Service names the manifests declare (systemd unit names, as written). */
   services: string[];

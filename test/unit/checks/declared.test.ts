@@ -11,6 +11,9 @@ describe('declaredStateFromManifests', () => {
             '/etc/nginx/sites-enabled/mysite': { ensure: 'link', target: '/etc/nginx/sites-available/mysite' },
             '/etc/nginx/sites-enabled/default': { ensure: 'absent' },
             '/srv/mysite': { ensure: 'directory' },
+            // JSON has no comments: apply writes it without a header, so the check must not ask for one.
+            '/etc/mysite/config.json': { content: '{}' },
+            '/etc/mysite/settings': { template: 'templates/settings.py.j2' },
           },
           pip: { django: { ensure: '4.2.16', venv: '/srv/mysite/venv' }, requests: { venv: '/srv/mysite/venv' } },
           service: { nginx: { ensure: 'running' } },
@@ -19,12 +22,51 @@ describe('declaredStateFromManifests', () => {
       { resources: { file: { '/etc/mysite/app.ini': { content: 'x=1' } }, service: { mysite: {} } } },
     ]);
     expect(declared).toEqual({
-      managedFiles: ['/etc/mysite/app.ini', '/etc/nginx/sites-available/mysite'],
+      managedFiles: ['/etc/mysite/app.ini', '/etc/mysite/settings', '/etc/nginx/sites-available/mysite'],
+      filePaths: [
+        '/etc/mysite/app.ini',
+        '/etc/mysite/config.json',
+        '/etc/mysite/settings',
+        '/etc/nginx/sites-available/mysite',
+        '/etc/nginx/sites-enabled/default',
+        '/etc/nginx/sites-enabled/mysite',
+        '/srv/mysite',
+      ],
       pythonPins: [
         { venv: '/srv/mysite/venv', name: 'django', ensure: '4.2.16' },
         { venv: '/srv/mysite/venv', name: 'requests', ensure: 'present' },
       ],
       services: ['mysite', 'nginx'],
     });
+  });
+});
+
+describe('checklist input assembly', () => {
+  it('stats manifest files and app code, fingerprints secrets separately', async () => {
+    const { checklistCollectPaths } = await import('../../../src/checks/input.js');
+    const paths = checklistCollectPaths(
+      { checklist: { allowed_ports: [], datastore_ports: [], secrets: ['/etc/mysite/secrets.env'], app_services: [], app_paths: ['/srv/mysite/app'], skip: {} } },
+      ['/etc/nginx/sites-available/mysite', '/etc/mysite/secrets.env'],
+    );
+    // A secret listed as a managed file too is only fingerprinted, never hashed.
+    expect(paths).toEqual({ managedPaths: ['/etc/nginx/sites-available/mysite', '/srv/mysite/app'], secretPaths: ['/etc/mysite/secrets.env'] });
+  });
+
+  it('treats a container found by the facts as a container even when the target did not say', async () => {
+    const { checkInputFrom } = await import('../../../src/checks/input.js');
+    const { hardenedFacts, hardenedInput } = await import('./fixtures.js');
+    const facts = hardenedFacts();
+    facts.platform!.virtualization = { kind: 'container', tech: 'docker' };
+    const base = hardenedInput();
+    const input = checkInputFrom({ name: 'mysite', checklist: base.checklist }, base.declared!, facts, { unavailable: 'no production configured' });
+    expect(input.target.container).toBe(true);
+    expect(input.productionUnavailable).toBe('no production configured');
+    expect(input.production).toBeUndefined();
+  });
+
+  it('recognises the same ssh destination written two ways', async () => {
+    const { sameSshDestination } = await import('../../../src/checks/input.js');
+    expect(sameSshDestination('ssh://ops@prod.example.com:22', 'ops@prod.example.com')).toBe(true);
+    expect(sameSshDestination('ops@prod.example.com:2222', 'ops@prod.example.com')).toBe(false);
   });
 });

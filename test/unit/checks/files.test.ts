@@ -98,9 +98,9 @@ describe('managed-header', () => {
     });
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('/etc/nginx/sites-available/mysite') });
   });
-  it('does not ask JSON files for a header', () => {
+  it('is n/a when the manifests manage no file with a header', () => {
     const result = runCheck('managed-header', (input) => {
-      input.declared!.managedFiles = ['/etc/mysite/config.json'];
+      input.declared!.managedFiles = [];
     });
     expect(result.status).toBe('na');
   });

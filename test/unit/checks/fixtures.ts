@@ -157,6 +157,7 @@ export function hardenedInput(mutate?: (input: CheckInput) => void): CheckInput 
     appName: 'mysite',
     declared: {
       managedFiles: ['/etc/nginx/sites-available/mysite'],
+      filePaths: ['/etc/nginx/sites-available/mysite', '/etc/nginx/sites-enabled/mysite'],
       pythonPins: [
         { venv: '/srv/mysite/venv', name: 'Django', ensure: '4.2.16' },
         { venv: '/srv/mysite/venv', name: 'gunicorn', ensure: '22.0.0' },

@@ -1,0 +1,42 @@
+import type { Facts } from '../facts/schema.js';
+import type { ProfileData } from '../profile/schema.js';
+import type { CheckInput, DeclaredState, ParityResultLike } from './types.js';
+
+/**
+ * What the collector must stat for the checklist, besides its fixed list:
+ * every file the manifests name (parity and managed-header), the checklist's
+ * app code paths (code-not-writable) and, separately, its secrets (fingerprinted).
+ */
+export function checklistCollectPaths(profile: Pick<ProfileData, 'checklist'>, manifestFiles: readonly string[]): { managedPaths: string[]; secretPaths: string[] } {
+  const secrets = new Set(profile.checklist.secrets);
+  const managed = [...new Set([...manifestFiles, ...profile.checklist.app_paths])].filter((path) => !secrets.has(path)).sort();
+  return { managedPaths: managed, secretPaths: [...secrets].sort() };
+}
+
+export interface ProductionSide {
+  facts?: Facts;
+  /** Why there are none: not configured, unreachable, or the target is production itself. */
+  unavailable?: string;
+  parity?: ParityResultLike;
+}
+
+/** Assembles the checklist's input from the profile and what was collected. Pure. */
+export function checkInputFrom(profile: Pick<ProfileData, 'name' | 'checklist'>, declared: DeclaredState, facts: Facts, production: ProductionSide): CheckInput {
+  const input: CheckInput = {
+    facts,
+    checklist: profile.checklist,
+    appName: profile.name,
+    declared,
+    target: { kind: facts.target.kind, name: facts.target.name, container: facts.target.container || facts.platform?.virtualization.kind === 'container' },
+  };
+  if (production.facts) input.production = production.facts;
+  if (production.parity) input.parity = production.parity;
+  if (production.unavailable !== undefined) input.productionUnavailable = production.unavailable;
+  return input;
+}
+
+/** Same host, whatever way it is written: ssh://ops@prod:22 and ops@prod are one destination. */
+export function sameSshDestination(a: string, b: string): boolean {
+  const normalize = (text: string): string => text.replace(/^ssh:\/\//, '').replace(/:22$/, '').toLowerCase();
+  return normalize(a) === normalize(b);
+}
