@@ -8,26 +8,37 @@ import { configErrorAt, readYamlSource, validateSource, type FieldPath, type Yam
 
 const DEBIAN_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
 
+const DEBIAN_WORD = 'must be lowercase letters, digits, ".", "+" or "-"';
+
 export const BoxSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/),
-  os: z.strictObject({ id: z.string().regex(DEBIAN_NAME), version_id: z.string().regex(/^[0-9.]+$/), codename: z.string().regex(DEBIAN_NAME) }),
-  debootstrap: z.strictObject({
-    suite: z.string().regex(DEBIAN_NAME, 'must be a Debian suite name'),
-    variant: z.enum(['minbase', 'buildd', 'fakechroot']).default('minbase'),
-    components: z.array(z.string().regex(DEBIAN_NAME)).default(['main']),
-  }),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"').describe('Box name, as profiles write it'),
+  os: z
+    .strictObject({
+      id: z.string().regex(DEBIAN_NAME, DEBIAN_WORD),
+      version_id: z.string().regex(/^[0-9.]+$/, 'must be a version such as "12" (quoted, so YAML keeps it a string)'),
+      codename: z.string().regex(DEBIAN_NAME, DEBIAN_WORD),
+    })
+    .describe('What /etc/os-release says in the built system'),
+  debootstrap: z
+    .strictObject({
+      suite: z.string().regex(DEBIAN_NAME, 'must be a Debian suite name'),
+      variant: z.enum(['minbase', 'buildd', 'fakechroot']).default('minbase'),
+      components: z.array(z.string().regex(DEBIAN_NAME, DEBIAN_WORD)).default(['main']),
+    })
+    .describe('How debootstrap builds the base system'),
   apt_sources: z
     .array(
       z.strictObject({
         archive: z.string().regex(DEBIAN_NAME, 'must be an archive name such as debian or debian-security'),
-        suites: z.array(z.string().regex(DEBIAN_NAME)).min(1),
-        components: z.array(z.string().regex(DEBIAN_NAME)).default(['main']),
+        suites: z.array(z.string().regex(DEBIAN_NAME, DEBIAN_WORD)).min(1),
+        components: z.array(z.string().regex(DEBIAN_NAME, DEBIAN_WORD)).default(['main']),
       }),
     )
-    .min(1),
-  packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]),
-  timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/).default('Etc/UTC'),
-  locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/).default('C.UTF-8'),
+    .min(1)
+    .describe('The apt sources production uses, by archive name (the mirror comes from the host)'),
+  packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]).describe('Packages added to the vanilla system'),
+  timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/, 'must be a time zone such as Etc/UTC').default('Etc/UTC'),
+  locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'must be a locale such as C.UTF-8').default('C.UTF-8'),
 });
 
 export type BoxData = z.output<typeof BoxSchema>;
