@@ -364,7 +364,7 @@ function knownKeys(inst: unknown): string[] {
 }
 
 function typeName(type: string): string {
-  if (type === 'object') return 'a mapping';
+  if (type === 'object' || type === 'record' || type === 'map') return 'a mapping';
   if (type === 'array') return 'a list';
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

@@ -146,3 +146,29 @@ describe('yaml-source helpers', () => {
     expect((error as ConfigError).message).toMatch(/:3:11: outer\.profile\.name: expected a string, got number 42$/);
   });
 });
+
+describe('messages for shapes', () => {
+  function messageFor(text: string): string {
+    try {
+      validateSource(parseYamlSource(text, '/tmp/p.yaml'), ProfileSchema);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'no error';
+  }
+
+  it('calls YAML mappings and lists by their YAML names', () => {
+    expect(messageFor('name: x\nbox: b\nvars: [a]\n')).toMatch(/:3:7: vars: expected a mapping, got a list$/);
+    expect(messageFor('name: x\nbox: b\nchecklist: { skip: [ssh-limits] }\n')).toMatch(/checklist\.skip: expected a mapping, got a list$/);
+    expect(messageFor('name: x\nbox: b\nports:\n')).toMatch(/:3:1: ports: expected a list, got null/);
+  });
+
+  it('suggests the value meant, or lists the allowed ones', () => {
+    expect(messageFor('name: x\nbox: b\nbackend: Docker\n')).toMatch(/:3:10: backend: unknown value "Docker" \(did you mean "docker"\?\)$/);
+    expect(messageFor('name: x\nbox: b\nzzzzzzzzzz: 1\n')).toMatch(/:3:1: zzzzzzzzzz: unknown key "zzzzzzzzzz" \(expected one of: \$schema, name, box, /);
+  });
+
+  it('escapes control characters in keys, so the message stays one line', () => {
+    expect(messageFor('"name\\nx": 1\nbox: b\n')).toBe('/tmp/p.yaml:1:1: ["name\\nx"]: unknown key "name\\nx" (did you mean "name"?)');
+  });
+});
