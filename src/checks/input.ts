@@ -18,6 +18,8 @@ export interface ProductionSide {
   /** Why there are none: not configured, unreachable, or the target is production itself. */
   unavailable?: string;
   parity?: ParityResultLike;
+  /** Set when production's fingerprints were made with another key. */
+  fingerprintsNotComparable?: string;
 }
 
 /** Assembles the checklist's input from the profile and what was collected. Pure. */
@@ -32,6 +34,7 @@ export function checkInputFrom(profile: Pick<ProfileData, 'name' | 'checklist'>,
   if (production.facts) input.production = production.facts;
   if (production.parity) input.parity = production.parity;
   if (production.unavailable !== undefined) input.productionUnavailable = production.unavailable;
+  if (production.fingerprintsNotComparable !== undefined) input.fingerprintsNotComparable = production.fingerprintsNotComparable;
   return input;
 }
 

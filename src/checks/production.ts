@@ -40,6 +40,7 @@ export const distinctCredentials: Check = {
     if (!input.production) {
       return warn(`cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`, 'configure production: (ssh or facts) in devenv.yaml so secrets can be compared by fingerprint');
     }
+    if (input.fingerprintsNotComparable !== undefined) return warn(`cannot compare secrets: ${input.fingerprintsNotComparable}`, 'collect production facts in the same run (production.ssh) or with the same fingerprint key');
     const here = fingerprintLocations(input.facts, input.checklist.secrets);
     const there = fingerprintLocations(input.production, input.checklist.secrets);
     if (here.size === 0 || there.size === 0) {
