@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { aptTransactions, buildSteps, fileCommands, pipInstallArgv } from '../../../src/manifest/apply.js';
+import { emptyObservedState } from '../../../src/manifest/observed-state.js';
+import { plan } from '../../../src/manifest/plan.js';
+import { mergeOutcomes } from '../../../src/manifest/provision.js';
+import { unifiedDiff } from '../../../src/manifest/unified-diff.js';
+import { catalogFromText } from './manifest-text.js';
+
+const PREFIX = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+
+describe('apply commands (pure parts)', () => {
+  it('puts every apt install and removal of a phase in one transaction', () => {
+    expect(
+      aptTransactions([
+        { kind: 'apt', name: 'nginx', install: 'nginx=1.22.1-9+deb12u9' },
+        { kind: 'apt', name: 'curl', install: 'curl' },
+        { kind: 'apt', name: 'telnetd', remove: 'remove' },
+      ]),
+    ).toEqual([[...PREFIX, 'nginx=1.22.1-9+deb12u9', 'curl', 'telnetd-']]);
+  });
+
+  it('splits purges from plain removals, since --purge applies to the whole transaction', () => {
+    expect(
+      aptTransactions([
+        { kind: 'apt', name: 'telnetd', remove: 'remove' },
+        { kind: 'apt', name: 'nis', remove: 'purge' },
+      ]),
+    ).toEqual([
+      [...PREFIX, 'telnetd-'],
+      [...PREFIX, '--purge', 'nis-'],
+    ]);
+  });
+
+  it('batches apt work after its dependencies only, keeping the order', () => {
+    const both = catalogFromText('apt:\n  curl: {}\n  nginx: { require: [exec:add-repo] }\n  jq: {}\nexec:\n  add-repo: { command: [/bin/true] }\n');
+    const planned = plan({ catalog: both, contents: {} }, { ...emptyObservedState(), availability: { curl: { candidate: '1', versions: ['1'] }, nginx: { candidate: '1', versions: ['1'] }, jq: { candidate: '1', versions: ['1'] } } });
+    const steps = buildSteps(planned.changes, both).map((s) => s.changes.map((c) => c.ref));
+    expect(steps).toEqual([['apt:curl', 'apt:jq'], ['exec:add-repo'], ['apt:nginx']]);
+  });
+
+  it('builds file commands as argv with "--" before operands', () => {
+    expect(fileCommands({ kind: 'file', path: '/etc/x', link: '/etc/y' })).toEqual([['ln', '-sfn', '--', '/etc/y', '/etc/x']]);
+    expect(fileCommands({ kind: 'file', path: '/srv/a', mkdir: true, chown: 'app', chgrp: 'app', chmod: '0750' })).toEqual([
+      ['mkdir', '-p', '--', '/srv/a'],
+      ['chown', '--', 'app', '/srv/a'],
+      ['chgrp', '--', 'app', '/srv/a'],
+      ['chmod', '--', '0750', '/srv/a'],
+    ]);
+    expect(fileCommands({ kind: 'file', path: '/srv/old', remove: 'tree' })).toEqual([['rm', '-rf', '--', '/srv/old']]);
+  });
+
+  it('installs pip pins of one venv in one call', () => {
+    expect(pipInstallArgv('/srv/venv/bin/python', ['Django==4.2.16', 'gunicorn==22.0.0'])).toEqual([
+      '/srv/venv/bin/python', '-m', 'pip', 'install', '--no-cache-dir', 'Django==4.2.16', 'gunicorn==22.0.0',
+    ]);
+  });
+
+  it('merges a second pass over the first', () => {
+    const merged = mergeOutcomes(
+      [
+        { ref: 'service:nginx', status: 'failed', changes: ['state: inactive → running'], error: 'duplicate default server' },
+        { ref: 'apt:nginx', status: 'changed', changes: ['version: (not installed) → 1'] },
+      ],
+      [
+        { ref: 'service:nginx', status: 'changed', changes: ['reloaded'] },
+        { ref: 'apt:nginx', status: 'unchanged', changes: [] },
+      ],
+    );
+    expect(merged).toEqual([
+      { ref: 'service:nginx', status: 'changed', changes: ['state: inactive → running', 'reloaded'] },
+      { ref: 'apt:nginx', status: 'changed', changes: ['version: (not installed) → 1'] },
+    ]);
+  });
+
+  it('diffs with hunks and context like diff -u', () => {
+    const lines = 'abcdefghijklmn'.split('');
+    const before = `${lines.join('\n')}\n`;
+    const after = `${[...lines.slice(0, 3), 'D', ...lines.slice(4), 'o'].join('\n')}\n`;
+    expect(unifiedDiff(before, after, { fromLabel: 'x', toLabel: 'x' })).toBe(
+      ['--- x', '+++ x', '@@ -1,7 +1,7 @@', ' a', ' b', ' c', '-d', '+D', ' e', ' f', ' g', '@@ -12,3 +12,4 @@', ' l', ' m', ' n', '+o', ''].join('\n'),
+    );
+    expect(unifiedDiff('', 'new\n', { fromLabel: '/dev/null', toLabel: 'y' })).toBe('--- /dev/null\n+++ y\n@@ -0,0 +1 @@\n+new\n');
+  });
+});
