@@ -187,7 +187,7 @@ section_files() {
     [ -f "$f" ] && [ -r "$f" ] || continue
     printf 'H\t%s\t%s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"
     if grep -Eiq 'managed by (devenv|puppet|ansible|salt)|ansible managed' -- "$f"; then
-      printf 'U\t%s\t%s\n' "$(grep -Eiv '^[[:space:]]*(#|;|//|--|"|/?\*|!|%).*(managed by (devenv|puppet|ansible|salt)|ansible managed)' -- "$f" | sha256sum | cut -c1-64)" "$f"
+      printf 'U\t%s\t%s\n' "$(grep -Eiv '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*(managed by (devenv|puppet|ansible|salt)|ansible managed)' -- "$f" | sha256sum | cut -c1-64)" "$f"
     fi
     head -n 5 -- "$f" | grep -Eiq '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*managed by devenv' && printf 'D\t%s\n' "$f"
   done

@@ -1,0 +1,161 @@
+import type { Facts } from '../facts/schema.js';
+import { AREAS, areaOf, type Drift, type ParityResult } from './compare.js';
+import { SEVERITY_RANK, type Severity } from './severity.js';
+
+/** Renders a parity result as text (terminal), devenv.parity/v1 JSON, JUnit XML (CI) or Markdown (a PR comment). */
+
+export const PARITY_SCHEMA_ID = 'devenv.parity/v1';
+
+export interface FactsOrigin {
+  kind: string;
+  name: string;
+  source: string;
+  collected_at: string;
+}
+
+export function originOf(facts: Facts): FactsOrigin {
+  return { kind: facts.target.kind, name: facts.target.name, source: facts.source, collected_at: facts.collected_at };
+}
+
+export interface ParityDocument {
+  schema: typeof PARITY_SCHEMA_ID;
+  reference: FactsOrigin;
+  actual: FactsOrigin;
+  summary: ParityResult['summary'];
+  drift: Drift[];
+}
+
+export function parityDocument(reference: Facts, actual: Facts, result: ParityResult): ParityDocument {
+  return { schema: PARITY_SCHEMA_ID, reference: originOf(reference), actual: originOf(actual), summary: result.summary, drift: result.drift };
+}
+
+function groupByArea(drift: readonly Drift[]): Map<string, Drift[]> {
+  const groups = new Map<string, Drift[]>();
+  for (const area of AREAS) groups.set(area, []);
+  for (const d of drift) {
+    const area = areaOf(d.path);
+    if (!groups.has(area)) groups.set(area, []);
+    groups.get(area)!.push(d);
+  }
+  return groups;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function countLine(summary: ParityResult['summary']): string {
+  return `${plural(summary.error, 'error')}, ${plural(summary.warning, 'warning')}, ${summary.info} info, ${summary.ignored} ignored`;
+}
+
+export interface TextOptions {
+  /** Show every info line instead of a count per area. */
+  verbose?: boolean;
+  color?: boolean;
+}
+
+const MARK: Record<Severity, string> = { error: '✗', warning: '!', info: 'i' };
+const COLOR: Record<Severity, string> = { error: '31', warning: '33', info: '2' };
+
+export function renderText(doc: ParityDocument, options: TextOptions = {}): string {
+  const paint = (code: string, text: string): string => (options.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const lines: string[] = [];
+  lines.push(`parity: ${doc.reference.name} (${doc.reference.kind}, ${doc.reference.source}) → ${doc.actual.name} (${doc.actual.kind}, ${doc.actual.source})`);
+  lines.push(`${countLine(doc.summary)}`);
+  for (const [area, drift] of groupByArea(doc.drift)) {
+    if (drift.length === 0) continue;
+    const shown = options.verbose ? drift : drift.filter((d) => d.severity !== 'info');
+    const info = drift.length - drift.filter((d) => d.severity !== 'info').length;
+    const counts = (['error', 'warning', 'info'] as const)
+      .map((s) => [s, drift.filter((d) => d.severity === s).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => paint(COLOR[s], s === 'info' ? `${n} info` : plural(n, s)))
+      .join(', ');
+    lines.push('');
+    lines.push(`${area}  ${counts}`);
+    for (const d of shown) lines.push(`  ${paint(COLOR[d.severity], MARK[d.severity])} ${d.message}  ${paint('2', d.path)}`);
+    if (!options.verbose && info > 0) lines.push(paint('2', `  (${info} info not shown: --verbose lists them)`));
+  }
+  if (doc.drift.length === 0) lines.push('', 'no drift');
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderJson(doc: ParityDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+function xml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    // XML 1.0 cannot carry most control characters, even escaped.
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
+}
+
+/** One testcase per area: failed when it has drift at or above failOn, skipped when it was not compared. */
+export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
+  const cases: string[] = [];
+  let failures = 0;
+  let skipped = 0;
+  for (const [area, drift] of groupByArea(doc.drift)) {
+    const failing = drift.filter((d) => SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]);
+    const notCompared = drift.find((d) => d.path === area);
+    const details = drift.map((d) => `[${d.severity}] ${d.path}: ${d.message}`).join('\n');
+    let body = '';
+    if (failing.length > 0) {
+      failures++;
+      body = `<failure message="${xml(`${plural(failing.length, 'difference')} at ${failOn} or above`)}" type="drift">${xml(details)}</failure>`;
+    } else if (notCompared) {
+      skipped++;
+      body = `<skipped message="${xml(notCompared.message)}"/>`;
+      if (drift.length > 1) body += `<system-out>${xml(details)}</system-out>`;
+    } else if (drift.length > 0) {
+      body = `<system-out>${xml(details)}</system-out>`;
+    }
+    cases.push(`    <testcase classname="devenv.parity" name="${xml(area)}">${body}</testcase>`);
+  }
+  const name = `parity ${doc.reference.name} → ${doc.actual.name}`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="devenv parity" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function cell(value: unknown): string {
+  const text = value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
+  const short = text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  return `\`${short.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+}
+
+export function renderMarkdown(doc: ParityDocument): string {
+  const lines: string[] = [];
+  const status = doc.summary.error > 0 ? '❌' : doc.summary.warning > 0 ? '⚠️' : '✅';
+  lines.push(`### ${status} devenv parity: \`${doc.reference.name}\` → \`${doc.actual.name}\``, '');
+  lines.push('| errors | warnings | info | ignored |', '|---:|---:|---:|---:|');
+  lines.push(`| ${doc.summary.error} | ${doc.summary.warning} | ${doc.summary.info} | ${doc.summary.ignored} |`, '');
+  const info: Drift[] = [];
+  for (const [area, drift] of groupByArea(doc.drift)) {
+    const shown = drift.filter((d) => d.severity !== 'info');
+    info.push(...drift.filter((d) => d.severity === 'info'));
+    if (shown.length === 0) continue;
+    lines.push(`#### ${area}`, '', '| | path | expected | actual | |', '|---|---|---|---|---|');
+    for (const d of shown) {
+      lines.push(`| ${d.severity === 'error' ? '🔴' : '🟡'} ${d.severity} | ${cell(d.path)} | ${cell(d.expected)} | ${cell(d.actual)} | ${d.message.replace(/\|/g, '\\|')} |`);
+    }
+    lines.push('');
+  }
+  if (info.length > 0) {
+    lines.push(`<details><summary>${info.length} info (differences expected between these two kinds of machine)</summary>`, '');
+    for (const d of info) lines.push(`- ${cell(d.path)} ${d.message.replace(/</g, '&lt;')}`);
+    lines.push('', '</details>', '');
+  }
+  if (doc.drift.length === 0) lines.push('No drift.', '');
+  return lines.join('\n');
+}
