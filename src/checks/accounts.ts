@@ -56,7 +56,8 @@ export const appNotRoot: Check = {
     const rootProcesses = appProcesses(input.facts, app).filter((process) => process.user === 'root');
     if (rootProcesses.length > 0) problems.push(`root processes in the app: ${listSome(rootProcesses.map(describeProcess))}`);
     if (problems.length > 0) return fail(problems.join('; '));
-    return pass(`${listSome(app.services.map((service) => service.name))} run as ${listSome([...new Set(app.services.map((service) => service.facts.user))])}`);
+    const users = [...new Set(app.services.map((service) => service.facts.user))];
+    return pass(`${listSome(app.services.map((service) => service.name))} run${app.services.length === 1 ? 's' : ''} as ${listSome(users)}`);
   },
 };
 

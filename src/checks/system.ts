@@ -52,7 +52,11 @@ function judgeSysctls(input: CheckInput, rules: readonly SysctlRule[], file: str
     const value = Number(raw.trim());
     if (!Number.isInteger(value) || !rule.accepts(value)) wrong.push(`${rule.key} = ${raw.trim()} (want ${rule.expected})`);
   }
-  if (wrong.length > 0) return fail(listSome(wrong, 4), `set them in ${file} and run sysctl --system`);
+  if (wrong.length > 0) {
+    // net.* is per network namespace: a container gets its values from the engine, not from sysctl.d inside it.
+    const how = input.target.container ? 'set them when the container is created (docker run --sysctl KEY=VALUE, or the backend\'s sysctls)' : `set them in ${file} and run sysctl --system`;
+    return fail(listSome(wrong, 4), how);
+  }
   if (judged === 0) return warn(`the facts carry none of the ${rules.length} hardening sysctls (${listSome(rules.map((rule) => rule.key), 3)})`);
   return pass(`${judged} of ${rules.length} hardening sysctls present, all hardened`);
 }

@@ -57,12 +57,12 @@ export function hardenedFacts(): Facts {
       },
     },
     services: {
-      'mysite.service': { enabled: 'enabled', active: 'active', user: 'mysite', restart: 'on-failure', main_pid: 200 },
-      'nginx.service': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 100 },
-      'ssh.service': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 50 },
-      'fail2ban.service': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 60 },
-      'systemd-journald.service': { enabled: 'static', active: 'active', user: 'root', restart: 'always', main_pid: 20 },
-      'systemd-timesyncd.service': { enabled: 'enabled', active: 'active', user: 'systemd-timesync', restart: 'always', main_pid: 30 },
+      'mysite': { enabled: 'enabled', active: 'active', user: 'mysite', restart: 'on-failure', main_pid: 200 },
+      'nginx': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 100 },
+      'ssh': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 50 },
+      'fail2ban': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 60 },
+      'systemd-journald': { enabled: 'static', active: 'active', user: 'root', restart: 'always', main_pid: 20 },
+      'systemd-timesyncd': { enabled: 'enabled', active: 'active', user: 'systemd-timesync', restart: 'always', main_pid: 30 },
     },
     listeners: {
       sockets: [

@@ -38,9 +38,9 @@ describe('no-legacy-services', () => {
   });
   it('fails for an active xinetd service', () => {
     const result = runCheck('no-legacy-services', (input) => {
-      input.facts.services!['xinetd.service'] = { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' };
+      input.facts.services!['xinetd'] = { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' };
     });
-    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('service xinetd.service') });
+    expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('service xinetd') });
   });
   it('warns when services are missing', () => {
     expect(runCheck('no-legacy-services', (input) => sectionFailed(input, 'services')).status).toBe('warn');

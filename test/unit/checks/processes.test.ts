@@ -3,23 +3,23 @@ import { runCheck, sectionFailed } from './fixtures.js';
 
 describe('app-supervised', () => {
   it('passes for an enabled, active unit with a restart policy', () => {
-    expect(runCheck('app-supervised')).toMatchObject({ status: 'pass', message: expect.stringContaining('mysite.service enabled, active, Restart=on-failure') });
+    expect(runCheck('app-supervised')).toMatchObject({ status: 'pass', message: expect.stringContaining('mysite enabled, active, Restart=on-failure') });
   });
   it('fails with Restart=no, naming the unit', () => {
     const result = runCheck('app-supervised', (input) => {
-      input.facts.services!['mysite.service']!.restart = 'no';
+      input.facts.services!['mysite']!.restart = 'no';
     });
-    expect(result).toMatchObject({ status: 'fail', message: 'mysite.service has Restart=no' });
+    expect(result).toMatchObject({ status: 'fail', message: 'mysite has Restart=no' });
   });
   it('fails when the unit is disabled', () => {
     const result = runCheck('app-supervised', (input) => {
-      input.facts.services!['mysite.service']!.enabled = 'disabled';
+      input.facts.services!['mysite']!.enabled = 'disabled';
     });
-    expect(result).toMatchObject({ status: 'fail', message: 'mysite.service is disabled, not enabled' });
+    expect(result).toMatchObject({ status: 'fail', message: 'mysite is disabled, not enabled' });
   });
   it('fails when no unit runs the app (started by hand)', () => {
     const result = runCheck('app-supervised', (input) => {
-      delete input.facts.services!['mysite.service'];
+      delete input.facts.services!['mysite'];
     });
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('no systemd service runs as mysite') });
   });

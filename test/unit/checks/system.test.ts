@@ -94,7 +94,7 @@ describe('logging', () => {
   it('warns when there is no app entry and no app service', () => {
     const result = runCheck('logging', (input) => {
       input.facts.logging!.logrotate_configs = ['/etc/logrotate.d/nginx'];
-      delete input.facts.services!['mysite.service'];
+      delete input.facts.services!['mysite'];
     });
     expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('no /etc/logrotate.d entry') });
   });
