@@ -88,5 +88,5 @@ export function progressText(event: VagrantEvent, machine = 'default'): string |
     .pop();
   const prefix = `${machine}: `;
   const text = line?.replace(/^==> /, '');
-  return (text?.startsWith(prefix) ? text.slice(prefix.length) : text) || undefined;
+  return (text?.startsWith(prefix) ? text.slice(prefix.length).trim() : text) || undefined;
 }

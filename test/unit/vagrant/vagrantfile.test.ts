@@ -1,0 +1,184 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledTemplatePath, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type VagrantfileInputs, type VagrantProvider } from '../../../src/backends/vagrant/vagrantfile.js';
+import { loadProfile } from '../../../src/profile/load.js';
+
+const template = await readFile(bundledTemplatePath(), 'utf8');
+const vagrant = spawnSync('vagrant', ['--version'], { encoding: 'utf8' }).status === 0;
+const ruby = spawnSync('ruby', ['--version']).status === 0;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'devenv-vagrantfile-'));
+  await mkdir(join(dir, 'app'));
+  await mkdir(join(dir, 'data'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function inputs(provider: VagrantProvider, extra: Partial<VagrantfileInputs> = {}): VagrantfileInputs {
+  return {
+    provider,
+    hostname: 'mysite',
+    profileFile: join(dir, 'devenv.yaml'),
+    box: provider === 'docker' ? undefined : 'debian/bookworm64',
+    image: provider === 'docker' ? 'devenv-box/debian-12-vagrant:0123456789abcdef' : undefined,
+    containerName: provider === 'docker' ? 'devenv-vagrant-mysite-12345678' : undefined,
+    labels: provider === 'docker' ? { 'devenv.managed': 'true', 'devenv.project': 'mysite' } : undefined,
+    cpus: 2,
+    memory: 2 * 1024 ** 3,
+    ports: [
+      { hostIp: '127.0.0.1', hostPort: 8080, guestPort: 80, protocol: 'tcp' },
+      { hostIp: '10.0.0.5', hostPort: 5353, guestPort: 53, protocol: 'udp' },
+    ],
+    sync: [
+      { hostPath: join(dir, 'app'), guest: '/srv/mysite/app', readOnly: false },
+      { hostPath: join(dir, 'data'), guest: '/srv/mysite/data', readOnly: true },
+    ],
+    ...extra,
+  };
+}
+
+const lines = (text: string): string[] => text.split('\n').map((l) => l.trim());
+
+describe('Vagrantfile rendering', () => {
+  it('docker provider: devenv image with sshd, systemd-friendly create args, no host port for SSH', () => {
+    const text = renderVagrantfile(template, inputs('docker'));
+    const l = lines(text);
+    expect(l).toContain('config.vm.hostname = "mysite"');
+    expect(l).toContain('config.vm.synced_folder ".", "/vagrant", disabled: true');
+    expect(l).toContain('config.vm.provider "docker" do |d|');
+    expect(l).toContain('d.image = "devenv-box/debian-12-vagrant:0123456789abcdef"');
+    expect(l).toContain('d.name = "devenv-vagrant-mysite-12345678"');
+    expect(l).toContain('d.has_ssh = true');
+    expect(l).toContain('d.remains_running = true');
+    expect(text).toContain(
+      'd.create_args = ["--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--stop-signal", "SIGRTMIN+3", "--cpus", "2", "--memory", "2147483648b", "--label", "devenv.managed=true", "--label", "devenv.project=mysite"]',
+    );
+    expect(l).toContain('config.vm.network "forwarded_port", id: "ssh", guest: 22, host: 2222, disabled: true');
+    expect(l).toContain('config.vm.network "forwarded_port", id: "devenv-tcp-8080", guest: 80, host: 8080, host_ip: "127.0.0.1", protocol: "tcp"');
+    expect(l).toContain('config.vm.network "forwarded_port", id: "devenv-udp-5353", guest: 53, host: 5353, host_ip: "10.0.0.5", protocol: "udp"');
+    expect(l).toContain(`config.vm.synced_folder "${join(dir, 'app')}", "/srv/mysite/app"`);
+    expect(l).toContain(`config.vm.synced_folder "${join(dir, 'data')}", "/srv/mysite/data", docker_consistency: "ro"`);
+    expect(text).not.toContain('config.vm.box =');
+    expect(text).not.toMatch(/virtualbox|libvirt/);
+  });
+
+  it('virtualbox: the named box, cpus and memory in MiB, ports on their host address', () => {
+    const text = renderVagrantfile(template, inputs('virtualbox'));
+    const l = lines(text);
+    expect(l).toContain('config.vm.box = "debian/bookworm64"');
+    expect(l).toContain('config.vm.box_check_update = false');
+    expect(l).toContain('config.vm.provider "virtualbox" do |vb|');
+    expect(l).toContain('vb.cpus = 2');
+    expect(l).toContain('vb.memory = 2048');
+    expect(l).toContain('config.vm.network "forwarded_port", id: "devenv-tcp-8080", guest: 80, host: 8080, host_ip: "127.0.0.1", protocol: "tcp"');
+    expect(l).toContain(`config.vm.synced_folder "${join(dir, 'data')}", "/srv/mysite/data", mount_options: ["ro"]`);
+    expect(text).not.toMatch(/docker|libvirt|id: "ssh"/);
+  });
+
+  it('libvirt: the named box, cpus (rounded up) and memory', () => {
+    const text = renderVagrantfile(template, inputs('libvirt', { cpus: 1.5, memory: 512 * 1024 ** 2 }));
+    const l = lines(text);
+    expect(l).toContain('config.vm.box = "debian/bookworm64"');
+    expect(l).toContain('config.vm.provider "libvirt" do |lv|');
+    expect(l).toContain('lv.cpus = 2');
+    expect(l).toContain('lv.memory = 512');
+    expect(text).not.toMatch(/virtualbox|docker/);
+  });
+
+  it('leaves resources out when the profile has none', () => {
+    const text = renderVagrantfile(template, inputs('virtualbox', { cpus: undefined, memory: undefined }));
+    expect(text).not.toMatch(/vb\.(cpus|memory)/);
+  });
+
+  it('keeps hostile values inside Ruby string literals', () => {
+    const evil = '"; system("touch /tmp/devenv-pwned") #{`id`}\n__END__';
+    const text = renderVagrantfile(
+      template,
+      inputs('docker', {
+        hostname: evil,
+        image: evil,
+        containerName: evil,
+        profileFile: `/tmp/x\nsystem("id")`,
+        labels: { 'devenv.profile': evil },
+        sync: [{ hostPath: evil, guest: `/srv/${evil}`, readOnly: false }],
+      }),
+    );
+    expect(text).not.toContain('system("touch');
+    expect(text).not.toMatch(/^system\("id"\)/m);
+    expect(text).not.toMatch(/^__END__/m);
+    expect(text).toContain('d.image = "\\"; system(\\"touch /tmp/devenv-pwned\\") \\#{`id`}\\u{a}__END__"');
+    if (ruby) {
+      const check = spawnSync('ruby', ['-c'], { input: text, encoding: 'utf8' });
+      expect(check.stdout.trim()).toBe('Syntax OK');
+    }
+  });
+
+  it('is rewritten only when its content changes', async () => {
+    const path = join(dir, 'state', 'Vagrantfile');
+    const text = renderVagrantfile(template, inputs('docker'));
+    expect(await writeVagrantfile(path, text)).toBe(true);
+    const first = (await stat(path)).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await writeVagrantfile(path, text)).toBe(false);
+    expect((await stat(path)).mtimeMs).toBe(first);
+    expect(await writeVagrantfile(path, renderVagrantfile(template, inputs('docker', { cpus: 4 })))).toBe(true);
+  });
+
+  it('takes its values from a loaded profile', async () => {
+    await writeFile(
+      join(dir, 'devenv.yaml'),
+      ['name: mysite', 'box: debian-12', 'backend: vagrant', 'vagrant: { provider: libvirt, box: debian/bookworm64 }', 'ports: ["8080:80", "0.0.0.0:8443:443"]', 'sync: ["./app:/srv/app:ro"]', 'resources: { cpus: 2, memory: 1GiB }', ''].join('\n'),
+    );
+    const profile = await loadProfile(join(dir, 'devenv.yaml'));
+    const result = vagrantfileInputs(profile);
+    expect(result).toMatchObject({ provider: 'libvirt', box: 'debian/bookworm64', hostname: 'mysite', cpus: 2, memory: 1024 ** 3 });
+    expect(result.ports).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 8080, guestPort: 80, protocol: 'tcp' },
+      { hostIp: '0.0.0.0', hostPort: 8443, guestPort: 443, protocol: 'tcp' },
+    ]);
+    expect(result.sync).toEqual([{ hostPath: join(dir, 'app'), guest: '/srv/app', readOnly: true }]);
+  });
+});
+
+describe('profile rule: a VM provider needs vagrant.box', () => {
+  it.each([
+    ['virtualbox', 'vagrant: { provider: virtualbox }', 5, 22],
+    ['libvirt', 'vagrant:\n  provider: libvirt', 6, 13],
+  ])('%s without a box is a profile error with its position', async (provider, block, line, column) => {
+    const file = join(dir, `no-box-${provider}.yaml`);
+    await writeFile(file, `name: mysite\nbox: debian-12\nbackend: vagrant\n# comment\n${block}\n`);
+    const error = await loadProfile(file).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 2, code: 'config' });
+    expect((error as Error).message).toContain(`:${line}:${column}: vagrant.provider: provider "${provider}" boots a VM from a Vagrant box`);
+  });
+
+  it('the docker provider needs no box', async () => {
+    const file = join(dir, 'docker-provider.yaml');
+    await writeFile(file, 'name: mysite\nbox: debian-12\nbackend: vagrant\nvagrant: { provider: docker }\n');
+    await expect(loadProfile(file)).resolves.toMatchObject({ data: { vagrant: { provider: 'docker' } } });
+  });
+});
+
+describe.skipIf(!vagrant)(`vagrant validate on rendered files${vagrant ? '' : ' (skipped: vagrant is not installed)'}`, () => {
+  it.each(['docker', 'virtualbox', 'libvirt'] as const)('%s', async (provider) => {
+    const machineDir = join(dir, `validate-${provider}`);
+    await mkdir(machineDir, { recursive: true });
+    await writeFile(join(machineDir, 'Vagrantfile'), renderVagrantfile(template, inputs(provider)));
+    // VirtualBox is not usable on a machine without it: its provider block is then checked by Ruby only.
+    const ignore = provider === 'virtualbox' && spawnSync('VBoxManage', ['--version']).status !== 0;
+    const output = execFileSync('vagrant', ['validate', ...(ignore ? ['--ignore-provider'] : [])], {
+      cwd: machineDir,
+      encoding: 'utf8',
+      env: { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_CWD: machineDir },
+    });
+    expect(output).toMatch(/Vagrantfile validated successfully/);
+    expect(existsSync(join(machineDir, 'Vagrantfile'))).toBe(true);
+  }, 60_000);
+});
