@@ -2,7 +2,7 @@ import { errorMessage, OperationError } from '../core/errors.js';
 import type { ExecOptions, ExecResult, Target } from '../targets/target.js';
 import type { Catalog } from './catalog.js';
 import { refreshAptLists } from './observe.js';
-import type { FileOperation, Operation, Plan, PlannedChange } from './operation.js';
+import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
 import { writePendingRefresh } from './pending-refresh.js';
 import type { Resource } from './resource.js';
 
@@ -71,6 +71,14 @@ function predecessorMap(catalog: Catalog): Map<string, string[]> {
   return map;
 }
 
+/** One error for everything that stops a run before it starts: the first problem, the others as the hint. */
+export function planProblemsError(problems: readonly PlanProblem[]): OperationError {
+  const [first, ...rest] = problems;
+  return new OperationError(`${first!.ref}: ${first!.message}; nothing was changed`, {
+    ...(rest.length ? { hint: rest.map((p) => `${p.ref}: ${p.message}`).join('\n') } : {}),
+  });
+}
+
 /**
  * Carries out a plan through the target: in order, apt and pip batched,
  * refreshes at the end and at most once each. A failed resource fails alone;
@@ -78,12 +86,7 @@ function predecessorMap(catalog: Catalog): Map<string, string[]> {
  * plan has problems (such as a pinned version the mirror lacks).
  */
 export async function applyPlan(target: Target, catalog: Catalog, planned: Plan, options: ApplyOptions = {}): Promise<ResourceOutcome[]> {
-  if (planned.problems.length > 0) {
-    const [first, ...rest] = planned.problems;
-    throw new OperationError(`${first!.ref}: ${first!.message}; nothing was changed`, {
-      ...(rest.length ? { hint: rest.map((p) => `${p.ref}: ${p.message}`).join('\n') } : {}),
-    });
-  }
+  if (planned.problems.length > 0) throw planProblemsError(planned.problems);
   const step = options.onStep ?? (() => {});
   const outcomes = new Map<string, ResourceOutcome>(
     planned.changes.map((c) => [c.ref, { ref: c.ref, status: 'unchanged', changes: [], ...(c.diff !== undefined ? { diff: c.diff } : {}) }]),
@@ -191,7 +194,14 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
   if (daemonReloadNeeded) await target.exec(['systemctl', 'daemon-reload']);
   const stillOwed: string[] = [];
   for (const change of planned.changes) {
-    if (!change.refresh || change.type !== 'service') continue;
+    if (!change.refresh) continue;
+    if (change.type === 'exec') {
+      // A refreshonly exec ran (or failed) in order; one that did not succeed stays owed.
+      const status = outcomes.get(change.ref)!.status;
+      if (status === 'failed' || status === 'skipped') stillOwed.push(change.ref);
+      continue;
+    }
+    if (change.type !== 'service') continue;
     const outcome = outcomes.get(change.ref)!;
     if (outcome.status === 'failed' || outcome.status === 'skipped') {
       stillOwed.push(change.ref);

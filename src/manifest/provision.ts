@@ -1,7 +1,7 @@
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
-import { applyPlan, type ResourceOutcome } from './apply.js';
+import { applyPlan, planProblemsError, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, renderDesiredContents } from './desired-content.js';
 import { observe } from './observe.js';
@@ -49,6 +49,7 @@ export async function provisionEnvironment(profile: LoadedProfile, target: Targe
       hadPendingRefreshes: current.observed.pendingRefreshes.length > 0,
       ...(signal ? { signal } : {}),
     });
+  if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
   let outcomes = await progress.step('Applying manifests', () => applyOnce(planned));
   if (outcomes.some((o) => o.ref.startsWith('apt:') && o.status === 'changed')) {
     // Packages bring files and units of their own (a default site, a started

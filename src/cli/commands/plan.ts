@@ -1,6 +1,6 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode } from '../../core/errors.js';
-import { OperationError } from '../../core/errors.js';
+import { planProblemsError } from '../../manifest/apply.js';
 import { planEnvironmentReport } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
@@ -18,10 +18,7 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
     const { report } = await planEnvironmentReport(profile, target, ctx.progress);
     if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
     else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
-    const [problem, ...more] = report.problems ?? [];
-    if (problem) {
-      throw new OperationError(`${problem.ref}: ${problem.message}`, more.length ? { hint: more.map((p) => `${p.ref}: ${p.message}`).join('\n') } : {});
-    }
+    if (report.problems?.length) throw planProblemsError(report.problems);
     return report.summary.changed > 0 ? ExitCode.findings : ExitCode.ok;
   } finally {
     await target.close();

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../../../src/manifest/apply.js';
+import { emptyObservedState } from '../../../src/manifest/observed-state.js';
+import { PENDING_REFRESH_PATH } from '../../../src/manifest/pending-refresh.js';
+import { plan } from '../../../src/manifest/plan.js';
+import { renderDesiredContents } from '../../../src/manifest/desired-content.js';
+import type { CopyOptions, ExecOptions, ExecResult, Target } from '../../../src/targets/target.js';
+import { catalogFromText } from './manifest-text.js';
+
+/** Records what apply asks of a target; commands matching `failing` exit 1. */
+class RecordingTarget implements Target {
+  readonly log: string[] = [];
+  readonly written = new Map<string, string>();
+  constructor(private readonly failing: RegExp | undefined = undefined) {}
+  async exec(argv: readonly string[], _options?: ExecOptions): Promise<ExecResult> {
+    const line = argv.join(' ');
+    this.log.push(line);
+    if (this.failing?.test(line)) return { exitCode: 1, stdout: '', stderr: 'boom' };
+    // is-active says "inactive" so a start really starts.
+    return { exitCode: argv[1] === 'is-active' ? 3 : 0, stdout: '', stderr: '' };
+  }
+  async copy(content: string | Buffer, path: string, _options?: CopyOptions): Promise<void> {
+    this.log.push(`copy ${path}`);
+    this.written.set(path, String(content));
+  }
+  describe() {
+    return { kind: 'local' as const, name: 'recording', container: false };
+  }
+  async close(): Promise<void> {}
+}
+
+const MANIFEST = [
+  'apt:',
+  '  nginx: {}',
+  '  curl: {}',
+  'file:',
+  '  /etc/nginx/sites-available/site: { content: "a", notify: [service:nginx] }',
+  '  /etc/nginx/conf.d/x.conf: { content: "b", notify: [service:nginx], require: [apt:nginx] }',
+  'service:',
+  '  nginx: { ensure: running, on_refresh: reload }',
+].join('\n');
+
+function planned() {
+  const catalog = catalogFromText(MANIFEST);
+  const observed = {
+    ...emptyObservedState(),
+    availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+    services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+  };
+  return { catalog, plan: plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, observed) };
+}
+
+describe('applyPlan through a target', () => {
+  it('runs one apt transaction, writes files, refreshes once at the end, clears the owed refresh', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget();
+    const outcomes = await applyPlan(target, catalog, p);
+    expect(outcomes.map((o) => o.status)).toEqual(['changed', 'changed', 'changed', 'changed', 'changed']);
+    const interesting = target.log.filter((l) => !l.startsWith('mkdir -p /var/lib/devenv'));
+    expect(interesting.map((l) => l.replace(/^apt-get install .* (nginx curl)$/, 'apt-get install … $1'))).toEqual([
+      `copy ${PENDING_REFRESH_PATH}`,
+      'apt-get install … nginx curl',
+      'copy /etc/nginx/sites-available/site',
+      'copy /etc/nginx/conf.d/x.conf',
+      'systemctl reload-or-restart nginx.service',
+      `copy ${PENDING_REFRESH_PATH}`,
+    ]);
+    expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: [] });
+  });
+
+  it('skips what depends on a failure and keeps the refresh owed for the next run', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget(/^apt-get install/);
+    const outcomes = await applyPlan(target, catalog, p);
+    expect(Object.fromEntries(outcomes.map((o) => [o.ref, o.status]))).toEqual({
+      'apt:nginx': 'failed',
+      'apt:curl': 'failed',
+      'file:/etc/nginx/sites-available/site': 'changed',
+      'file:/etc/nginx/conf.d/x.conf': 'skipped',
+      // After its package (an implied edge), so skipped too; the site file did change, so the reload is owed.
+      'service:nginx': 'skipped',
+    });
+    expect(outcomes.find((o) => o.ref === 'file:/etc/nginx/conf.d/x.conf')!.error).toBe('skipped because apt:nginx did not apply');
+    expect(target.log).not.toContain('systemctl reload-or-restart nginx.service');
+    expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
+  });
+
+  it('keeps a refresh that failed for the next run', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget(/reload-or-restart/);
+    const outcomes = await applyPlan(target, catalog, p);
+    expect(outcomes.find((o) => o.ref === 'service:nginx')!.status).toBe('failed');
+    expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
+  });
+
+  it('refuses to start when the plan has a problem, touching nothing', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget();
+    await expect(applyPlan(target, catalog, { ...p, problems: [{ ref: 'apt:nginx', message: 'package nginx version 9 is not available (available: 1)' }] })).rejects.toThrow(
+      'apt:nginx: package nginx version 9 is not available (available: 1); nothing was changed',
+    );
+    expect(target.log).toEqual([]);
+  });
+});
