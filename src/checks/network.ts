@@ -49,6 +49,11 @@ export const appUnixSocket: Check = {
     const appUnix = unix.filter((listener) => isApp(listener) || (app.user !== undefined && listener.owner === app.user));
     const exposed = appSockets.filter((listener) => !isLoopback(listener.address));
     if (exposed.length > 0) return fail(`the app listens on a non-loopback address: ${listSome(uniqueSorted(exposed.map(describeListener)))}`);
+    // Without CAP_SYS_PTRACE (a default container) ss cannot name other users' processes: such a listener may be the app's.
+    const unattributed = sockets.filter((listener) => listener.pid === undefined && listener.user === undefined && !isLoopback(listener.address));
+    if (unattributed.length > 0) {
+      return warn(`cannot tell whether ${listSome(uniqueSorted(unattributed.map(describeListener)))} belong${unattributed.length === 1 ? 's' : ''} to the app: the facts do not name its process`, 'collect as root on the host (or with CAP_SYS_PTRACE) so listeners name their processes');
+    }
     if (appUnix.length > 0) return pass(`the app listens on ${listSome(uniqueSorted(appUnix.map((listener) => listener.path)))}`);
     if (appSockets.length > 0) return pass(`the app listens on loopback only: ${listSome(uniqueSorted(appSockets.map(describeListener)))}`);
     return warn(`no listener belongs to the app (user ${app.user ?? '(unset)'}); is it running?`);

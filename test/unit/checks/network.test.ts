@@ -61,6 +61,12 @@ describe('app-unix-socket', () => {
     });
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('0.0.0.0:8000') });
   });
+  it('warns, not passes, when a public listener has no process to attribute it to', () => {
+    const result = runCheck('app-unix-socket', (input) => {
+      input.facts.listeners!.sockets.push({ protocol: 'tcp', address: '0.0.0.0', port: 8080 });
+    });
+    expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('tcp 0.0.0.0:8080') });
+  });
   it('warns when the app has no listener', () => {
     const result = runCheck('app-unix-socket', (input) => {
       input.facts.listeners!.unix = [];
