@@ -18,28 +18,19 @@ export interface ProductionSide {
   /** Why there are none: not configured, unreachable, or the target is production itself. */
   unavailable?: string;
   parity?: ParityResultLike;
-  /** Set when production's fingerprints were made with another key. */
-  fingerprintsNotComparable?: string;
 }
 
 /** Assembles the checklist's input from the profile and what was collected. Pure. */
-export function checkInputFrom(profile: Pick<ProfileData, 'name' | 'checklist'>, declared: DeclaredState, facts: Facts, production: ProductionSide): CheckInput {
+export function checkInputFrom(profile: { name?: string; checklist: ProfileData['checklist'] }, declared: DeclaredState | undefined, facts: Facts, production: ProductionSide): CheckInput {
   const input: CheckInput = {
     facts,
     checklist: profile.checklist,
-    appName: profile.name,
-    declared,
     target: { kind: facts.target.kind, name: facts.target.name, container: facts.target.container || facts.platform?.virtualization.kind === 'container' },
   };
+  if (profile.name !== undefined) input.appName = profile.name;
+  if (declared) input.declared = declared;
   if (production.facts) input.production = production.facts;
   if (production.parity) input.parity = production.parity;
   if (production.unavailable !== undefined) input.productionUnavailable = production.unavailable;
-  if (production.fingerprintsNotComparable !== undefined) input.fingerprintsNotComparable = production.fingerprintsNotComparable;
   return input;
-}
-
-/** Same host, whatever way it is written: ssh://ops@prod:22 and ops@prod are one destination. */
-export function sameSshDestination(a: string, b: string): boolean {
-  const normalize = (text: string): string => text.replace(/^ssh:\/\//, '').replace(/:22$/, '').toLowerCase();
-  return normalize(a) === normalize(b);
 }

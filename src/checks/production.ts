@@ -38,9 +38,8 @@ export const distinctCredentials: Check = {
   remediation: 'generate separate secrets for this environment (keys, passwords, tokens) and keep production\'s out of it',
   run(input) {
     if (!input.production) {
-      return warn(`cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`, 'configure production: (ssh or facts) in devenv.yaml so secrets can be compared by fingerprint');
+      return warn(`cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`, 'check a non-production target with production: (ssh or facts) configured in devenv.yaml, so secrets are compared by fingerprint');
     }
-    if (input.fingerprintsNotComparable !== undefined) return warn(`cannot compare secrets: ${input.fingerprintsNotComparable}`, 'collect production facts in the same run (production.ssh) or with the same fingerprint key');
     const here = fingerprintLocations(input.facts, input.checklist.secrets);
     const there = fingerprintLocations(input.production, input.checklist.secrets);
     if (here.size === 0 || there.size === 0) {
@@ -69,7 +68,7 @@ export const stagingParity: Check = {
   title: 'No error-level drift against production',
   remediation: 'run `devenv parity` and fix each error-level drift (or ignore it in parity.ignore with a reason)',
   run(input) {
-    if (!input.parity) return warn(`cannot judge parity: ${input.productionUnavailable ?? 'no parity result against production'}`, 'configure production: (ssh or facts) in devenv.yaml and run `devenv parity`');
+    if (!input.parity) return warn(`cannot judge parity: ${input.productionUnavailable ?? 'no parity result against production'}`, 'check a non-production target with production: (ssh or facts) configured in devenv.yaml, or run `devenv parity`');
     const errors = input.parity.drift.filter((drift) => drift.severity === 'error');
     const count = Math.max(input.parity.summary.error, errors.length);
     if (count > 0) {

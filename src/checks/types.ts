@@ -52,8 +52,6 @@ export interface CheckInput {
   production?: Facts;
   /** Why there are no production facts (not configured, unreachable, this target is production). */
   productionUnavailable?: string;
-  /** Why production's fingerprints cannot be compared with these (made with another key, e.g. read from an old facts file). */
-  fingerprintsNotComparable?: string;
   /** Parity of this target against production, for staging-parity. */
   parity?: ParityResultLike;
   target: CheckTarget;

@@ -1,25 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { openEnvironmentTarget } from '../../backends/open.js';
 import { declaredStateFromManifests } from '../../checks/declared.js';
-import { checkInputFrom, checklistCollectPaths, sameSshDestination, type ProductionSide } from '../../checks/input.js';
+import type { CheckId } from '../../checks/ids.js';
+import { checkInputFrom, type ProductionSide } from '../../checks/input.js';
 import { renderCheckJson, renderCheckJunit, renderCheckMarkdown, renderCheckText } from '../../checks/render.js';
 import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
-import type { CheckId } from '../../checks/ids.js';
 import type { CheckReport } from '../../checks/types.js';
 import { ExitCode, UsageError, errorMessage } from '../../core/errors.js';
-import { collectFacts, type CollectInput } from '../../facts/collect.js';
-import { FactsSchema, type Facts } from '../../facts/schema.js';
+import { collectPathsFor, declaredAccountsFor } from '../../facts/collect-input.js';
+import type { Facts } from '../../facts/schema.js';
+import { parseTargetSpec, productionSpec, type TargetSpec } from '../../facts/target-spec.js';
 import { compareFacts } from '../../parity/compare.js';
-import type { LoadedProfile } from '../../profile/load.js';
-import { SshTarget } from '../../targets/ssh-target.js';
-import type { Target } from '../../targets/target.js';
+import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { ProfileSchema } from '../../profile/schema.js';
 import type { CommandContext } from '../context.js';
-import { loadProfileFor } from '../load-profile.js';
+import { collectFromTarget } from './facts.js';
 
 export interface CheckArgs {
-  /** env (default) | ssh://user@host[:port] | FILE with devenv.facts/v1. */
+  /** env (default) | ssh://user@host[:port] | FILE (devenv, Facter or Ansible facts). */
   target?: string;
   only?: string[];
 }
@@ -27,96 +23,52 @@ export interface CheckArgs {
 /** Checks that need production; without them in --only, production is not contacted at all. */
 const PRODUCTION_CHECKS: readonly CheckId[] = ['distinct-credentials', 'staging-parity'];
 
-type TargetSpec = { kind: 'env' } | { kind: 'ssh'; destination: string } | { kind: 'file'; path: string };
-
-function parseTargetSpec(spec: string): TargetSpec {
-  if (spec === 'env') return { kind: 'env' };
-  if (spec.startsWith('ssh://')) return { kind: 'ssh', destination: spec };
-  return { kind: 'file', path: resolve(spec) };
-}
-
-async function readFactsFile(path: string): Promise<Facts> {
-  let text: string;
+/**
+ * The profile, when there is one. `env` needs it; an ssh:// host or a facts file
+ * can be checked without one (the checklist's defaults, no app to identify).
+ */
+async function optionalProfile(ctx: CommandContext, required: boolean): Promise<LoadedProfile | undefined> {
+  if (required || ctx.options.profile !== undefined) return loadProfile(locateProfile(ctx.options.profile));
   try {
-    text = await readFile(path, 'utf8');
+    return await loadProfile(locateProfile(undefined));
   } catch (error) {
-    throw new UsageError(`cannot read the facts file ${path}: ${errorMessage(error)}`, { hint: 'give --target env, ssh://user@host[:port], or a file written by `devenv facts -o FILE`' });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${path} is not JSON: ${errorMessage(error)}`);
-  }
-  const parsed = FactsSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`${path} is not devenv.facts/v1${issue ? ` (${issue.path.join('.') || 'document'}: ${issue.message})` : ''}`);
-  }
-  return parsed.data;
-}
-
-function sshTarget(destination: string, ctx: CommandContext, overrides: { identity?: string | undefined; sudo?: boolean } = {}): SshTarget {
-  return new SshTarget(destination, {
-    ...((overrides.identity ?? ctx.options.identity) !== undefined ? { identity: (overrides.identity ?? ctx.options.identity)! } : {}),
-    sudo: overrides.sudo ?? ctx.options.sudo,
-    acceptNewHostKey: ctx.options.acceptNewHostKey,
-  });
-}
-
-async function collectFrom(target: Target, input: CollectInput, ctx: CommandContext): Promise<Facts> {
-  try {
-    return await ctx.progress.step(`collecting facts from ${target.describe().name}`, () => collectFacts(target, input));
-  } finally {
-    await target.close();
+    if (error instanceof UsageError && /^no profile at /.test(error.message)) return undefined;
+    throw error;
   }
 }
 
-/** Facts of the target under check. */
-async function targetFacts(spec: TargetSpec, profile: LoadedProfile, input: CollectInput, ctx: CommandContext): Promise<Facts> {
-  if (spec.kind === 'file') return readFactsFile(spec.path);
-  const target = spec.kind === 'env' ? await openEnvironmentTarget(profile, ctx) : sshTarget(spec.destination, ctx);
-  return collectFrom(target, input, ctx);
+function sameTarget(a: TargetSpec, b: TargetSpec): boolean {
+  if (a.kind === 'file' && b.kind === 'file') return a.path === b.path;
+  if (a.kind === 'ssh' && b.kind === 'ssh') {
+    const [x, y] = [a.destination, b.destination];
+    return x.host.toLowerCase() === y.host.toLowerCase() && (x.user ?? '') === (y.user ?? '') && (x.port ?? 22) === (y.port ?? 22);
+  }
+  return false;
 }
 
 /**
  * Production's facts and the parity against them. Failing to reach production
  * does not abort the checklist: the two checks that need it say why they could not judge.
  */
-async function productionSide(spec: TargetSpec, profile: LoadedProfile, facts: Facts, input: CollectInput, ctx: CommandContext): Promise<ProductionSide> {
-  const production = profile.data.production;
-  if (!production) return { unavailable: 'the profile has no production: block to compare with' };
-  const productionFile = production.facts !== undefined ? resolve(profile.dir, production.facts) : undefined;
-  if ((spec.kind === 'ssh' && production.ssh !== undefined && sameSshDestination(spec.destination, production.ssh)) || (spec.kind === 'file' && spec.path === productionFile)) {
+async function productionSide(spec: string, profile: LoadedProfile | undefined, facts: Facts, ctx: CommandContext): Promise<ProductionSide> {
+  const reference = profile ? productionSpec(profile) : undefined;
+  if (!profile || reference === undefined) return { unavailable: 'the profile has no production: block to compare with' };
+  if (sameTarget(parseTargetSpec(spec), parseTargetSpec(reference))) {
     return { unavailable: 'the target is production itself, so there is nothing to compare it with' };
   }
-  let productionFacts: Facts;
-  let fingerprintsNotComparable: string | undefined;
+  let production: Facts;
   try {
-    if (productionFile !== undefined) {
-      productionFacts = await readFactsFile(productionFile);
-      fingerprintsNotComparable = `production facts come from ${production.facts}, fingerprinted in another run with another key`;
-    } else {
-      // SshTarget expands ~ itself; other relative paths are relative to the profile, like every path in it.
-      const identity = production.identity === undefined || production.identity.startsWith('~') ? production.identity : resolve(profile.dir, production.identity);
-      const target = sshTarget(production.ssh!, ctx, { identity, sudo: production.sudo || ctx.options.sudo });
-      productionFacts = await collectFrom(target, input, ctx);
-    }
+    production = await collectFromTarget(reference, profile, ctx);
   } catch (error) {
     ctx.progress.warn(`production facts could not be collected: ${errorMessage(error)}`);
     return { unavailable: `production facts could not be collected (${errorMessage(error)})` };
   }
-  if (spec.kind === 'file') fingerprintsNotComparable ??= 'the target\'s facts come from a file, fingerprinted in another run with another key';
-  const declaredNames = (type: string): string[] => profile.manifests.flatMap((manifest) => Object.keys(manifest.resources[type] ?? {}));
-  const appUser = profile.data.checklist.app_user;
-  const parity = compareFacts(productionFacts, facts, {
+  const parity = compareFacts(production, facts, {
     ignore: profile.data.parity.ignore,
-    declaredUsers: [...new Set([...declaredNames('user'), ...(appUser ? [appUser] : [])])],
-    declaredGroups: [...new Set(declaredNames('group'))],
-    secretPaths: input.secretPaths,
-    managedPaths: input.managedPaths,
+    ...declaredAccountsFor(profile),
+    ...collectPathsFor(profile),
   });
-  return { facts: productionFacts, parity, ...(fingerprintsNotComparable !== undefined ? { fingerprintsNotComparable } : {}) };
+  return { facts: production, parity };
 }
 
 function render(report: CheckReport, ctx: CommandContext): string {
@@ -136,18 +88,16 @@ function render(report: CheckReport, ctx: CommandContext): string {
 export async function run(args: CheckArgs, ctx: CommandContext): Promise<number> {
   // A typo in --only is reported before anything is booted or contacted.
   const only = parseOnlyIds(args.only ?? []);
-  const profile = await loadProfileFor(ctx);
-  const spec = parseTargetSpec(args.target ?? 'env');
-  const declared = declaredStateFromManifests(profile.manifests);
-  const collectInput: CollectInput = {
-    ...checklistCollectPaths(profile.data, declared.filePaths),
-    // One key for both sides of this run: fingerprints compare within the run and mean nothing outside it.
-    fingerprintKey: randomBytes(32).toString('hex'),
-  };
-  const facts = await targetFacts(spec, profile, collectInput, ctx);
+  const spec = args.target ?? 'env';
+  const profile = await optionalProfile(ctx, spec === 'env');
+  if (!profile) ctx.progress.warn('no profile: checking with the checklist defaults (no app user, no secrets, no production)');
+  const facts = await collectFromTarget(spec, profile, ctx);
   const needsProduction = only.length === 0 || only.some((id) => PRODUCTION_CHECKS.includes(id));
-  const production = needsProduction ? await productionSide(spec, profile, facts, collectInput, ctx) : {};
-  const report = runChecklist(checkInputFrom(profile.data, declared, facts, production), { only });
+  const production = needsProduction ? await productionSide(spec, profile, facts, ctx) : {};
+  const checklist = profile?.data.checklist ?? ProfileSchema.shape.checklist.parse(undefined);
+  const declared = profile ? declaredStateFromManifests(profile.manifests) : undefined;
+  const input = checkInputFrom({ ...(profile ? { name: profile.data.name } : {}), checklist }, declared, facts, production);
+  const report = runChecklist(input, { only });
   ctx.out(render(report, ctx));
   return report.summary.fail > 0 ? ExitCode.findings : ExitCode.ok;
 }

@@ -63,10 +63,4 @@ describe('checklist input assembly', () => {
     expect(input.productionUnavailable).toBe('no production configured');
     expect(input.production).toBeUndefined();
   });
-
-  it('recognises the same ssh destination written two ways', async () => {
-    const { sameSshDestination } = await import('../../../src/checks/input.js');
-    expect(sameSshDestination('ssh://ops@prod.example.com:22', 'ops@prod.example.com')).toBe(true);
-    expect(sameSshDestination('ops@prod.example.com:2222', 'ops@prod.example.com')).toBe(false);
-  });
 });
