@@ -141,6 +141,7 @@ export class VagrantBackend implements Backend {
   }
 
   async up(options: UpOptions = {}): Promise<UpResult> {
+    this.cli.requireInstalled();
     // Box image first (docker provider): a failure here leaves any machine untouched.
     if (this.provider === 'docker') {
       const docker = await this.dockerFactory();

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { InterruptedError, OperationError, UnavailableError } from '../../core/errors.js';
 import { MachineReadableParser, progressText, type VagrantEvent } from './machine-readable.js';
@@ -46,6 +48,26 @@ export class VagrantCli {
     };
   }
 
+  /** Throws exit 3 when vagrant is not installed: checked on PATH before any slow work (image builds). */
+  requireInstalled(): void {
+    const candidates = this.executable.includes('/') ? [this.executable] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, this.executable));
+    for (const candidate of candidates) {
+      try {
+        accessSync(candidate, constants.X_OK);
+        return;
+      } catch {
+        // not here
+      }
+    }
+    throw this.notInstalled();
+  }
+
+  private notInstalled(): UnavailableError {
+    return new UnavailableError(`vagrant is not installed (\`${this.executable}\` was not found on PATH)`, {
+      hint: 'install it: `sudo apt-get install vagrant`',
+    });
+  }
+
   /** Runs a subcommand with --machine-readable; throws the right DevenvError when vagrant reports one. */
   async run(args: readonly string[], options: VagrantRunOptions = {}): Promise<VagrantRunResult> {
     const result = await this.spawn([...args, '--machine-readable'], options);
@@ -89,9 +111,7 @@ export class VagrantCli {
     parser.end();
     if (options.signal?.aborted) throw new InterruptedError(`interrupted during vagrant ${args[0]}`);
     if ((result as { code?: string }).code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(String(result.message)))) {
-      throw new UnavailableError(`vagrant is not installed (\`${this.executable}\` was not found on PATH)`, {
-        hint: 'install it: `sudo apt-get install vagrant`',
-      });
+      throw this.notInstalled();
     }
     if (result.timedOut) throw new OperationError(`vagrant ${args[0]} did not finish within ${Math.round((options.timeout ?? 0) / 1000)}s`);
     return { exitCode: result.exitCode ?? -1, events, stdout: String(result.stdout), stderr: String(result.stderr) };

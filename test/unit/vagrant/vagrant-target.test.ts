@@ -60,6 +60,7 @@ describe('VagrantTarget', () => {
 describe('VagrantCli', () => {
   it('says how to install vagrant when it is missing (exit 3)', async () => {
     const cli = new VagrantCli('/tmp', 'docker', '/nonexistent/vagrant');
+    expect(() => cli.requireInstalled()).toThrow(/vagrant is not installed/);
     await expect(cli.run(['status'])).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/vagrant is not installed/), hint: expect.stringContaining('sudo apt-get install vagrant') });
   });
 
