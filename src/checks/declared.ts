@@ -1,6 +1,6 @@
 import { commentStyleFor } from '../manifest/header.js';
 import type { LoadedManifest } from '../manifest/load.js';
-import type { DeclaredPythonPin, DeclaredState } from './types.js';
+import type { DeclaredAptPin, DeclaredPythonPin, DeclaredState } from './types.js';
 
 type ManifestResources = LoadedManifest['resources'];
 
@@ -19,12 +19,13 @@ function carriesHeader(path: string, attributes: Record<string, unknown>): boole
 
 /**
  * What the manifests declare, reduced to what checks compare against: the files
- * that must carry devenv's header, the pip pins and the services. Pure over the parsed manifests.
+ * that must carry devenv's header, the pip and apt pins and the services. Pure over the parsed manifests.
  */
 export function declaredStateFromManifests(manifests: readonly { resources: ManifestResources }[]): DeclaredState {
   const managedFiles = new Set<string>();
   const filePaths = new Set<string>();
   const pythonPins: DeclaredPythonPin[] = [];
+  const aptPins: DeclaredAptPin[] = [];
   const services = new Set<string>();
   for (const { resources } of manifests) {
     for (const [path, attributes] of Object.entries(resources['file'] ?? {})) {
@@ -37,7 +38,11 @@ export function declaredStateFromManifests(manifests: readonly { resources: Mani
       const ensure = attributes['ensure'];
       pythonPins.push({ venv, name, ensure: typeof ensure === 'string' || typeof ensure === 'number' ? String(ensure) : 'present' });
     }
+    for (const [name, attributes] of Object.entries(resources['apt'] ?? {})) {
+      const ensure = attributes?.['ensure'];
+      aptPins.push({ name, ensure: typeof ensure === 'string' ? ensure : 'present' });
+    }
     for (const name of Object.keys(resources['service'] ?? {})) services.add(name);
   }
-  return { managedFiles: [...managedFiles].sort(), filePaths: [...filePaths].sort(), pythonPins, services: [...services].sort() };
+  return { managedFiles: [...managedFiles].sort(), filePaths: [...filePaths].sort(), pythonPins, aptPins, services: [...services].sort() };
 }

@@ -145,7 +145,9 @@ export const managedHeader: Check = {
   remediation: 're-provision (devenv provision) so devenv rewrites the file with its "managed by devenv" header, and make local changes in the manifest instead',
   run(input) {
     // Only files whose format has comments are listed (declaredStateFromManifests); JSON is written without a header.
-    const managed = input.declared?.managedFiles ?? [];
+    // Secrets are left out: the collector never reads their content, only fingerprints it.
+    const secrets = new Set(input.checklist.secrets);
+    const managed = (input.declared?.managedFiles ?? []).filter((path) => !secrets.has(path));
     if (managed.length === 0) return notApplicable(input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at');
     const unavailable = sectionUnavailable(input.facts, 'files');
     if (unavailable) return warn(unavailable);
@@ -160,6 +162,6 @@ export const managedHeader: Check = {
     }
     if (missingHeader.length > 0) return fail(`without the devenv header (edited by hand or by another tool?): ${listSome(missingHeader)}`);
     if (unknown.length > 0) return warn(`cannot judge: ${listSome(unknown, 4)}`);
-    return pass(`${managed.length} managed file${managed.length > 1 ? 's' : ''} carry the devenv header`);
+    return pass(managed.length === 1 ? `the managed file ${managed[0]} carries the devenv header` : `${managed.length} managed files carry the devenv header`);
   },
 };

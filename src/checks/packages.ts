@@ -77,26 +77,31 @@ const EXACT_VERSION = /^(==)?\s*[0-9][0-9A-Za-z.+!_-]*$/;
 /** Installed into every venv by venv itself; nobody pins them as app dependencies. */
 const VENV_TOOLING = new Set(['pip', 'setuptools', 'wheel', 'pkg-resources', 'distribute']);
 
+/** A Debian version as apt accepts it for an exact pin: digits first, optional epoch. */
+const EXACT_DEB_VERSION = /^(\d+:)?\d[0-9A-Za-z.+~-]*$/;
+
 export const depsPinned: Check = {
   id: 'deps-pinned',
   title: 'App dependencies are pinned exactly and installed as pinned',
-  remediation: 'pin every app dependency to an exact version (pip: {NAME: {ensure: "X.Y.Z"}}, a lockfile for node) and re-provision',
+  remediation: 'pin every app dependency to an exact version (pip: {NAME: {ensure: "X.Y.Z"}}, apt: {NAME: {ensure: "VERSION"}}, a lockfile for node) and re-provision',
   run(input) {
-    const pins = input.declared?.pythonPins ?? [];
+    const pipPins = input.declared?.pythonPins ?? [];
+    // Only exact apt pins are judged: "present" is how base packages are written, and says nothing about the app.
+    const aptPins = (input.declared?.aptPins ?? []).filter((pin) => EXACT_DEB_VERSION.test(pin.ensure));
     const runtimes = input.facts.runtimes;
-    const runtimesUnavailable = sectionUnavailable(input.facts, 'runtimes');
     const nodeApps = Object.entries(runtimes?.node ?? {});
-    if (pins.length === 0 && nodeApps.length === 0) {
-      const venvs = Object.keys(runtimes?.python ?? {});
-      if (venvs.length > 0) return warn(`the manifests pin no pip packages, so the venvs ${listSome(venvs)} cannot be judged`, 'declare the app\'s pip packages with exact versions in a manifest');
-      return warn(runtimesUnavailable ?? 'no pinned app dependencies declared and no venv or node app found: nothing to judge');
+    const venvs = Object.entries(runtimes?.python ?? {});
+    if (pipPins.length === 0 && aptPins.length === 0 && nodeApps.length === 0) {
+      if (venvs.length > 0) return warn(`the manifests pin no packages, so the venvs ${listSome(venvs.map(([path]) => path))} cannot be judged`, 'declare the app\'s packages with exact versions in a manifest');
+      return warn(sectionUnavailable(input.facts, 'runtimes') ?? 'no pinned app dependencies declared and no venv or node app found: nothing to judge');
     }
-    if (pins.length > 0 && runtimesUnavailable) return warn(runtimesUnavailable);
+    const unavailable = (pipPins.length > 0 || venvs.length > 0 ? sectionUnavailable(input.facts, 'runtimes') : undefined) ?? (aptPins.length > 0 ? sectionUnavailable(input.facts, 'packages') : undefined);
+    if (unavailable) return warn(unavailable);
 
     const problems: string[] = [];
     const notes: string[] = [];
     const pinnedByVenv = new Map<string, Set<string>>();
-    for (const pin of pins) {
+    for (const pin of pipPins) {
       const name = normalizePythonName(pin.name);
       const set = pinnedByVenv.get(pin.venv) ?? new Set<string>();
       set.add(name);
@@ -115,8 +120,14 @@ export const depsPinned: Check = {
       if (installed === undefined) problems.push(`${pin.name}==${wanted} is not installed in ${pin.venv}`);
       else if (installed !== wanted) problems.push(`${pin.name} in ${pin.venv} is ${installed}, pinned ${wanted}`);
     }
-    for (const [venv, pinned] of pinnedByVenv) {
-      const extras = Object.keys(runtimes?.python?.[venv]?.packages ?? {})
+    for (const pin of aptPins) {
+      const installed = input.facts.packages?.deb[pin.name];
+      if (!installed || !isInstalled(installed.status)) problems.push(`apt ${pin.name} ${pin.ensure} is not installed`);
+      else if (installed.version !== pin.ensure) problems.push(`apt ${pin.name} is ${installed.version}, pinned ${pin.ensure}`);
+    }
+    for (const [venv, facts] of venvs) {
+      const pinned = pinnedByVenv.get(venv) ?? new Set<string>();
+      const extras = Object.keys(facts.packages)
         .map(normalizePythonName)
         .filter((name) => !pinned.has(name) && !VENV_TOOLING.has(name))
         .sort();
@@ -127,9 +138,9 @@ export const depsPinned: Check = {
     }
     if (problems.length > 0) return fail([...problems, ...notes].join('; '));
     if (notes.length > 0) return warn(`pins hold, but ${notes.join('; ')}`, 'pin transitive dependencies too (pip-compile), so a rebuild installs the same set');
-    const judged = [pins.length > 0 ? `${pins.length} pip pin${pins.length > 1 ? 's' : ''} installed as pinned` : '', nodeApps.length > 0 ? `${nodeApps.length} node app${nodeApps.length > 1 ? 's' : ''} with a lockfile` : '']
-      .filter(Boolean)
-      .join(', ');
-    return pass(judged);
+    const count = (n: number, what: string): string => (n > 0 ? `${n} ${what}${n > 1 ? 's' : ''}` : '');
+    const judged = [count(pipPins.length, 'pip pin'), count(aptPins.length, 'apt pin')].filter(Boolean).join(' and ');
+    const node = count(nodeApps.length, 'node app');
+    return pass([judged ? `${judged} installed as pinned` : '', node ? `${node} with a lockfile` : ''].filter(Boolean).join(', '));
   },
 };

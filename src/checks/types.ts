@@ -15,6 +15,13 @@ export interface DeclaredPythonPin {
   ensure: string;
 }
 
+/** An apt package as a manifest declares it: `apt: {nginx: {ensure: "1.22.1-9"}}`. */
+export interface DeclaredAptPin {
+  name: string;
+  /** As written: an exact Debian version, or present | latest. */
+  ensure: string;
+}
+
 /** What the profile's manifests say devenv manages; some checks compare facts against it. */
 export interface DeclaredState {
   /** Files devenv writes (template/content), which must carry the managed header. */
@@ -22,6 +29,7 @@ export interface DeclaredState {
   /** Every path a file resource names (links and absent files too): what the collector stats. */
   filePaths: string[];
   pythonPins: DeclaredPythonPin[];
+  aptPins: DeclaredAptPin[];
   /** Service names the manifests declare (systemd unit names, as written). */
   services: string[];
 }

@@ -94,6 +94,7 @@ const declared: DeclaredState = {
   managedFiles: ['/etc/logrotate.d/mysite', '/etc/systemd/system/mysite.service'],
   filePaths: ['/etc/logrotate.d/mysite', '/etc/systemd/system/mysite.service'],
   pythonPins: [{ venv: '/srv/mysite/venv', name: 'gunicorn', ensure: '22.0.0' }],
+  aptPins: [],
   services: ['mysite'],
 };
 

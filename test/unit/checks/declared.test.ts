@@ -17,6 +17,7 @@ describe('declaredStateFromManifests', () => {
           },
           pip: { django: { ensure: '4.2.16', venv: '/srv/mysite/venv' }, requests: { venv: '/srv/mysite/venv' } },
           service: { nginx: { ensure: 'running' } },
+          apt: { nginx: { ensure: '1.22.1-9+deb12u1' }, curl: {} },
         },
       },
       { resources: { file: { '/etc/mysite/app.ini': { content: 'x=1' } }, service: { mysite: {} } } },
@@ -35,6 +36,10 @@ describe('declaredStateFromManifests', () => {
       pythonPins: [
         { venv: '/srv/mysite/venv', name: 'django', ensure: '4.2.16' },
         { venv: '/srv/mysite/venv', name: 'requests', ensure: 'present' },
+      ],
+      aptPins: [
+        { name: 'nginx', ensure: '1.22.1-9+deb12u1' },
+        { name: 'curl', ensure: 'present' },
       ],
       services: ['mysite', 'nginx'],
     });

@@ -104,6 +104,12 @@ describe('managed-header', () => {
     });
     expect(result.status).toBe('na');
   });
+  it('does not ask a managed secret for its header (its content is never read)', () => {
+    const result = runCheck('managed-header', (input) => {
+      input.declared!.managedFiles.push('/etc/mysite/secrets.env');
+    });
+    expect(result).toMatchObject({ status: 'pass', message: 'the managed file /etc/nginx/sites-available/mysite carries the devenv header' });
+  });
   it('warns when a managed file is absent', () => {
     const result = runCheck('managed-header', (input) => {
       input.facts.files!['/etc/nginx/sites-available/mysite'] = { type: 'absent' };

@@ -162,6 +162,10 @@ export function hardenedInput(mutate?: (input: CheckInput) => void): CheckInput 
         { venv: '/srv/mysite/venv', name: 'Django', ensure: '4.2.16' },
         { venv: '/srv/mysite/venv', name: 'gunicorn', ensure: '22.0.0' },
       ],
+      aptPins: [
+        { name: 'nginx', ensure: '1.22.1-9' },
+        { name: 'python3', ensure: 'present' },
+      ],
       services: ['mysite', 'nginx'],
     },
     production: productionFacts(),

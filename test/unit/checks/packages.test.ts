@@ -103,9 +103,28 @@ describe('deps-pinned', () => {
     });
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('node app /srv/mysite/frontend has no lockfile') });
   });
+  it('fails when an exact apt pin is not what is installed', () => {
+    const result = runCheck('deps-pinned', (input) => {
+      input.facts.packages!.deb['nginx']!.version = '1.22.1-9+deb12u1';
+    });
+    expect(result).toMatchObject({ status: 'fail', message: 'apt nginx is 1.22.1-9+deb12u1, pinned 1.22.1-9' });
+  });
+  it('does not judge apt packages declared "present"', () => {
+    const result = runCheck('deps-pinned', (input) => {
+      delete input.facts.packages!.deb['python3'];
+    });
+    expect(result.status).toBe('pass');
+  });
+  it('warns for venv packages when only apt is pinned', () => {
+    const result = runCheck('deps-pinned', (input) => {
+      input.declared!.pythonPins = [];
+    });
+    expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('installed in /srv/mysite/venv without a pin: django, gunicorn') });
+  });
   it('warns when there is nothing to judge', () => {
     const result = runCheck('deps-pinned', (input) => {
       input.declared!.pythonPins = [];
+      input.declared!.aptPins = [];
     });
     expect(result).toMatchObject({ status: 'warn', message: expect.stringContaining('/srv/mysite/venv') });
   });
