@@ -278,6 +278,10 @@ function socketKey(s: { protocol: string; address: string; port: number }): stri
   return `${s.protocol}.${address}:${s.port}`;
 }
 
+function hasIpv4Twin(sockets: ReadonlyMap<string, { protocol: string; address: string; port: number }>, socket: { protocol: string; port: number }): boolean {
+  return sockets.has(`${socket.protocol}.0.0.0.0:${socket.port}`) || sockets.has(`${socket.protocol}.*:${socket.port}`);
+}
+
 function compareListeners(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContext): void {
   const r = ref.listeners;
   const a = act.listeners;
@@ -304,6 +308,11 @@ function compareListeners(ref: Facts, act: Facts, emit: Emit, ctx: SeverityConte
     if (twin) {
       onlyAct.delete(twin[0]);
       emit('listeners.address', `listeners.${key}`, 'changed', rs.address, twin[1].address, `listener ${rs.protocol}/${rs.port} is on ${rs.address} there, ${twin[1].address} here (addresses differ between machines)`);
+      continue;
+    }
+    if (rs.address === '::' && (ctx.actualIsContainer || ctx.virtualizationDiffers) && hasIpv4Twin(aMap, rs)) {
+      // Containers often run without IPv6: the same port on the IPv4 wildcard is the same listener.
+      emit('listeners.address', `listeners.${key}`, 'missing', rs.process ?? key, undefined, `${rs.protocol}/${rs.port} listens on IPv4 only here (no IPv6 in this environment)`);
       continue;
     }
     const topic: DriftTopic = isHostPlumbingProcess(rs.process) && (ctx.actualIsContainer || ctx.virtualizationDiffers) ? 'listeners.system' : 'listeners.socket';

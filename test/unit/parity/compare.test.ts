@@ -76,6 +76,7 @@ describe('compareFacts: one planted difference, one severity rule each', () => {
     ['a service missing', (_r, a) => { delete a.services!['mysite']; }, { path: 'services.mysite', kind: 'missing', severity: 'error' }],
     ['a unit file edited', (_r, a) => { a.services!['nginx']!.unit_sha256 = 'n2'; }, { path: 'services.nginx.unit_sha256', severity: 'warning' }],
     ['an extra listening port', (_r, a) => { a.listeners!.sockets.push({ protocol: 'tcp', address: '0.0.0.0', port: 8080, process: 'python3' }); }, { path: 'listeners.tcp.0.0.0.0:8080', kind: 'extra', severity: 'error' }],
+    ['an IPv6 wildcard listener in a container without IPv6', (r) => { r.listeners!.sockets.push({ protocol: 'tcp', address: '::', port: 80, process: 'nginx' }); }, { path: 'listeners.tcp.[::]:80', kind: 'missing', severity: 'info' }],
     ['a port no longer listening', (_r, a) => { a.listeners!.sockets.shift(); }, { path: 'listeners.tcp.0.0.0.0:80', kind: 'missing', severity: 'error' }],
     ['an app socket missing', (_r, a) => { a.listeners!.unix = []; }, { path: 'listeners.unix./run/mysite/gunicorn.sock', kind: 'missing', severity: 'error' }],
     ['an app socket with another mode', (_r, a) => { a.listeners!.unix[0]!.mode = '0666'; }, { path: 'listeners.unix./run/mysite/gunicorn.sock.mode', severity: 'warning' }],
