@@ -51,8 +51,9 @@ function sameTarget(a: TargetSpec, b: TargetSpec): boolean {
  * does not abort the checklist: the two checks that need it say why they could not judge.
  */
 async function productionSide(spec: string, profile: LoadedProfile | undefined, facts: Facts, ctx: CommandContext): Promise<ProductionSide> {
-  const reference = profile ? productionSpec(profile) : undefined;
-  if (!profile || reference === undefined) return { unavailable: 'the profile has no production: block to compare with' };
+  if (!profile) return { unavailable: 'there is no profile, so no production to compare with' };
+  const reference = productionSpec(profile);
+  if (reference === undefined) return { unavailable: 'the profile has no production: block to compare with' };
   if (sameTarget(parseTargetSpec(spec), parseTargetSpec(reference))) {
     return { unavailable: 'the target is production itself, so there is nothing to compare it with' };
   }
