@@ -116,10 +116,8 @@ async function benchPuppet(work, box) {
   const results = {};
   try {
     await waitForSystemd(name);
-    await sh('docker', ['cp', join(work, 'files'), `${name}:/bench/`]).catch(async () => {
-      await sh('docker', ['exec', name, 'mkdir', '-p', '/bench']);
-      await sh('docker', ['cp', join(work, 'files'), `${name}:/bench/`]);
-    });
+    await sh('docker', ['exec', name, 'mkdir', '-p', '/bench']);
+    await sh('docker', ['cp', join(work, 'files'), `${name}:/bench/`]);
     await sh('docker', ['cp', join(ROOT, 'bench/puppet/mysite.pp'), `${name}:/bench/mysite.pp`]);
     const apply = () => sh('docker', ['exec', name, 'puppet', 'apply', '--detailed-exitcodes', '/bench/mysite.pp'], { reject: false });
     results.coldApply = await timed(async () => {

@@ -36,8 +36,10 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
   const resources = catalog.ordered;
   const step = options.onStep ?? (() => {});
 
+  // The queries read independent state: run them concurrently (one round trip of latency, not five).
   const apt = resources.filter((r) => r.type === 'apt');
-  if (apt.length > 0) {
+  const observePackages = async (): Promise<void> => {
+    if (apt.length === 0) return;
     step('packages');
     state.packages = await queryInstalledPackages(target, apt.map((r) => r.name));
     const needsAvailability = (): string[] =>
@@ -61,38 +63,45 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
         state.availability = await queryAvailability(target, wanted);
       }
     }
-  }
+  };
 
-  const paths = new Map<string, boolean>();
-  for (const r of resources) {
-    if (r.type === 'file') paths.set(r.name, fileEnsure(r.attrs) === 'file');
-    if (r.type === 'exec' && r.attrs.creates) paths.set(r.attrs.creates, paths.get(r.attrs.creates) ?? false);
-  }
-  paths.set(PENDING_REFRESH_PATH, true);
-  step('files');
-  state.files = await statFiles(target, [...paths.entries()].map(([path, readContent]) => ({ path, readContent })));
-  const pending = state.files[PENDING_REFRESH_PATH];
-  state.pendingRefreshes = pending?.content !== undefined ? parsePendingRefresh(pending.content) : [];
-  delete state.files[PENDING_REFRESH_PATH];
+  const observeFiles = async (): Promise<void> => {
+    const paths = new Map<string, boolean>();
+    for (const r of resources) {
+      if (r.type === 'file') paths.set(r.name, fileEnsure(r.attrs) === 'file');
+      if (r.type === 'exec' && r.attrs.creates) paths.set(r.attrs.creates, paths.get(r.attrs.creates) ?? false);
+    }
+    paths.set(PENDING_REFRESH_PATH, true);
+    step('files');
+    state.files = await statFiles(target, [...paths.entries()].map(([path, readContent]) => ({ path, readContent })));
+    const pending = state.files[PENDING_REFRESH_PATH];
+    state.pendingRefreshes = pending?.content !== undefined ? parsePendingRefresh(pending.content) : [];
+    delete state.files[PENDING_REFRESH_PATH];
+  };
 
-  if (resources.some((r) => r.type === 'user' || r.type === 'group' || r.type === 'file' || r.type === 'venv')) {
+  const observeAccounts = async (): Promise<void> => {
+    if (!resources.some((r) => r.type === 'user' || r.type === 'group' || r.type === 'file' || r.type === 'venv')) return;
     step('accounts');
     const accounts = await queryAccounts(target);
     state.users = accounts.users;
     state.groups = accounts.groups;
-  }
+  };
 
   const services = resources.filter((r) => r.type === 'service');
-  if (services.length > 0) {
+  const observeServices = async (): Promise<void> => {
+    if (services.length === 0) return;
     step('services');
     state.services = await queryServices(target, services.map((r) => unitName(r.name)));
-  }
+  };
 
   const venvPaths = [...new Set(resources.flatMap((r) => (r.type === 'venv' ? [r.name] : r.type === 'pip' ? [r.attrs.venv] : [])))];
-  if (venvPaths.length > 0) {
+  const observeVenvs = async (): Promise<void> => {
+    if (venvPaths.length === 0) return;
     step('python environments');
     state.venvs = await queryVenvs(target, venvPaths);
-  }
+  };
+
+  await Promise.all([observePackages(), observeFiles(), observeAccounts(), observeServices(), observeVenvs()]);
 
   for (const r of resources) {
     if (r.type !== 'exec' || r.attrs.refreshonly) continue;

@@ -21,10 +21,12 @@ export interface PlannedEnvironment {
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
 export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
   const catalog = buildCatalog(profile.manifests);
-  const facts = catalogNeedsFacts(catalog) ? await progress.step('Reading facts for templates', () => gatherTemplateFacts(target)) : {};
+  // Template facts and the observation are independent reads of the target: one wait, not two.
+  const [facts, observed] = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) =>
+    Promise.all([catalogNeedsFacts(catalog) ? gatherTemplateFacts(target) : Promise.resolve({}), observe(target, catalog, { onStep: update })]),
+  );
   const contents = renderDesiredContents(catalog, { facts, vars: profile.data.vars });
   const desired: DesiredState = { catalog, contents };
-  const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) => observe(target, catalog, { onStep: update }));
   return { catalog, desired, observed, plan: plan(desired, observed) };
 }
 

@@ -1,18 +1,11 @@
 import { createBackend } from '../../backends/open.js';
-import { hashOf } from '../../core/hash.js';
+import { OperationError } from '../../core/errors.js';
+import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { loadProfileFor } from '../load-profile.js';
 import { renderStatusText, statusDocument } from '../render-status.js';
-
-/** Written in the guest after a successful provision; `up` re-provisions when it is missing or stale. */
-export const PROVISIONED_MARKER = '/var/lib/devenv/provisioned';
-
-/** What provisioning depends on: manifests as written, vars, and the box. */
-export function provisionInputsHash(profile: LoadedProfile): string {
-  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), vars: profile.data.vars, box: profile.box.hash });
-}
 
 export async function run(args: { rebuild: boolean; provision: boolean }, ctx: CommandContext): Promise<number> {
   const started = performance.now();
@@ -42,13 +35,16 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
 }
 
 async function provisionIfStale(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<'unchanged' | 'applied'> {
+  // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
   const wanted = provisionInputsHash(profile);
-  const marker = await target.exec(['cat', PROVISIONED_MARKER]);
-  if (marker.exitCode === 0 && marker.stdout.trim() === wanted) return 'unchanged';
+  if ((await readProvisionedMarker(target)) === wanted) return 'unchanged';
   const { provisionEnvironment } = await import('../../manifest/provision.js');
   const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
-  if (report.summary.failed > 0) return 'applied';
-  await target.exec(['mkdir', '-p', '/var/lib/devenv']);
-  await target.copy(`${wanted}\n`, PROVISIONED_MARKER, { mode: '0644' });
+  if (report.summary.failed > 0 || report.summary.skipped > 0) {
+    throw new OperationError(`provisioning ${profile.data.name} failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped`, {
+      hint: 'see `devenv provision` for the report; `devenv up` tries again',
+    });
+  }
+  await writeProvisionedMarker(target, wanted);
   return 'applied';
 }

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { hashOf } from '../core/hash.js';
+import type { LoadedProfile } from '../profile/load.js';
+import { buildCatalog } from './catalog.js';
+import { manifestSourcePath } from './load.js';
+import { execOrThrow, type Target } from '../targets/target.js';
+
+/**
+ * A hash of everything provisioning reads on this machine: the manifests as
+ * written, the files their `source:` and `template:` name, the profile's vars and
+ * the box. `up` re-provisions an existing environment only when it changed.
+ */
+export function provisionInputsHash(profile: LoadedProfile): string {
+  const catalog = buildCatalog(profile.manifests);
+  const files: [string, string][] = [];
+  for (const resource of catalog.ordered) {
+    if (resource.type !== 'file') continue;
+    const reference = resource.attrs.source ?? resource.attrs.template;
+    if (reference === undefined) continue;
+    const path = manifestSourcePath(resource, reference);
+    let content: string;
+    try {
+      content = readFileSync(path, 'utf8');
+    } catch {
+      content = '(unreadable)';
+    }
+    files.push([path, content]);
+  }
+  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), files, vars: profile.data.vars, box: profile.box.hash });
+}
+
+/** Written in the guest after a clean provision: the inputs hash it was made from. */
+export const PROVISIONED_MARKER = '/var/lib/devenv/provisioned';
+
+export async function readProvisionedMarker(target: Target): Promise<string | undefined> {
+  const marker = await target.exec(['cat', PROVISIONED_MARKER]);
+  return marker.exitCode === 0 ? marker.stdout.trim() : undefined;
+}
+
+/** One round trip: this runs at the end of every clean provision. */
+export async function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
+  const script = 'mkdir -p "${1%/*}" && printf "%s\\n" "$2" > "$1"';
+  await execOrThrow(target, ['sh', '-c', script, 'devenv-mark', PROVISIONED_MARKER, inputsHash], { user: 'root' });
+}
