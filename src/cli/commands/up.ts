@@ -1,6 +1,7 @@
 import { createBackend } from '../../backends/open.js';
 import { OperationError } from '../../core/errors.js';
 import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
+import type { CheckReport } from '../../checks/types.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
 import { writeJson, type CommandContext } from '../context.js';
@@ -14,10 +15,16 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
   const result = await backend.up({ rebuild: args.rebuild, signal: ctx.signal });
 
   let provisioned: 'skipped' | 'unchanged' | 'applied' = 'skipped';
+  let checklist: CheckReport | undefined;
   if (args.provision && profile.manifests.length > 0) {
     const target = await backend.target();
     try {
       provisioned = await provisionIfStale(profile, target, ctx);
+      // Only when something changed: a warm `up` of an unchanged environment stays fast.
+      if (result.action !== 'running' || provisioned === 'applied') {
+        const { environmentChecklist } = await import('./check.js');
+        checklist = await ctx.progress.step('checklist', () => environmentChecklist(profile, target));
+      }
     } finally {
       await target.close();
     }
@@ -25,11 +32,15 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
 
   const seconds = (performance.now() - started) / 1000;
   if (ctx.options.format === 'json') {
-    writeJson(ctx, statusDocument(result.status, { action: result.action, provisioned, seconds: Number(seconds.toFixed(3)) }));
+    writeJson(ctx, statusDocument(result.status, { action: result.action, provisioned, ...(checklist ? { checklist: checklist.summary } : {}), seconds: Number(seconds.toFixed(3)) }));
   } else if (!ctx.options.quiet) {
     const verb = { created: 'created', recreated: 'recreated', started: 'started', running: 'already running' }[result.action];
     ctx.progress.info(`${profile.data.name} ${verb} in ${seconds.toFixed(1)}s`);
     ctx.out(renderStatusText(result.status));
+    if (checklist) {
+      const { checklistSummaryLine } = await import('../../checks/render.js');
+      ctx.out(`${checklistSummaryLine(checklist)}\n`);
+    }
   }
   return 0;
 }
