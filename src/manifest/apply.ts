@@ -312,12 +312,32 @@ export function fileCommands(op: FileOperation): string[][] {
   return commands;
 }
 
+/**
+ * Everything a file operation does besides writing content, in one round trip:
+ * each command of `fileCommands` becomes one guarded line of a fixed script, and
+ * the values travel as positional parameters ("$1" is the path).
+ */
+export const FILE_OPERATION_SCRIPT = [
+  'set -e',
+  'p="$1"',
+  'case "$2" in file) rm -f -- "$p" ;; tree) rm -rf -- "$p" ;; esac',
+  'if [ "$3" = mkdir ]; then mkdir -p -- "$p"; fi',
+  'if [ -n "$4" ]; then ln -sfn -- "$4" "$p"; fi',
+  'if [ -n "$5" ]; then chown -- "$5" "$p"; fi',
+  'if [ -n "$6" ]; then chgrp -- "$6" "$p"; fi',
+  'if [ -n "$7" ]; then chmod -- "$7" "$p"; fi',
+].join('\n');
+
+export function fileOperationArgv(op: FileOperation): string[] {
+  return ['sh', '-c', FILE_OPERATION_SCRIPT, 'devenv-file', op.path, op.remove ?? '', op.mkdir ? 'mkdir' : '', op.link ?? '', op.chown ?? '', op.chgrp ?? '', op.chmod ?? ''];
+}
+
 async function runFileOperation(target: Target, op: FileOperation): Promise<void> {
   if (op.write) {
     const { content, mode, owner, group } = op.write;
     await target.copy(content, op.path, { mode, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) });
   }
-  for (const argv of fileCommands(op)) await must(target, argv);
+  if (fileCommands(op).length > 0) await must(target, fileOperationArgv(op));
 }
 
 async function runExec(target: Target, resource: Resource): Promise<void> {

@@ -1,3 +1,4 @@
+import { OperationError } from '../core/errors.js';
 import type { Target } from '../targets/target.js';
 
 /**
@@ -21,7 +22,9 @@ export function renderPendingRefresh(refs: readonly string[]): string {
   return `${JSON.stringify({ refresh: [...refs].sort() }, null, 2)}\n`;
 }
 
+/** One round trip (it runs around every apply): create the folder, write a temp file, rename it into place. */
 export async function writePendingRefresh(target: Target, refs: readonly string[]): Promise<void> {
-  await target.exec(['mkdir', '-p', '/var/lib/devenv']);
-  await target.copy(renderPendingRefresh(refs), PENDING_REFRESH_PATH, { mode: '0644', owner: 'root', group: 'root' });
+  const script = 'set -e; mkdir -p "${1%/*}"; cat > "$1.tmp"; chmod 0644 "$1.tmp"; mv -f "$1.tmp" "$1"';
+  const result = await target.exec(['sh', '-c', script, 'devenv-pending', PENDING_REFRESH_PATH], { stdin: renderPendingRefresh(refs), user: 'root' });
+  if (result.exitCode !== 0) throw new OperationError(`could not record pending refreshes in ${PENDING_REFRESH_PATH}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
 }

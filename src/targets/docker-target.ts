@@ -4,6 +4,9 @@ import { OperationError } from '../core/errors.js';
 import { copyViaExec } from './copy-via-exec.js';
 import type { CopyOptions, ExecOptions, ExecResult, Target, TargetDescription } from './target.js';
 
+/** DEVENV_TRACE=1 prints every command with its duration on stderr: where a slow run spends its time. */
+const TRACE = process.env.DEVENV_TRACE === '1';
+
 /** A running container reached through the Engine API (no `docker` CLI, no sshd needed). */
 export class DockerTarget implements Target {
   constructor(
@@ -13,6 +16,14 @@ export class DockerTarget implements Target {
   ) {}
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (!TRACE) return this.execUntraced(argv, options);
+    const started = performance.now();
+    const result = await this.execUntraced(argv, options);
+    process.stderr.write(`[trace] ${(performance.now() - started).toFixed(0).padStart(6)} ms  exit ${result.exitCode}  ${argv.slice(0, 4).join(' ').slice(0, 100)}\n`);
+    return result;
+  }
+
+  private async execUntraced(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     if (argv.length === 0) throw new OperationError('exec needs a command');
     const container = this.docker.getContainer(this.containerId);
     const hasStdin = options.stdin !== undefined;

@@ -82,3 +82,31 @@ describe('apply commands (pure parts)', () => {
     expect(unifiedDiff('', 'new\n', { fromLabel: '/dev/null', toLabel: 'y' })).toBe('--- /dev/null\n+++ y\n@@ -0,0 +1 @@\n+new\n');
   });
 });
+
+describe('the one-round-trip file operation script', () => {
+  it('creates, links and chmods through a real sh, with hostile paths kept as data', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, statSync, readlinkSync, existsSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fileOperationArgv } = await import('../../../src/manifest/apply.js');
+    const dir = mkdtempSync(join(tmpdir(), 'devenv-fileop-'));
+    const run = (op: Parameters<typeof fileOperationArgv>[0]): void => {
+      const [cmd, ...args] = fileOperationArgv(op);
+      execFileSync(cmd!, args);
+    };
+    const hostile = join(dir, "a dir; touch pwned $(id) 'q'");
+    run({ kind: 'file', path: hostile, mkdir: true, chmod: '0750' });
+    expect(statSync(hostile).isDirectory()).toBe(true);
+    expect((statSync(hostile).mode & 0o777).toString(8)).toBe('750');
+    const link = join(dir, 'link `id`');
+    run({ kind: 'file', path: link, link: hostile });
+    expect(readlinkSync(link)).toBe(hostile);
+    const doomed = join(dir, 'old file');
+    writeFileSync(doomed, 'x');
+    run({ kind: 'file', path: doomed, remove: 'file' });
+    expect(existsSync(doomed)).toBe(false);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(existsSync('pwned')).toBe(false);
+  });
+});

@@ -12,7 +12,12 @@ class RecordingTarget implements Target {
   readonly log: string[] = [];
   readonly written = new Map<string, string>();
   constructor(private readonly failing: RegExp | undefined = undefined) {}
-  async exec(argv: readonly string[], _options?: ExecOptions): Promise<ExecResult> {
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    // The pending-refresh file is written in one exec (content on stdin): record it as the write it is.
+    if (argv[3] === 'devenv-pending') {
+      await this.copy(String(options?.stdin ?? ''), argv[4]!);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     const line = argv.join(' ');
     this.log.push(line);
     if (this.failing?.test(line)) return { exitCode: 1, stdout: '', stderr: 'boom' };
