@@ -1,6 +1,7 @@
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
+import type { ProvisionedImageCache } from './image-cache.js';
 
 export type EnvironmentState = 'absent' | 'created' | 'running' | 'stopped' | 'unknown';
 
@@ -34,6 +35,8 @@ export interface UpResult {
 export interface UpOptions {
   rebuild?: boolean;
   signal?: AbortSignal;
+  /** Create from this image (a provisioned-image cache hit) instead of the box, when creating. */
+  image?: string;
 }
 
 /** Lifecycle of one environment. `up` is idempotent: it finds an existing environment by labels. */
@@ -44,6 +47,8 @@ export interface Backend {
   destroy(): Promise<void>;
   /** A Target for the running environment; throws OperationError when it is not running. */
   target(): Promise<Target>;
+  /** Where provisioned environments are saved and found again; absent where the backend cannot snapshot. */
+  imageCache?(): Promise<ProvisionedImageCache>;
   /** Runs a command wired to this terminal's stdio (exec, shell) and returns its exit code. */
   attach(argv: readonly string[], options: AttachOptions): Promise<number>;
 }

@@ -162,6 +162,13 @@ box
     runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false }),
   );
 box
+  .command('prune')
+  .description('remove saved environments (provisioned-image cache) of profiles that are gone, or --all')
+  .option('--all', 'every saved environment not in use')
+  .action(async (opts: { all?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runPrune })), { all: opts.all ?? false }),
+  );
+box
   .command('list')
   .description('box images on this engine')
   .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runList })), {}));

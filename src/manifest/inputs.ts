@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { hashOf } from '../core/hash.js';
 import type { LoadedProfile } from '../profile/load.js';
 import { buildCatalog } from './catalog.js';
@@ -41,4 +42,31 @@ export async function readProvisionedMarker(target: Target): Promise<string | un
 export async function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
   const script = 'mkdir -p "${1%/*}" && printf "%s\\n" "$2" > "$1"';
   await execOrThrow(target, ['sh', '-c', script, 'devenv-mark', PROVISIONED_MARKER, inputsHash], { user: 'root' });
+}
+
+/** One step of provisioning: the first `manifests.length` manifests, and the cache key of their result. */
+export interface ProvisionStage {
+  profile: LoadedProfile;
+  key: string;
+}
+
+/**
+ * Provisioning split at manifest boundaries, each stage keyed by everything its
+ * result depends on: the box, the stage's manifests and files, the vars, and the
+ * host facts templates read (a container sees the host's processors and memory).
+ * When an earlier manifest refers to a later one, the manifests form one stage.
+ */
+export function provisionStages(profile: LoadedProfile): ProvisionStage[] {
+  const host = { processors: availableParallelism(), memoryMiB: Math.round(totalmem() / 2 ** 20) };
+  const stage = (count: number): ProvisionStage => {
+    const staged: LoadedProfile = { ...profile, manifests: profile.manifests.slice(0, count) };
+    return { profile: staged, key: hashOf({ inputs: provisionInputsHash(staged), host, count }) };
+  };
+  const count = profile.manifests.length;
+  try {
+    return Array.from({ length: count }, (_, index) => stage(index + 1));
+  } catch {
+    // A prefix that does not stand alone (a reference to a later manifest): no intermediate stages.
+    return count > 0 ? [stage(count)] : [];
+  }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { OperationError, InterruptedError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
@@ -6,6 +7,8 @@ import { buildBox, findBoxImage } from '../../box/build.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
+import { pack as packTar } from 'tar-stream';
+import { DockerImageCache } from './docker-image-cache.js';
 import { connectDocker, LABEL } from './engine.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
@@ -53,10 +56,13 @@ export class DockerBackend implements Backend {
       action = 'recreated';
     }
 
-    const image = await this.ensureBoxImage(docker, options.signal);
+    const image = options.image ?? (await this.ensureBoxImage(docker, options.signal));
     if (options.signal?.aborted) throw new InterruptedError();
     const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image));
     const container = docker.getContainer(id);
+    // Every environment gets its own machine-id before first boot. Left empty, systemd in a
+    // container derives it from the host's DMI UUID (every container alike); a saved image carries its own.
+    await container.putArchive(machineIdTar(randomBytes(16).toString('hex')) as unknown as NodeJS.ReadableStream, { path: '/etc' });
     await this.progress.step('boot systemd', async (update) => {
       await container.start();
       await this.waitForBoot(new DockerTarget(docker, id, this.containerName), options.signal, update);
@@ -94,6 +100,11 @@ export class DockerBackend implements Backend {
       throw new OperationError(`the environment ${this.profile.data.name} is not running`, { hint: 'run `devenv up` first' });
     }
     return found.Id;
+  }
+
+  async imageCache(): Promise<DockerImageCache> {
+    const docker = await this.dockerFactory();
+    return new DockerImageCache(docker, this.profile, () => this.runningContainerId(docker));
   }
 
   async attach(argv: readonly string[], options: AttachOptions): Promise<number> {
@@ -246,3 +257,11 @@ export class DockerBackend implements Backend {
   }
 }
 
+
+/** A tar archive holding one file, machine-id, to put in /etc. */
+function machineIdTar(id: string): ReturnType<typeof packTar> {
+  const archive = packTar();
+  archive.entry({ name: 'machine-id', mode: 0o444, uid: 0, gid: 0 }, `${id}\n`);
+  archive.finalize();
+  return archive;
+}

@@ -1,25 +1,35 @@
+import type { CachedImage, ProvisionedImageCache } from '../../backends/image-cache.js';
 import { createBackend } from '../../backends/open.js';
-import { OperationError } from '../../core/errors.js';
-import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
 import type { CheckReport } from '../../checks/types.js';
+import { OperationError } from '../../core/errors.js';
+import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvisionedMarker, type ProvisionStage } from '../../manifest/inputs.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { loadProfileFor } from '../load-profile.js';
 import { renderStatusText, statusDocument } from '../render-status.js';
 
+type Provisioned = 'skipped' | 'unchanged' | 'applied' | 'verified';
+
 export async function run(args: { rebuild: boolean; provision: boolean }, ctx: CommandContext): Promise<number> {
   const started = performance.now();
   const profile = await loadProfileFor(ctx);
   const backend = await createBackend(profile, ctx);
-  const result = await backend.up({ rebuild: args.rebuild, signal: ctx.signal });
+  const stages = args.provision ? provisionStages(profile) : [];
+  const cache = stages.length > 0 && backend.imageCache ? await backend.imageCache() : undefined;
+  // --rebuild means from the box, as the profile says: the cache is not consulted (it is refreshed).
+  const hit = cache && !args.rebuild ? await cache.find(stages.map((stage) => stage.key)) : undefined;
+  const result = await backend.up({ rebuild: args.rebuild, signal: ctx.signal, ...(hit ? { image: hit.image } : {}) });
+  const fresh = result.action === 'created' || result.action === 'recreated';
 
-  let provisioned: 'skipped' | 'unchanged' | 'applied' = 'skipped';
+  let provisioned: Provisioned = 'skipped';
   let checklist: CheckReport | undefined;
-  if (args.provision && profile.manifests.length > 0) {
+  if (stages.length > 0) {
     const target = await backend.target();
     try {
-      provisioned = await provisionIfStale(profile, target, ctx);
+      provisioned = fresh
+        ? await provisionFresh(profile, stages, hit, target, cache, ctx)
+        : await provisionIfStale(profile, target, ctx);
       // Only when something changed: a warm `up` of an unchanged environment stays fast.
       if (result.action !== 'running' || provisioned === 'applied') {
         const { environmentChecklist } = await import('./check.js');
@@ -31,11 +41,22 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
   }
 
   const seconds = (performance.now() - started) / 1000;
+  const cacheUse = fresh && hit ? { from_stage: hit.stage, of: stages.length, image: hit.image } : undefined;
   if (ctx.options.format === 'json') {
-    writeJson(ctx, statusDocument(result.status, { action: result.action, provisioned, ...(checklist ? { checklist: checklist.summary } : {}), seconds: Number(seconds.toFixed(3)) }));
+    writeJson(
+      ctx,
+      statusDocument(result.status, {
+        action: result.action,
+        provisioned,
+        ...(cacheUse ? { cache: cacheUse } : {}),
+        ...(checklist ? { checklist: checklist.summary } : {}),
+        seconds: Number(seconds.toFixed(3)),
+      }),
+    );
   } else if (!ctx.options.quiet) {
     const verb = { created: 'created', recreated: 'recreated', started: 'started', running: 'already running' }[result.action];
-    ctx.progress.info(`${profile.data.name} ${verb} in ${seconds.toFixed(1)}s`);
+    const from = cacheUse ? ` from its saved image (${cacheUse.from_stage} of ${cacheUse.of} manifests applied)` : '';
+    ctx.progress.info(`${profile.data.name} ${verb}${from} in ${seconds.toFixed(1)}s`);
     ctx.out(renderStatusText(result.status));
     if (checklist) {
       const { checklistSummaryLine } = await import('../../checks/render.js');
@@ -45,10 +66,7 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
   return 0;
 }
 
-async function provisionIfStale(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<'unchanged' | 'applied'> {
-  // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
-  const wanted = provisionInputsHash(profile);
-  if ((await readProvisionedMarker(target)) === wanted) return 'unchanged';
+async function applyOrThrow(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<void> {
   const { provisionEnvironment } = await import('../../manifest/provision.js');
   const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
   if (report.summary.failed > 0 || report.summary.skipped > 0) {
@@ -56,6 +74,54 @@ async function provisionIfStale(profile: LoadedProfile, target: Target, ctx: Com
       hint: 'see `devenv provision` for the report; `devenv up` tries again',
     });
   }
+}
+
+/**
+ * A new environment: from the furthest saved stage, apply the remaining stages
+ * one by one and save each. When every stage was saved, only verify: the plan
+ * must come out empty (if it does not, apply — the image was stale somehow).
+ */
+async function provisionFresh(
+  profile: LoadedProfile,
+  stages: readonly ProvisionStage[],
+  hit: CachedImage | undefined,
+  target: Target,
+  cache: ProvisionedImageCache | undefined,
+  ctx: CommandContext,
+): Promise<Provisioned> {
+  const from = hit?.stage ?? 0;
+  if (from === stages.length) {
+    const { planEnvironment } = await import('../../manifest/provision.js');
+    const { hasWork } = await import('../../manifest/operation.js');
+    const planned = await ctx.progress.step('verify the saved image against the manifests', () => planEnvironment(profile, target, ctx.progress));
+    if (!planned.plan.changes.some(hasWork) && planned.plan.problems.length === 0) {
+      await writeProvisionedMarker(target, provisionInputsHash(profile));
+      return 'verified';
+    }
+    ctx.progress.warn('the saved image does not match the manifests: applying them');
+    await applyOrThrow(profile, target, ctx);
+    await writeProvisionedMarker(target, provisionInputsHash(profile));
+    return 'applied';
+  }
+  for (let index = from; index < stages.length; index++) {
+    const stage = stages[index]!;
+    await applyOrThrow(stage.profile, target, ctx);
+    await writeProvisionedMarker(target, provisionInputsHash(stage.profile));
+    if (cache) await ctx.progress.step(`save stage ${index + 1} of ${stages.length}`, () => cache.save(index + 1, stage.key));
+  }
+  return 'applied';
+}
+
+/**
+ * An existing environment: apply only when its inputs changed since it was last
+ * provisioned. Not saved to the cache: a long-lived environment may hold manual
+ * changes, and only what was built from the box and the inputs is reused.
+ */
+async function provisionIfStale(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<Provisioned> {
+  // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
+  const wanted = provisionInputsHash(profile);
+  if ((await readProvisionedMarker(target)) === wanted) return 'unchanged';
+  await applyOrThrow(profile, target, ctx);
   await writeProvisionedMarker(target, wanted);
   return 'applied';
 }

@@ -42,3 +42,10 @@ describe('managed header', () => {
     expect(withManagedHeader(once, '/etc/a.conf')).toBe(once);
   });
 });
+
+describe('plain text has no comment syntax', () => {
+  it('writes a .txt file exactly as given, without a header line that would become content', async () => {
+    const { commentStyleFor } = await import('../../../src/manifest/header.js');
+    expect(commentStyleFor('/srv/app/greeting.txt')).toBeUndefined();
+  });
+});
