@@ -29,6 +29,9 @@ have() { command -v "$1" >/dev/null 2>&1; }
 fail() { printf '%s error %s\n' "$M" "$*"; }
 first_line() { printf '%s\n' "$1" | sed -n '/./{p;q;}'; }
 fp_of() { printf '%s%s' "$K" "$1" | sha256sum | cut -c1-64; }
+CM_HEADER='managed by (devenv|puppet|ansible|salt)|ansible managed'
+# A file's content without configuration-management header comment lines.
+unmanaged_sha256() { grep -Eiv "^[[:space:]]*(#|;|//|--|\"|/?\*|!|%|<!--).*($CM_HEADER)" -- "$1" | sha256sum | cut -c1-64; }
 run_section() {
   printf '%s begin %s\n' "$M" "$1"
   "section_$1"
@@ -135,6 +138,9 @@ section_services() {
     set -f; IFS=$NL
     # shellcheck disable=SC2086
     sha256sum $files 2>/dev/null
+    # Units written by devenv, Puppet… hash without their header (printed last, so it wins), as the files section does.
+    # shellcheck disable=SC2086
+    for f in $(grep -Eil "$CM_HEADER" $files 2>/dev/null); do printf '%s  %s\n' "$(unmanaged_sha256 "$f")" "$f"; done
     unset IFS; set +f
   fi
   return 0
@@ -186,8 +192,8 @@ section_files() {
     case "$NL$SECRETS$NL/etc/shadow$NL" in *"$NL$f$NL"*) continue ;; esac
     [ -f "$f" ] && [ -r "$f" ] || continue
     printf 'H\t%s\t%s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"
-    if grep -Eiq 'managed by (devenv|puppet|ansible|salt)|ansible managed' -- "$f"; then
-      printf 'U\t%s\t%s\n' "$(grep -Eiv '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*(managed by (devenv|puppet|ansible|salt)|ansible managed)' -- "$f" | sha256sum | cut -c1-64)" "$f"
+    if grep -Eiq "$CM_HEADER" -- "$f"; then
+      printf 'U\t%s\t%s\n' "$(unmanaged_sha256 "$f")" "$f"
     fi
     head -n 5 -- "$f" | grep -Eiq '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*managed by devenv' && printf 'D\t%s\n' "$f"
   done

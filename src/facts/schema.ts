@@ -74,7 +74,7 @@ export const ServiceFacts = z.object({
   user: str,
   /** Restart= of the unit: no | on-failure | always | … */
   restart: str,
-  /** sha256 of the unit's fragment file(s), to compare unit definitions. */
+  /** sha256 of the unit's fragment file(s) without configuration-management header lines, to compare unit definitions. */
   unit_sha256: str.optional(),
   main_pid: num.optional(),
   /** The unit's start conditions were checked and failed (e.g. ConditionVirtualization=!container): inactive by design, not by drift. */

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { Facts } from '../facts/schema.js';
 import type { ScaffoldFile } from './scaffold.js';
@@ -13,10 +14,59 @@ export interface FromFactsOptions {
   name: string;
   /** Bundled box names, to match production's release. */
   boxes: string[];
-  /** How parity will reach production again: ssh destination or facts file (relative to the project). */
-  production: { ssh: string } | { facts: string };
+  /** How parity will reach production again: ssh destination (with the key and sudo used now) or facts file (relative to the project). */
+  production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string };
   /** Contents of production's config files, by path, where they could be read. */
   contents: Map<string, string>;
+  /**
+   * Owner, group and mode of files read beside the facts (link targets such as
+   * sites-available/*, services' environment files), which the collector's
+   * fixed list does not stat.
+   */
+  stats?: Map<string, FileStat>;
+  /** Production's own folders (no package ships them), which the copied files need: declared as directories. */
+  directories?: Map<string, FileStat>;
+  /** Host port forwarded to guest port 80 (default 8080). */
+  hostPort?: number;
+}
+
+export interface FileStat {
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+/**
+ * Entries packages ship in directories the collector lists completely: when
+ * production's listing lacks one, it was removed there, and must be here too
+ * (nginx's default site would also claim `default_server` beside production's).
+ */
+const PACKAGE_SHIPPED = [{ package: 'nginx', dir: '/etc/nginx/sites-enabled/', path: '/etc/nginx/sites-enabled/default' }];
+
+/** `EnvironmentFile=` paths of a unit (a leading "-" only makes a missing file optional). */
+export function environmentFilesOf(unit: string): string[] {
+  const paths: string[] = [];
+  for (const match of unit.matchAll(/^\s*EnvironmentFile\s*=\s*(.+?)\s*$/gm)) {
+    for (const raw of match[1]!.split(/\s+/)) {
+      const path = raw.replace(/^-/, '');
+      if (path.startsWith('/') && !paths.includes(path)) paths.push(path);
+    }
+  }
+  return paths;
+}
+
+/** Names a unit assigns itself with `Environment=` (the rest of the service's names come from its environment files). */
+function inlineEnvironmentNames(unit: string): Set<string> {
+  const names = new Set<string>();
+  for (const match of unit.matchAll(/^\s*Environment\s*=(.*)$/gm)) {
+    for (const assignment of match[1]!.matchAll(/(?:^|\s)"?([A-Za-z_][A-Za-z0-9_]*)=/g)) names.add(assignment[1]!);
+  }
+  return names;
+}
+
+/** Where a link under /etc points, as an absolute path. */
+export function linkTargetPath(path: string, target: string): string {
+  return posix.resolve(posix.dirname(path), target);
 }
 
 /** Packages a container neither needs nor can use: kernels, boot loaders, firmware. */
@@ -101,21 +151,68 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
   const file: Record<string, Record<string, unknown>> = {};
   const copied: ScaffoldFile[] = [];
   const unitFiles = new Map<string, string>();
-  for (const [path, meta] of Object.entries(facts.files ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    if (meta.type !== 'file' || NOT_COPIED.has(path)) continue;
-    const raw = options.contents.get(path);
-    if (raw === undefined) continue;
+  const secretPaths: string[] = [];
+  const ownership = (meta: Partial<FileStat> | undefined): Record<string, string> => ({
+    ...(meta?.owner ? { owner: meta.owner } : {}),
+    ...(meta?.group ? { group: meta.group } : {}),
+    ...(meta?.mode ? { mode: meta.mode.padStart(4, '0') } : {}),
+  });
+  const copy = (path: string, raw: string, meta: Partial<FileStat> | undefined): void => {
     const scrubbed = scrubSecrets(path, raw);
     copied.push({ path: projectPathFor(path), content: scrubbed.content });
-    file[path] = {
-      source: `../${projectPathFor(path)}`,
-      ...(meta.owner ? { owner: meta.owner } : {}),
-      ...(meta.group ? { group: meta.group } : {}),
-      ...(meta.mode ? { mode: meta.mode.padStart(4, '0') } : {}),
-      ...(scrubbed.secret ? { secret: true } : {}),
-    };
+    file[path] = { source: `../${projectPathFor(path)}`, ...ownership(meta), ...(scrubbed.secret ? { secret: true } : {}) };
+  };
+  const factsFiles = facts.files ?? {};
+  for (const [path, meta] of Object.entries(factsFiles).sort(([a], [b]) => a.localeCompare(b))) {
+    if (NOT_COPIED.has(path) || !path.startsWith('/etc/')) continue;
+    if (meta.type === 'link' && meta.link_target) {
+      // sites-enabled/x → sites-available/x: the link, and the file it points to when it was read.
+      const target = linkTargetPath(path, meta.link_target);
+      // Links into packaged files (a unit's sshd.service alias) are made by the package or by enabling the service.
+      if (!target.startsWith('/etc/')) continue;
+      file[path] = { ensure: 'link', target };
+      const raw = options.contents.get(target);
+      if (raw !== undefined && !factsFiles[target]) copy(target, raw, options.stats?.get(target));
+      continue;
+    }
+    if (meta.type !== 'file') continue;
+    const raw = options.contents.get(path);
+    if (raw === undefined) continue;
+    copy(path, raw, meta);
     const unit = /^\/etc\/systemd\/system\/([^/]+\.service)$/.exec(path);
     if (unit) unitFiles.set(unit[1]!.replace(/\.service$/, ''), path);
+  }
+  for (const shipped of PACKAGE_SHIPPED) {
+    const listed = Object.keys(factsFiles).some((p) => p.startsWith(shipped.dir));
+    if (apt[shipped.package] && listed && !factsFiles[shipped.path]) file[shipped.path] = { ensure: 'absent' };
+  }
+  // Environment files of the units: the names the service sees, never the values.
+  for (const [service, unitPath] of unitFiles) {
+    const unit = options.contents.get(unitPath) ?? '';
+    const inline = inlineEnvironmentNames(unit);
+    const names = (facts.env?.[service]?.names ?? []).filter((n) => !inline.has(n));
+    environmentFilesOf(unit).forEach((path, i) => {
+      // Which file holds which name is not in the facts: the first file lists them all.
+      const body = i === 0 ? names.map((n) => `${n}=CHANGE-ME-for-this-environment\n`).join('') : '';
+      const placeholder = { path: projectPathFor(path), content: `# secret from production, not copied: put this environment's own values here\n${body}` };
+      const already = copied.findIndex((c) => c.path === placeholder.path);
+      if (already >= 0) copied[already] = placeholder;
+      else copied.push(placeholder);
+      file[path] = { source: `../${projectPathFor(path)}`, ...ownership(factsFiles[path] ?? options.stats?.get(path)), secret: true };
+      if (!secretPaths.includes(path)) secretPaths.push(path);
+    });
+  }
+
+  for (const [name, account] of Object.entries(user)) {
+    const home = account['home'] as string;
+    const meta = options.directories?.get(home);
+    if (meta && !file[home]) file[home] = { ensure: 'directory', ...ownership(meta), require: [`user:${name}`] };
+  }
+  for (const path of Object.keys(file)) {
+    for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) {
+      const meta = options.directories?.get(dir);
+      if (meta && !file[dir]) file[dir] = { ensure: 'directory', ...ownership(meta) };
+    }
   }
 
   const service: Record<string, Record<string, unknown>> = {};
@@ -124,7 +221,9 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     if (state.enabled !== 'enabled') continue;
     // Services the project can reproduce: its own units, and those of pinned packages.
     if (!unitFiles.has(name) && !apt[name]) continue;
-    const configFiles = Object.keys(file).filter((p) => p === unitFiles.get(name) || p.startsWith(`/etc/${name}/`));
+    const unitPath = unitFiles.get(name);
+    const envFiles = unitPath ? environmentFilesOf(options.contents.get(unitPath) ?? '') : [];
+    const configFiles = Object.keys(file).filter((p) => p === unitPath || envFiles.includes(p) || p.startsWith(`/etc/${name}/`)).sort();
     service[name] = {
       ensure: state.active === 'active' ? 'running' : 'stopped',
       enable: true,
@@ -137,11 +236,11 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     name: options.name,
     box,
     backend: 'docker',
-    ports: ['8080:80'],
+    ports: [`${options.hostPort ?? 8080}:80`],
     manifests: ['manifests/packages.yaml', 'manifests/accounts.yaml', 'manifests/config.yaml'],
     production: options.production,
     parity: { ignore: ['packages.deb.linux-*', 'packages.deb.grub*', 'packages.deb.firmware-*'] },
-    ...(appUser ? { checklist: { app_user: appUser } } : {}),
+    ...(appUser || secretPaths.length ? { checklist: { ...(appUser ? { app_user: appUser } : {}), ...(secretPaths.length ? { secrets: secretPaths.sort() } : {}) } } : {}),
   };
   const source = `production ${facts.target.name} (facts of ${facts.collected_at})`;
   const header = (what: string): string => `# ${what} — written by \`devenv init --from\` from ${source}.\n`;

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { listBundledBoxNames } from '../box/definition.js';
 import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
@@ -8,7 +8,7 @@ import { openTargetSpec } from '../facts/target-spec.js';
 import type { Facts } from '../facts/schema.js';
 import type { Target } from '../targets/target.js';
 import { profileNameFor } from './detect.js';
-import { filesFromFacts } from './from-facts.js';
+import { environmentFilesOf, filesFromFacts, linkTargetPath, type FileStat } from './from-facts.js';
 import type { ScaffoldFile } from './scaffold.js';
 
 /** Files whose content is worth copying into the project (config, units), not logs or binaries. */
@@ -32,16 +32,55 @@ export async function readRemoteFiles(target: Target, paths: string[]): Promise<
   return contents;
 }
 
+/** Owner, group and mode of files, in one round trip, without reading them (environment files hold secrets). */
+export async function statRemoteFiles(target: Target, paths: string[]): Promise<Map<string, FileStat>> {
+  const stats = new Map<string, FileStat>();
+  if (paths.length === 0) return stats;
+  const result = await target.exec(['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$f"; done; exit 0', 'devenv-stat', ...paths], { user: 'root', timeout: 60_000 });
+  for (const line of result.stdout.split('\n')) {
+    const [mode, owner, group, ...rest] = line.split('\t');
+    if (mode && owner && group && rest.length) stats.set(rest.join('\t'), { mode, owner, group });
+  }
+  return stats;
+}
+
+/**
+ * Production's own directories among `dirs`: those no package ships (dpkg-query -S
+ * knows none), with owner, group and mode. One round trip.
+ */
+export async function ownRemoteDirectories(target: Target, dirs: string[]): Promise<Map<string, FileStat>> {
+  const own = new Map<string, FileStat>();
+  if (dirs.length === 0) return own;
+  const script = 'for d in "$@"; do [ -d "$d" ] && ! [ -L "$d" ] || continue; dpkg-query -S "$d" >/dev/null 2>&1 && continue; stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$d"; done; exit 0';
+  const result = await target.exec(['sh', '-c', script, 'devenv-dirs', ...dirs], { user: 'root', timeout: 60_000 });
+  for (const line of result.stdout.split('\n')) {
+    const [mode, owner, group, ...rest] = line.split('\t');
+    if (mode && owner && group && rest.length) own.set(rest.join('\t'), { mode, owner, group });
+  }
+  return own;
+}
+
+/** Every ancestor folder of the paths below /etc, /etc itself left out. */
+function ancestorsUnderEtc(paths: string[]): string[] {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    for (let dir = dirname(path); dir.startsWith('/etc/'); dir = dirname(dir)) dirs.add(dir);
+  }
+  return [...dirs].sort();
+}
+
 export async function filesFromProduction(
   source: string,
-  options: { name?: string; ctx: CommandContext; projectDir: string },
+  options: { name?: string; hostPort?: number; ctx: CommandContext; projectDir: string },
 ): Promise<ScaffoldFile[]> {
   const { ctx, projectDir } = options;
   const name = options.name ?? profileNameFor(projectDir);
   const opened = await openTargetSpec(source, ctx);
   let facts: Facts;
   let contents = new Map<string, string>();
-  let production: { ssh: string } | { facts: string };
+  let stats = new Map<string, FileStat>();
+  let directories = new Map<string, FileStat>();
+  let production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string };
   if (opened.kind === 'facts') {
     facts = opened.facts;
     production = { facts: relative(projectDir, opened.path) || opened.path };
@@ -57,13 +96,34 @@ export async function filesFromProduction(
         .filter(([path, meta]) => meta.type === 'file' && COPYABLE.test(path) && (meta.size ?? 0) <= MAX_COPY_BYTES)
         .map(([path]) => path);
       contents = await ctx.progress.step(`read ${wanted.length} config files`, () => readRemoteFiles(target, wanted));
+      // What those point at: link targets under /etc (read), the units' environment files (stat only: they hold secrets).
+      const linked = Object.entries(facts.files ?? {})
+        .filter(([path, meta]) => meta.type === 'link' && meta.link_target && COPYABLE.test(path))
+        .map(([path, meta]) => linkTargetPath(path, meta.link_target!))
+        .filter((path) => COPYABLE.test(path) && !contents.has(path));
+      const environmentFiles = [...contents].filter(([path]) => /^\/etc\/systemd\/system\/[^/]+\.service$/.test(path)).flatMap(([, unit]) => environmentFilesOf(unit));
+      if (linked.length || environmentFiles.length) {
+        const [linkedContents, linkedStats] = await Promise.all([readRemoteFiles(target, linked), statRemoteFiles(target, [...linked, ...environmentFiles])]);
+        for (const [path, content] of linkedContents) contents.set(path, content);
+        stats = linkedStats;
+      }
+      // Folders the copied files need that no package creates (/etc/myapp): declared with production's owner and mode.
+      // Home folders too: a system user's home is not made by useradd, and its service may chdir there.
+      const homes = Object.values(facts.accounts?.users ?? {}).filter((u) => u.uid >= 100 && u.uid < 65534 && u.home.startsWith('/') && u.home !== '/').map((u) => u.home);
+      directories = await ownRemoteDirectories(target, [...new Set([...ancestorsUnderEtc([...contents.keys(), ...environmentFiles]), ...homes])]);
     } finally {
       await target.close();
     }
-    production = { ssh: source };
+    // Parity reaches production again the way init did: the same key and sudo.
+    const identity = ctx.options.identity;
+    production = {
+      ssh: source,
+      ...(identity !== undefined ? { identity: identity.startsWith('~') || isAbsolute(identity) ? identity : resolve(identity) } : {}),
+      ...(ctx.options.sudo ? { sudo: true } : {}),
+    };
   }
   try {
-    return filesFromFacts(facts, { name, boxes: listBundledBoxNames(), production, contents });
+    return filesFromFacts(facts, { name, boxes: listBundledBoxNames(), production, contents, stats, directories, ...(options.hostPort !== undefined ? { hostPort: options.hostPort } : {}) });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { listBundledBoxNames } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
-import { detectProject, type ProjectKind } from '../../init/detect.js';
+import { detectProject, profileNameFor, type ProjectKind } from '../../init/detect.js';
 import { scaffoldProject, type InitAnswers, type ScaffoldFile } from '../../init/scaffold.js';
 import { loadProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
@@ -88,7 +88,8 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
   let files: ScaffoldFile[];
   if (args.from !== undefined) {
     const { filesFromProduction } = await import('../../init/from-production.js');
-    files = await filesFromProduction(args.from, { name: args.name, ctx, projectDir });
+    const { name, hostPort } = validated(args, { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' });
+    files = await filesFromProduction(args.from, { name, hostPort, ctx, projectDir });
   } else {
     const project = detectProject(projectDir);
     const defaults: InitAnswers = { name: project.name, kind: project.kind, box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: project.name.replace(/[^a-z0-9_-]/g, '') || 'app' };

@@ -38,4 +38,26 @@ describe('renderCollectorScript', () => {
     expect(script.trimEnd().endsWith('} </dev/null')).toBe(true);
     expect(script).not.toContain('\\${');
   });
+
+  it('hashes a file without its configuration-management header, so a unit written by devenv matches production’s', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'devenv-unmanaged-'));
+    try {
+      const body = '[Service]\nExecStart=/bin/true\n';
+      await writeFile(join(dir, 'plain.service'), body);
+      await writeFile(join(dir, 'devenv.service'), `# managed by devenv — do not edit by hand\n${body}`);
+      await writeFile(join(dir, 'puppet.service'), `; This file is managed by Puppet. DO NOT EDIT.\n${body}`);
+      const script = renderCollectorScript(base);
+      // The helper definitions only, then the function on each file.
+      const helpers = script.slice(script.indexOf('CM_HEADER='), script.indexOf('\n', script.indexOf('unmanaged_sha256()')));
+      const hashes = ['plain', 'devenv', 'puppet'].map((n) => execFileSync('sh', ['-c', `${helpers}\nunmanaged_sha256 "$1"`, 'sh', join(dir, `${n}.service`)], { encoding: 'utf8' }).trim());
+      expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+      expect(new Set(hashes).size).toBe(1);
+      expect(script).toMatch(/grep -Eil "\$CM_HEADER" \$files/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Facts } from '../../../src/facts/schema.js';
-import { boxForFacts, filesFromFacts, scrubSecrets } from '../../../src/init/from-facts.js';
+import { boxForFacts, environmentFilesOf, filesFromFacts, scrubSecrets } from '../../../src/init/from-facts.js';
 import { detectProject, parseProcfile, profileNameFor } from '../../../src/init/detect.js';
 
 function productionFacts(): Facts {
@@ -91,6 +91,75 @@ describe('init --from: profile and manifests from production facts', () => {
   it('scrubs secret assignments but leaves other lines', () => {
     expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({ content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n', secret: true });
     expect(scrubSecrets('/etc/app.conf', 'port = 80\n')).toEqual({ content: 'port = 80\n', secret: false });
+  });
+});
+
+describe('init --from: what a fresh box needs to become production', () => {
+  function shopFacts(): Facts {
+    const facts = productionFacts();
+    facts.accounts!.users['shop'] = { uid: 990, gid: 990, home: '/srv/shop', shell: '/usr/sbin/nologin', groups: [] };
+    facts.accounts!.groups['shop'] = { gid: 990, members: [] };
+    facts.services!['shop.service'] = { enabled: 'enabled', active: 'active', user: 'shop', restart: 'always' };
+    facts.env = { shop: { names: ['SECRET_KEY', 'SHOP_CONFIG'], fingerprints: {} } };
+    facts.files = {
+      '/etc/nginx/nginx.conf': { type: 'file', owner: 'root', group: 'root', mode: '644' },
+      '/etc/nginx/sites-enabled/shop': { type: 'link', link_target: '../sites-available/shop' },
+      '/etc/systemd/system/sshd.service': { type: 'link', link_target: '/lib/systemd/system/ssh.service' },
+      '/etc/systemd/system/shop.service': { type: 'file', owner: 'root', group: 'root', mode: '644' },
+    };
+    return facts;
+  }
+  const unit = '[Service]\nUser=shop\nEnvironment=SHOP_CONFIG=/etc/shop/app.conf\nEnvironmentFile=-/etc/shop/secrets.env\nWorkingDirectory=/srv/shop\n';
+  const files = filesFromFacts(shopFacts(), {
+    name: 'shop',
+    boxes: ['debian-12'],
+    production: { ssh: 'ssh://ops@prod:2222', identity: '/keys/prod', sudo: true },
+    hostPort: 18080,
+    contents: new Map([
+      ['/etc/nginx/nginx.conf', 'worker_processes 4;\n'],
+      ['/etc/nginx/sites-available/shop', 'server { listen 80 default_server; }\n'],
+      ['/etc/systemd/system/shop.service', unit],
+    ]),
+    stats: new Map([
+      ['/etc/nginx/sites-available/shop', { mode: '644', owner: 'root', group: 'root' }],
+      ['/etc/shop/secrets.env', { mode: '640', owner: 'root', group: 'shop' }],
+    ]),
+    directories: new Map([
+      ['/etc/shop', { mode: '750', owner: 'root', group: 'shop' }],
+      ['/srv/shop', { mode: '755', owner: 'root', group: 'root' }],
+    ]),
+  });
+  const byPath = new Map(files.map((f) => [f.path, f.content]));
+  const config = parse(byPath.get('manifests/config.yaml')!);
+  const profile = parse(byPath.get('devenv.yaml')!);
+
+  it('keeps the key, sudo and the asked-for port, so `devenv parity` reaches production again', () => {
+    expect(profile.production).toEqual({ ssh: 'ssh://ops@prod:2222', identity: '/keys/prod', sudo: true });
+    expect(profile.ports).toEqual(['18080:80']);
+  });
+
+  it('declares config links and copies what they point at; leaves out unit aliases; removes the package default site production removed', () => {
+    expect(environmentFilesOf(unit)).toEqual(['/etc/shop/secrets.env']);
+    expect(config.file['/etc/nginx/sites-enabled/shop']).toEqual({ ensure: 'link', target: '/etc/nginx/sites-available/shop' });
+    expect(config.file['/etc/nginx/sites-available/shop']).toMatchObject({ source: '../files/etc/nginx/sites-available/shop', mode: '0644', owner: 'root' });
+    expect(byPath.get('files/etc/nginx/sites-available/shop')).toContain('default_server');
+    expect(config.file).not.toHaveProperty('/etc/systemd/system/sshd.service');
+    expect(config.file['/etc/nginx/sites-enabled/default']).toEqual({ ensure: 'absent' });
+  });
+
+  it('writes a placeholder for a unit’s environment file with the names the service sees, marked secret and listed as a checklist secret', () => {
+    expect(config.file['/etc/shop/secrets.env']).toEqual({ source: '../files/etc/shop/secrets.env', owner: 'root', group: 'shop', mode: '0640', secret: true });
+    const placeholder = byPath.get('files/etc/shop/secrets.env')!;
+    expect(placeholder).toContain('SECRET_KEY=CHANGE-ME-for-this-environment');
+    // Set by the unit itself, not by the file.
+    expect(placeholder).not.toContain('SHOP_CONFIG');
+    expect(profile.checklist).toEqual({ app_user: 'shop', secrets: ['/etc/shop/secrets.env'] });
+    expect(config.service.shop.subscribe).toEqual(['file:/etc/shop/secrets.env', 'file:/etc/systemd/system/shop.service']);
+  });
+
+  it('declares production’s own folders (config folder, a system user’s home) that no package or useradd makes', () => {
+    expect(config.file['/etc/shop']).toEqual({ ensure: 'directory', owner: 'root', group: 'shop', mode: '0750' });
+    expect(config.file['/srv/shop']).toEqual({ ensure: 'directory', owner: 'root', group: 'root', mode: '0755', require: ['user:shop'] });
   });
 });
 
