@@ -107,6 +107,7 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
     ports: data.ports,
     sync: sync.map((s) => [s.hostPath, s.guest, s.readOnly]),
     resources: data.resources,
+    sysctls: data.sysctls,
   });
 
   return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash };

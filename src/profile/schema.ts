@@ -119,6 +119,9 @@ const absoluteGuestPath = z
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !/(^|\/)\.\.(\/|$)/.test(p) && !p.includes('\0'), 'must not contain ".." or NUL');
 
+/** The kernel settings a container may have of its own (Docker's namespaced sysctls). */
+export const NAMESPACED_SYSCTL = /^(net\.[a-z0-9_.-]+|kernel\.(shm[a-z_]+|msg[a-z_]+|sem)|fs\.mqueue\.[a-z_]+)$/;
+
 /** user@host[:port] or ssh://user@host[:port]. Validated so no value can become an ssh option. */
 export const SSH_DESTINATION = /^(?:ssh:\/\/)?(?:([a-z_][a-z0-9_.-]*)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?$/;
 
@@ -177,6 +180,19 @@ export const ProfileSchema = z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown())
       .default({})
       .describe('Variables visible to templates as vars.NAME'),
+    sysctls: z
+      .record(
+        z.string().regex(NAMESPACED_SYSCTL, 'only namespaced kernel settings can be set per environment (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'),
+        z
+          .union([z.string(), z.number()])
+          .transform((value) => String(value))
+          .refine((value) => /^[A-Za-z0-9 ._:-]{1,64}$/.test(value), 'a sysctl value is a short number or word'),
+      )
+      .default({})
+      .meta({
+        description: 'Kernel settings of the environment that production sets in /etc/sysctl.d; a container cannot write /proc/sys, so the backend sets them when it creates the environment',
+        examples: [{ 'net.ipv4.conf.all.accept_redirects': 0, 'net.ipv4.tcp_syncookies': 1 }],
+      }),
     production: z
       .strictObject({
         ssh: z

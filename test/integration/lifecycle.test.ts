@@ -29,7 +29,7 @@ describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
     await writeFile(join(dir, 'app', 'hello.txt'), 'from the host\n');
     await writeFile(
       join(dir, 'devenv.yaml'),
-      ['name: lifecycle', 'box: debian-12', `ports: ["${hostPort}:80"]`, 'sync: ["./app:/srv/app"]', 'resources: { cpus: 1, memory: 512MiB }', ''].join('\n'),
+      ['name: lifecycle', 'box: debian-12', `ports: ["${hostPort}:80"]`, 'sync: ["./app:/srv/app"]', 'resources: { cpus: 1, memory: 512MiB }', 'sysctls: { net.ipv4.conf.all.accept_redirects: 0 }', ''].join('\n'),
     );
   });
 
@@ -47,6 +47,10 @@ describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
     // systemd is PID 1, like production.
     const pid1 = await devenv(['exec', '--', 'ps', '-p', '1', '-o', 'comm='], { cwd: dir });
     expect(pid1.stdout.trim()).toBe('systemd');
+
+    // Namespaced kernel settings production keeps in /etc/sysctl.d are set on the container.
+    const sysctl = await devenv(['exec', '--', 'cat', '/proc/sys/net/ipv4/conf/all/accept_redirects'], { cwd: dir });
+    expect(sysctl.stdout.trim()).toBe('0');
 
     // The synced folder is a bind mount of the host folder.
     const synced = await devenv(['exec', '--', 'cat', '/srv/app/hello.txt'], { cwd: dir });

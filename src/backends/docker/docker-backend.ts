@@ -194,6 +194,7 @@ export class DockerBackend implements Backend {
           PortBindings: bindings,
           NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
           Memory: data.resources.memory,
+          Sysctls: Object.keys(data.sysctls).length ? data.sysctls : undefined,
         },
       });
       return container.id;

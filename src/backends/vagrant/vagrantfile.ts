@@ -22,6 +22,8 @@ export interface VagrantfileInputs {
   containerName?: string;
   /** Docker provider: labels so devenv (and test cleanup) recognise the container. */
   labels?: Record<string, string>;
+  /** Docker provider: the profile's namespaced kernel settings (a container cannot write /proc/sys). */
+  sysctls?: Record<string, string>;
   cpus?: number;
   /** Bytes. */
   memory?: number;
@@ -39,6 +41,7 @@ export function vagrantfileInputs(profile: LoadedProfile, docker?: { image: stri
     image: docker?.image,
     containerName: docker?.containerName,
     labels: docker?.labels,
+    ...(docker && Object.keys(profile.data.sysctls).length ? { sysctls: profile.data.sysctls } : {}),
     cpus: profile.data.resources.cpus,
     memory: profile.data.resources.memory,
     ports: profile.data.ports.map((p) => ({ ...p })),
@@ -59,6 +62,7 @@ export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unkno
     ...(inputs.cpus !== undefined ? ['--cpus', String(inputs.cpus)] : []),
     ...(inputs.memory !== undefined ? ['--memory', `${inputs.memory}b`] : []),
     ...Object.entries(inputs.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...Object.entries(inputs.sysctls ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
   ];
   return {
     // A comment line: newlines in a path must not end it.

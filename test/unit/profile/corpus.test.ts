@@ -100,6 +100,9 @@ const CASES: Case[] = [
   { name: 'checklist-secret-relative',  file: P, line: 4, column: 13, field: 'checklist.secrets[0]', phrase: 'must be an absolute path' },
   { name: 'allowed-port-string',        file: P, line: 4, column: 23, field: 'checklist.allowed_ports[1]', phrase: 'expected a number, got the string "http"' },
   { name: 'vars-bad-name',              file: P, line: 5, column: 3,  field: 'vars.app-port', phrase: 'the key "app-port" is not allowed' },
+  // sysctls: only what a container may set, values that are short words
+  { name: 'sysctl-not-namespaced',      file: P, line: 5, column: 3,  field: 'sysctls["kernel.kptr_restrict"]', phrase: 'only namespaced kernel settings' },
+  { name: 'sysctl-hostile-value',       file: P, line: 4, column: 28, field: 'sysctls["net.ipv4.tcp_syncookies"]', phrase: 'a sysctl value is a short number or word' },
 ];
 
 /** As the loader shows paths: relative to the working directory. */

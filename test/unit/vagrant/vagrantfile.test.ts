@@ -69,6 +69,11 @@ describe('Vagrantfile rendering', () => {
     expect(text).not.toMatch(/virtualbox|libvirt/);
   });
 
+  it('docker provider: the profile\'s namespaced sysctls become --sysctl create args', () => {
+    const text = renderVagrantfile(template, inputs('docker', { sysctls: { 'net.ipv4.tcp_syncookies': '1', 'net.ipv4.conf.all.accept_redirects': '0' } }));
+    expect(text).toContain('"--sysctl", "net.ipv4.conf.all.accept_redirects=0", "--sysctl", "net.ipv4.tcp_syncookies=1"]');
+  });
+
   it('virtualbox: the named box, cpus and memory in MiB, ports on their host address', () => {
     const text = renderVagrantfile(template, inputs('virtualbox'));
     const l = lines(text);
