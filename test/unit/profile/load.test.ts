@@ -21,6 +21,7 @@ describe('loadProfile on a minimal profile', () => {
       ports: [],
       sync: [],
       manifests: [],
+      sysctls: {},
       vars: {},
       parity: { ignore: [] },
       checklist: {
