@@ -38,7 +38,7 @@ export function parseManifest(source: YamlSource): LoadedManifest {
   const typesInOrder = Object.keys(raw).filter((key): key is (typeof RESOURCE_TYPES)[number] => (RESOURCE_TYPES as readonly string[]).includes(key));
   for (const type of typesInOrder) {
     const entries = raw[type] ?? {};
-    for (const [name, value] of Object.entries(entries)) {
+    for (const name of Object.keys(entries)) {
       const at: FieldPath = [type, name];
       const nameProblem = checkResourceName(type, name);
       if (nameProblem) throw configErrorAt(source, at, nameProblem, { which: 'key' });

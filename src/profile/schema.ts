@@ -9,7 +9,6 @@ import { describeValue } from './yaml-source.js';
  */
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
-const BOX_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
 
 /** Host port mapping: "[ip:]host:guest[/tcp|/udp]". */
 export interface PortMapping {

@@ -3,9 +3,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { OperationError, UnavailableError, UsageError } from '../core/errors.js';
-import { shellJoin } from '../core/shell-quote.js';
 import { SSH_DESTINATION } from '../profile/schema.js';
 import { copyViaExec } from './copy-via-exec.js';
+import { remoteCommandLine } from './remote-command.js';
 import type { CopyOptions, ExecOptions, ExecResult, Target, TargetDescription } from './target.js';
 
 /** `user@host[:port]` or `ssh://user@host[:port]`, checked so that no part can become an ssh option. */
@@ -120,25 +120,14 @@ export class SshTarget implements Target {
 
   /** The remote command line: argv quoted one by one, wrapped for sudo, env and cwd. */
   remoteCommand(argv: readonly string[], options: ExecOptions = {}): string {
-    let command = [...argv];
-    if (options.env && Object.keys(options.env).length > 0) {
-      const assignments = Object.entries(options.env).map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new OperationError(`not an environment variable name: ${JSON.stringify(k)}`);
-        return `${k}=${v}`;
-      });
-      command = ['env', ...assignments, ...command];
-    }
-    if (options.cwd) command = ['sh', '-c', 'cd "$1" && shift && exec "$@"', 'devenv-cd', options.cwd, ...command];
     const wanted = options.user;
-    if (wanted !== undefined && wanted !== this.destination.user) {
-      if (!this.options.sudo) {
-        throw new OperationError(`running a command as ${wanted} on ${this.describe().name} needs sudo`, {
-          hint: 'pass --sudo (or set production.sudo: true) for a login that may sudo without a password',
-        });
-      }
-      command = wanted === 'root' ? ['sudo', '-n', '--', ...command] : ['sudo', '-n', '-u', wanted, '--', ...command];
+    if (wanted === undefined || wanted === this.destination.user) return remoteCommandLine(argv, options, undefined);
+    if (!this.options.sudo) {
+      throw new OperationError(`running a command as ${wanted} on ${this.describe().name} needs sudo`, {
+        hint: 'pass --sudo (or set production.sudo: true) for a login that may sudo without a password',
+      });
     }
-    return shellJoin(command);
+    return remoteCommandLine(argv, options, wanted);
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { hashOf } from '../core/hash.js';
 import { OperationError, UnavailableError } from '../core/errors.js';
-import { shellJoin } from '../core/shell-quote.js';
 import { copyViaExec } from './copy-via-exec.js';
+import { remoteCommandLine } from './remote-command.js';
 import type { CopyOptions, ExecOptions, ExecResult, Target, TargetDescription } from './target.js';
 
 /** How to reach a Vagrant machine: the file `vagrant ssh-config` wrote, and its Host alias. */
@@ -109,22 +109,10 @@ export class VagrantTarget implements Target {
     return check.exitCode === 0;
   }
 
-  /** The command line the guest's shell runs: argv quoted one by one, wrapped for env, cwd and user. */
+  /** The command line the guest's shell runs: argv quoted one by one, wrapped for env, cwd and user (root by default). */
   remoteCommand(argv: readonly string[], options: Pick<ExecOptions, 'env' | 'cwd' | 'user'> = {}): string {
-    let command = [...argv];
-    if (options.env && Object.keys(options.env).length > 0) {
-      const assignments = Object.entries(options.env).map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new OperationError(`not an environment variable name: ${JSON.stringify(k)}`);
-        return `${k}=${v}`;
-      });
-      command = ['env', ...assignments, ...command];
-    }
-    if (options.cwd) command = ['sh', '-c', 'cd "$1" && shift && exec "$@"', 'devenv-cd', options.cwd, ...command];
     const user = options.user ?? 'root';
-    if (user !== this.endpoint.loginUser) {
-      command = user === 'root' ? ['sudo', '-n', '--', ...command] : ['sudo', '-n', '-H', '-u', user, '--', ...command];
-    }
-    return shellJoin(command);
+    return remoteCommandLine(argv, options, user === this.endpoint.loginUser ? undefined : user);
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {

@@ -5,6 +5,7 @@ import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
 import { buildBox, findBoxImage } from '../../box/build.js';
 import type { LoadedProfile } from '../../profile/load.js';
+import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
 import { pack as packTar } from 'tar-stream';
@@ -204,27 +205,8 @@ export class DockerBackend implements Backend {
     }
   }
 
-  /** systemd reports running (or degraded: some unit failed) once boot is over. */
-  private async waitForBoot(target: DockerTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
-    const deadline = Date.now() + BOOT_TIMEOUT_MS;
-    let state = '';
-    while (Date.now() < deadline) {
-      if (signal?.aborted) throw new InterruptedError('interrupted while booting');
-      state = (await target.exec(['systemctl', 'is-system-running'])).stdout.trim();
-      if (state === 'running') return;
-      if (state === 'degraded') {
-        const failed = (await target.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim();
-        this.progress.warn(`systemd is degraded; failed units: ${failed.split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}`);
-        return;
-      }
-      update?.(state || 'starting');
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-    const failed = (await target.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim();
-    throw new OperationError(
-      `systemd did not finish booting within ${BOOT_TIMEOUT_MS / 1000}s (state: ${state || 'unknown'})${failed ? `; failed units: ${failed.split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}` : ''}`,
-      { hint: 'look at `devenv exec -- journalctl -b --no-pager`' },
-    );
+  private waitForBoot(target: DockerTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
+    return waitForSystemdBoot(target, this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 150, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
   }
 
   private describeAbsent(): EnvironmentStatus {

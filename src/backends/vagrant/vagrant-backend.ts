@@ -6,6 +6,7 @@ import { InterruptedError, OperationError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
 import type { LoadedProfile } from '../../profile/load.js';
+import { waitForSystemdBoot } from '../systemd-boot.js';
 import { controlPathFor, parseSshConfig, VagrantTarget } from '../../targets/vagrant-target.js';
 import type { AttachOptions, Backend, EnvironmentState, EnvironmentStatus, UpOptions, UpResult } from '../backend.js';
 import { connectDocker, isNotFound, LABEL } from '../docker/engine.js';
@@ -279,25 +280,8 @@ export class VagrantBackend implements Backend {
     });
   }
 
-  /** systemd reports running (or degraded: some unit failed) once boot is over. */
-  private async waitForBoot(target: VagrantTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
-    const deadline = Date.now() + BOOT_TIMEOUT_MS;
-    let state = '';
-    while (Date.now() < deadline) {
-      if (signal?.aborted) throw new InterruptedError('interrupted while booting');
-      state = (await target.exec(['systemctl', 'is-system-running'])).stdout.trim();
-      if (state === 'running') return;
-      if (state === 'degraded') {
-        const failed = (await target.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim();
-        this.progress.warn(`systemd is degraded; failed units: ${failed.split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}`);
-        return;
-      }
-      update?.(state || 'starting');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new OperationError(`systemd did not finish booting within ${BOOT_TIMEOUT_MS / 1000}s (state: ${state || 'unknown'})`, {
-      hint: 'look at `devenv exec -- journalctl -b --no-pager`',
-    });
+  private waitForBoot(target: VagrantTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
+    return waitForSystemdBoot(target, this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 200, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
   }
 
   private describe(machine: MachineState, upToDate?: boolean): EnvironmentStatus {

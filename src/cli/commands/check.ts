@@ -4,17 +4,18 @@ import { checkInputFrom, type ProductionSide } from '../../checks/input.js';
 import { renderCheckJson, renderCheckJunit, renderCheckMarkdown, renderCheckText } from '../../checks/render.js';
 import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
-import { ExitCode, UsageError, errorMessage } from '../../core/errors.js';
+import { ExitCode, errorMessage } from '../../core/errors.js';
 import { collectFacts } from '../../facts/collect.js';
 import { collectPathsFor, declaredAccountsFor } from '../../facts/collect-input.js';
 import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
 import { parseTargetSpec, productionSpec, type TargetSpec } from '../../facts/target-spec.js';
 import { compareFacts } from '../../parity/compare.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../profile/load.js';
 import { ProfileSchema } from '../../profile/schema.js';
 import type { Target } from '../../targets/target.js';
 import type { CommandContext } from '../context.js';
+import { loadOptionalProfile } from '../load-profile.js';
 import { collectFromTarget } from './facts.js';
 
 export interface CheckArgs {
@@ -26,19 +27,6 @@ export interface CheckArgs {
 /** Checks that need production; without them in --only, production is not contacted at all. */
 const PRODUCTION_CHECKS: readonly CheckId[] = ['distinct-credentials', 'staging-parity'];
 
-/**
- * The profile, when there is one. `env` needs it; an ssh:// host or a facts file
- * can be checked without one (the checklist's defaults, no app to identify).
- */
-async function optionalProfile(ctx: CommandContext, required: boolean): Promise<LoadedProfile | undefined> {
-  if (required || ctx.options.profile !== undefined) return loadProfile(locateProfile(ctx.options.profile));
-  try {
-    return await loadProfile(locateProfile(undefined));
-  } catch (error) {
-    if (error instanceof UsageError && /^no profile at /.test(error.message)) return undefined;
-    throw error;
-  }
-}
 
 function sameTarget(a: TargetSpec, b: TargetSpec): boolean {
   if (a.kind === 'file' && b.kind === 'file') return a.path === b.path;
@@ -93,7 +81,7 @@ export async function run(args: CheckArgs, ctx: CommandContext): Promise<number>
   // A typo in --only is reported before anything is booted or contacted.
   const only = parseOnlyIds(args.only ?? []);
   const spec = args.target ?? 'env';
-  const profile = await optionalProfile(ctx, spec === 'env');
+  const profile = await loadOptionalProfile(ctx, spec === 'env');
   if (!profile) ctx.progress.warn('no profile: checking with the checklist defaults (no app user, no secrets, no production)');
   const facts = await collectFromTarget(spec, profile, ctx);
   const needsProduction = only.length === 0 || only.some((id) => PRODUCTION_CHECKS.includes(id));

@@ -1,14 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { collectFacts } from '../../facts/collect.js';
 import { collectPathsFor } from '../../facts/collect-input.js';
 import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
 import { openTargetSpec } from '../../facts/target-spec.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import type { CommandContext } from '../context.js';
+import { loadOptionalProfile } from '../load-profile.js';
 
 export interface FactsArgs {
   /** env (default) | ssh://user@host[:port] | FILE (devenv, Facter or Ansible facts: converted). */
@@ -17,19 +18,6 @@ export interface FactsArgs {
   output?: string;
 }
 
-/**
- * The profile, when there is one. `env` needs it; an ssh:// host or a file does
- * not, unless -p names one (then it must load).
- */
-async function optionalProfile(ctx: CommandContext, required: boolean): Promise<LoadedProfile | undefined> {
-  if (required || ctx.options.profile !== undefined) return loadProfile(locateProfile(ctx.options.profile));
-  try {
-    return await loadProfile(locateProfile(undefined));
-  } catch (error) {
-    if (error instanceof UsageError && /^no profile at /.test(error.message)) return undefined;
-    throw error;
-  }
-}
 
 /** Facts from a live target, with the profile's paths and key; one exec round-trip. */
 export async function collectFromTarget(spec: string, profile: LoadedProfile | undefined, ctx: CommandContext): Promise<Facts> {
@@ -50,7 +38,7 @@ export async function collectFromTarget(spec: string, profile: LoadedProfile | u
 /** `devenv facts [--target env|ssh://user@host[:port]|FILE] [-o FILE]`: one devenv.facts/v1 document. */
 export async function run(args: FactsArgs, ctx: CommandContext): Promise<number> {
   const spec = args.target ?? 'env';
-  const profile = await optionalProfile(ctx, spec === 'env');
+  const profile = await loadOptionalProfile(ctx, spec === 'env');
   const facts = await collectFromTarget(spec, profile, ctx);
   for (const [section, reason] of Object.entries(facts.errors)) ctx.progress.warn(`${section}: ${reason}`);
   const document = `${JSON.stringify(facts, null, 2)}\n`;

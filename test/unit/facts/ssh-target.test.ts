@@ -60,7 +60,7 @@ describe('SshTarget.remoteCommand', () => {
 
   it('runs root commands through non-interactive sudo, other users with -u', () => {
     expect(target.remoteCommand(['sh', '-s'], { user: 'root' })).toBe('sudo -n -- sh -s');
-    expect(target.remoteCommand(['id'], { user: 'www-data' })).toBe('sudo -n -u www-data -- id');
+    expect(target.remoteCommand(['id'], { user: 'www-data' })).toBe('sudo -n -H -u www-data -- id');
     expect(target.remoteCommand(['id'], { user: 'ops' })).toBe('id');
   });
 
