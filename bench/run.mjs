@@ -1,20 +1,40 @@
 #!/usr/bin/env node
 // Benchmarks devenv against its peers on the same work — the bundled example
-// (profiles/mysite) — on this machine, side by side in one run:
-//   devenv: cold up, no-change provision, warm up, exec
-//   Puppet 7 (Debian's puppet-agent): cold `puppet apply`, no-change apply, in an identical container
-//   docker build of an equivalent Dockerfile: cold (--no-cache) and cached
-// Prints medians and ratios and writes bench/RESULTS.md.
-// Needs: a running Docker engine, root (the box is built with debootstrap), `npm run build`.
+// (profiles/mysite: nginx in front of gunicorn on a unix socket, a system user,
+// 7 files, 2 services, exact Debian pins) — on this machine, side by side:
+//
+//   devenv    cold up, cached rebuild (destroy + up), no-change provision/plan,
+//             up of a running env, up after halt (and docker start + systemd boot
+//             on the same container as the baseline), exec, facts
+//   puppet    Puppet 7 (Debian's puppet-agent): cold apply, no-change apply
+//   docker    docker build of an equivalent Dockerfile: cold (--no-cache), cached
+//   vagrant   plain Vagrant (docker provider + shell provisioner: bench/vagrant/)
+//             vs devenv's vagrant backend: up, provision, exec / vagrant ssh -c
+//   facts     the facts collector vs `facter --json` in one container;
+//             parity over two synthetic facts files of 5,000 packages each
+//   check     the whole checklist on a warm env vs `lynis audit system --quick`
+//
+// Peers run in containers made from the same box image (peer images are
+// prepared once and cached by tag); nothing is installed on the host.
+// Usage: node bench/run.mjs [--only devenv,puppet,...] [--runs N]
+// (BENCH_RUNS=N works too). Figures are kept in bench/results.json, so a run
+// with --only refreshes those sections and RESULTS.md is re-rendered from all.
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, cpus, totalmem } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RESULTS_JSON = join(ROOT, 'bench/results.json');
+const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
+const SECTIONS = ['devenv', 'check', 'facts', 'puppet', 'docker', 'vagrant'];
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+const RUN_LABEL = `devenv-bench.run=${RUN_ID}`;
+const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv-bench');
 const FILES = [
   '/etc/nginx/nginx.conf',
   '/etc/nginx/sites-available/mysite',
@@ -23,10 +43,37 @@ const FILES = [
   '/etc/systemd/system/mysite.service',
   '/srv/mysite/app/wsgi.py',
 ];
-const SYSTEMD_RUN = ['--stop-signal', 'SIGRTMIN+3', '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro'];
+const SYSTEMD_RUN = ['--stop-signal', 'SIGRTMIN+3', '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro', '--label', RUN_LABEL];
+const VAGRANT_ENV = { VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_NO_COLOR: '1' };
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const options = { only: SECTIONS, runs: Number(process.env.BENCH_RUNS ?? 5) };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === '--only') options.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (flag === '--runs') options.runs = Number(value());
+    else if (flag === '-h' || flag === '--help') {
+      process.stdout.write(`usage: bash bench/run.sh [--only ${SECTIONS.join(',')}] [--runs N]\n`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  const unknown = options.only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  if (!Number.isInteger(options.runs) || options.runs < 1) throw new Error('--runs takes a positive integer');
+  return options;
+}
+
+// ---------------------------------------------------------------- timing
 
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 async function timed(fn) {
   const started = performance.now();
@@ -34,169 +81,693 @@ async function timed(fn) {
   return (performance.now() - started) / 1000;
 }
 
-async function repeat(runs, fn) {
-  const times = [];
-  for (let i = 0; i < runs; i++) times.push(await timed(fn));
-  return median(times);
+/** Runs fn `runs` times (after `warmup` untimed runs), prints and returns {median, min, max, n, samples} in seconds. */
+async function measure(results, key, label, runs, fn, { warmup = 0, before, note } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    if (before) await before(i);
+    samples.push(await timed(() => fn(i)));
+  }
+  const figure = { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), n: runs, samples: samples.map((s) => Number(s.toFixed(4))) };
+  if (note) figure.note = note;
+  results[key] = figure;
+  process.stdout.write(`  ${label.padEnd(58)} ${fmt(figure.median).padStart(10)}   ${runs > 1 ? `median of ${runs}, ${fmt(figure.min)}–${fmt(figure.max)}` : 'one run'}\n`);
+  return figure;
 }
+
+function fmt(seconds) {
+  if (seconds === undefined || seconds === null || Number.isNaN(seconds)) return 'n/a';
+  if (seconds < 0.1) return `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
+  return `${seconds.toFixed(2)} s`;
+}
+
+// ---------------------------------------------------------------- processes
 
 const sh = (cmd, args, options = {}) => execa(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-const devenv = (cwd, args) => sh('node', [CLI, ...args], { cwd, env: { NO_COLOR: '1' } });
+const devenv = (cwd, args, options = {}) => sh('node', [CLI, ...args], { cwd, ...options, env: { NO_COLOR: '1', ...options.env } });
+const docker = (args, options) => sh('docker', args, options);
 
-async function waitForSystemd(container) {
-  for (let i = 0; i < 300; i++) {
-    const { stdout } = await sh('docker', ['exec', container, 'systemctl', 'is-system-running'], { reject: false });
-    if (['running', 'degraded'].includes(stdout.trim())) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${container} did not boot`);
+function must(result, what) {
+  if (result.exitCode !== 0) throw new Error(`${what} failed (${result.exitCode}): ${result.stderr.slice(-1500)}${result.stdout.slice(-500)}`);
+  return result;
 }
 
+/** Whatever the run created, undone in reverse order on success, failure or ^C. */
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    const [what, fn] = cleanups.pop();
+    try {
+      await fn();
+    } catch (error) {
+      log(`cleanup of ${what} failed: ${error.message}`);
+    }
+  }
+  // Failsafe: every container this run started carries RUN_LABEL.
+  const { stdout } = await docker(['ps', '-aq', '--filter', `label=${RUN_LABEL}`], { reject: false });
+  for (const id of stdout.split('\n').filter(Boolean)) await docker(['rm', '-f', '-v', id], { reject: false });
+}
+const defer = (what, fn) => {
+  const entry = [what, fn];
+  cleanups.push(entry);
+  return async () => {
+    const i = cleanups.indexOf(entry);
+    if (i >= 0) cleanups.splice(i, 1);
+    await fn();
+  };
+};
+
+/** Until systemd has finished booting: `--wait` blocks once systemd's bus is up; before that it fails at once and is retried. */
+async function waitForSystemd(container) {
+  const deadline = Date.now() + 120_000;
+  let last;
+  while (Date.now() < deadline) {
+    last = await docker(['exec', container, 'systemctl', 'is-system-running', '--wait'], { reject: false, timeout: 120_000 });
+    if (['running', 'degraded'].includes(last.stdout.trim())) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${container} did not boot: ${last?.stdout}${last?.stderr}`);
+}
+
+async function runSystemdContainer(image, name) {
+  await docker(['run', '-d', '--name', name, ...SYSTEMD_RUN, image]);
+  const remove = defer(`container ${name}`, () => docker(['rm', '-f', '-v', name], { reject: false }));
+  await waitForSystemd(name);
+  return remove;
+}
+
+// ---------------------------------------------------------------- shared preparation
+
 async function boxImage() {
-  const { stdout } = await devenv(ROOT, ['box', 'build', 'debian-12', '--json']);
+  const { stdout } = must(await devenv(ROOT, ['box', 'build', 'debian-12', '--json'], { reject: false }), 'devenv box build');
   return JSON.parse(stdout).image;
 }
 
-async function benchDevenv(work) {
-  const project = join(work, 'mysite');
-  await cp(join(ROOT, 'profiles/mysite'), project, { recursive: true });
-  const profile = await readFile(join(project, 'devenv.yaml'), 'utf8');
-  // No published port: the benchmark must not clash with a running example.
-  await writeFile(join(project, 'devenv.yaml'), profile.replace(/^ports:.*$/m, 'ports: []'));
-  const results = {};
+/** A peer image: the box plus Debian packages, prepared once and cached by tag. */
+async function peerImage(ctx, name, packages) {
+  const tag = `devenv-bench/${name}:${ctx.box.split(':')[1]}`;
+  if ((await docker(['image', 'inspect', tag], { reject: false })).exitCode === 0) return tag;
+  log(`preparing ${tag} (box + Debian ${packages.join(' ')}; once)`);
+  const container = `devenv-bench-prep-${name}-${RUN_ID}`;
+  const remove = await runSystemdContainer(ctx.box, container);
   try {
-    results.coldUp = await timed(() => devenv(project, ['up']));
-    const page = await devenv(project, ['exec', '--', 'sh', '-c', 'command -v curl >/dev/null || true; cat /etc/nginx/sites-enabled/mysite >/dev/null && echo ok']);
-    if (page.stdout.trim() !== 'ok') throw new Error('devenv example did not converge');
-    results.noChangeProvision = await repeat(RUNS, () => devenv(project, ['provision']));
-    results.noChangePlan = await repeat(RUNS, () => devenv(project, ['plan']));
-    results.warmUp = await repeat(RUNS, () => devenv(project, ['up']));
-    results.exec = await repeat(RUNS * 2, () => devenv(project, ['exec', '--', 'true']));
-    const { stdout } = await devenv(project, ['status', '--json']);
-    const id = JSON.parse(stdout).id;
-    // The files devenv rendered are what Puppet and the Dockerfile install too.
-    for (const path of FILES) {
-      await mkdir(join(work, 'files', dirname(path)), { recursive: true });
-      await sh('docker', ['cp', `${id}:${path}`, join(work, 'files', path)]);
-    }
-    await devenv(project, ['halt']);
-    results.upAfterHalt = await timed(() => devenv(project, ['up']));
-    await devenv(project, ['destroy', '--force']);
-    // Provisioning alone, from a freshly booted box: the figure Puppet's cold apply compares with.
-    await devenv(project, ['up', '--no-provision']);
-    results.coldProvision = await timed(() => devenv(project, ['provision']));
+    must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', container, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages], { reject: false }), `apt-get install ${packages.join(' ')}`);
+    await docker(['exec', container, 'apt-get', 'clean']);
+    await docker(['commit', '--change', 'CMD ["/sbin/init"]', container, tag]);
   } finally {
-    await devenv(project, ['destroy', '--force']);
-  }
-  return results;
-}
-
-async function puppetImage(box) {
-  const tag = `devenv-bench/puppet:${box.split(':')[1]}`;
-  const found = await sh('docker', ['image', 'inspect', tag], { reject: false });
-  if (found.exitCode === 0) return tag;
-  log('preparing the Puppet image (box + Debian puppet-agent; once)');
-  const name = `devenv-bench-puppet-prep-${process.pid}`;
-  await sh('docker', ['run', '-d', '--name', name, ...SYSTEMD_RUN, box]);
-  try {
-    await waitForSystemd(name);
-    await sh('docker', ['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', name, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'puppet-agent']);
-    await sh('docker', ['exec', name, 'apt-get', 'clean']);
-    await sh('docker', ['commit', '--change', 'CMD ["/sbin/init"]', name, tag]);
-  } finally {
-    await sh('docker', ['rm', '-f', name], { reject: false });
+    await remove();
   }
   return tag;
 }
 
-async function benchPuppet(work, box) {
-  const image = await puppetImage(box);
-  const name = `devenv-bench-puppet-${process.pid}`;
-  await sh('docker', ['run', '-d', '--name', name, ...SYSTEMD_RUN, image]);
-  const results = {};
-  try {
-    await waitForSystemd(name);
-    await sh('docker', ['exec', name, 'mkdir', '-p', '/bench']);
-    await sh('docker', ['cp', join(work, 'files'), `${name}:/bench/`]);
-    await sh('docker', ['cp', join(ROOT, 'bench/puppet/mysite.pp'), `${name}:/bench/mysite.pp`]);
-    const apply = () => sh('docker', ['exec', name, 'puppet', 'apply', '--detailed-exitcodes', '/bench/mysite.pp'], { reject: false });
-    results.coldApply = await timed(async () => {
-      const r = await apply();
-      // --detailed-exitcodes: 2 = changes applied, 0 = nothing to do; 4/6 = failures.
-      if (![0, 2].includes(r.exitCode)) throw new Error(`puppet apply failed (${r.exitCode}): ${r.stdout.slice(-800)}${r.stderr.slice(-800)}`);
-    });
-    results.noChangeApply = await repeat(Math.min(RUNS, 3), async () => {
-      const r = await apply();
-      if (r.exitCode !== 0) throw new Error(`puppet re-apply was not a no-op (${r.exitCode}): ${r.stdout.slice(-800)}`);
-    });
-    const served = await sh('docker', ['exec', name, 'systemctl', 'is-active', 'mysite', 'nginx'], { reject: false });
-    results.converged = served.stdout.trim().split('\n').every((s) => s === 'active');
-  } finally {
-    await sh('docker', ['rm', '-f', name], { reject: false });
-  }
-  return results;
+async function dist(path) {
+  return import(pathToFileURL(join(ROOT, 'dist', path)).href);
 }
 
-async function benchDockerBuild(work, box) {
-  const context = join(work, 'docker');
+/** The example copied into the run's work folder: no published port, and a run-unique var so no earlier cache applies. */
+async function writeExample(dir, extra = '') {
+  await cp(join(ROOT, 'profiles/mysite'), dir, { recursive: true });
+  let profile = await readFile(join(dir, 'devenv.yaml'), 'utf8');
+  profile = profile.replace(/^ports:.*$/m, 'ports: []').replace(/^vars:\n/m, `vars:\n  bench_run: "${RUN_ID}"\n`);
+  await writeFile(join(dir, 'devenv.yaml'), profile + extra);
+  defer(`devenv project ${dir}`, async () => {
+    await devenv(dir, ['destroy', '--force'], { reject: false });
+    // Provisioned-image cache entries made for this project (label set by the docker backend's cache).
+    const { stdout } = await docker(['images', '-q', '--filter', `label=devenv.cache.profile=${join(dir, 'devenv.yaml')}`], { reject: false });
+    for (const id of [...new Set(stdout.split('\n').filter(Boolean))].reverse()) await docker(['rmi', '-f', id], { reject: false });
+  });
+  return dir;
+}
+
+async function envStatus(project) {
+  const r = await devenv(project, ['status', '--json'], { reject: false });
+  return r.exitCode === 0 ? JSON.parse(r.stdout) : { state: 'absent' };
+}
+
+async function converged(execIn) {
+  const r = await execIn(['sh', '-c', 'systemctl is-active nginx mysite && python3 -c "import urllib.request as u; print(u.urlopen(\'http://127.0.0.1/\').status)"']);
+  return r.exitCode === 0 && r.stdout.trim().split('\n').join(' ') === 'active active 200';
+}
+
+function makeContext(work, box, runs) {
+  const ctx = {
+    work,
+    box,
+    runs,
+    project: undefined,
+    /** The example on the docker backend, running and provisioned. */
+    async example() {
+      if (!ctx.project) ctx.project = await writeExample(join(work, 'mysite'));
+      const status = await envStatus(ctx.project);
+      if (status.state !== 'running') {
+        log('bringing the example up (devenv up)');
+        must(await devenv(ctx.project, ['up'], { reject: false }), 'devenv up');
+      } else must(await devenv(ctx.project, ['provision'], { reject: false }), 'devenv provision');
+      return ctx.project;
+    },
+    /** The files devenv rendered for the example, which Puppet, the Dockerfile and provision.sh install too. */
+    async files() {
+      const hash = createHash('sha256');
+      const walk = async (dir) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else hash.update(path.slice(ROOT.length)).update(await readFile(path));
+        }
+      };
+      await walk(join(ROOT, 'profiles/mysite'));
+      const dir = join(CACHE_DIR, `files-${hash.digest('hex').slice(0, 16)}`);
+      if (FILES.every((f) => existsSync(join(dir, f)))) return dir;
+      const project = await ctx.example();
+      const { id } = await envStatus(project);
+      for (const path of FILES) {
+        await mkdir(join(dir, dirname(path)), { recursive: true });
+        await docker(['cp', `${id}:${path}`, join(dir, path)]);
+      }
+      return dir;
+    },
+  };
+  return ctx;
+}
+
+// ---------------------------------------------------------------- sections
+
+async function benchDevenv(ctx) {
+  const r = {};
+  const project = ctx.project ?? (ctx.project = await writeExample(join(ctx.work, 'mysite')));
+  const d = (args) => devenv(project, args, { reject: false });
+  const N = ctx.runs;
+  const few = Math.min(N, 3);
+  await d(['destroy', '--force']);
+
+  let up;
+  await measure(r, 'coldUp', 'devenv up (cold: box image → example converged)', 1, async () => {
+    up = must(await d(['up', '--json']), 'devenv up');
+  });
+  r.coldUpReport = JSON.parse(up.stdout);
+  const { id } = await envStatus(project);
+  const execIn = (argv) => docker(['exec', id, ...argv], { reject: false });
+  r.converged = await converged(execIn);
+  if (!r.converged) throw new Error('devenv did not converge the example (nginx, mysite, http 200)');
+  await ctx.files(); // cached copy of the rendered files, for the peers
+  r.packages = Number((await execIn(['sh', '-c', 'dpkg-query -W | wc -l'])).stdout.trim());
+
+  await measure(r, 'noChangeProvision', 'devenv provision (no change)', N, async () => must(await d(['provision']), 'provision'), { warmup: 1 });
+  await measure(r, 'noChangePlan', 'devenv plan (no change)', N, async () => must(await d(['plan']), 'plan'));
+  await measure(r, 'warmUp', 'devenv up (running, unchanged)', N, async () => must(await d(['up']), 'up'));
+  await measure(r, 'exec', 'devenv exec -- true', N * 2, async () => must(await d(['exec', '--', 'true']), 'exec'));
+  await measure(r, 'dockerExec', 'docker exec <container> true (baseline)', N * 2, async () => must(await execIn(['true']), 'docker exec'));
+  await measure(r, 'nodeStart', 'node -e 0 (process start-up, baseline)', N * 2, async () => sh('node', ['-e', '0']));
+  await measure(r, 'factsCli', 'devenv facts (example env)', N, async () => must(await d(['facts', '-o', join(ctx.work, 'env.facts.json')]), 'facts'));
+
+  await measure(r, 'upAfterHalt', 'devenv up (after devenv halt)', few, async () => must(await d(['up']), 'up after halt'), {
+    before: async () => must(await d(['halt']), 'halt'),
+  });
+  await measure(r, 'startBaseline', 'docker start + systemctl is-system-running --wait', few, async () => {
+    must(await docker(['start', id], { reject: false }), 'docker start');
+    await waitForSystemd(id);
+  }, { before: async () => must(await d(['halt']), 'halt') });
+  must(await d(['up']), 'up');
+
+  r.cachedRebuildReports = [];
+  const parts = { destroy: [], up: [] };
+  await measure(r, 'cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)', few, async () => {
+    parts.destroy.push(await timed(async () => must(await d(['destroy', '--force']), 'destroy')));
+    let again;
+    parts.up.push(await timed(async () => (again = must(await d(['up', '--json']), 'up'))));
+    r.cachedRebuildReports.push(JSON.parse(again.stdout));
+  });
+  for (const [k, samples] of Object.entries(parts)) {
+    r[`cachedRebuild_${k}`] = { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), n: samples.length, samples };
+    process.stdout.write(`    of which devenv ${k.padEnd(48)} ${fmt(median(samples)).padStart(10)}\n`);
+  }
+  const rebuilt = await envStatus(project);
+  r.cachedRebuildConverged = await converged((argv) => docker(['exec', rebuilt.id, ...argv], { reject: false }));
+
+  // Provisioning alone, from a freshly booted box: the figure Puppet's cold apply compares with.
+  must(await d(['destroy', '--force']), 'destroy');
+  must(await d(['up', '--no-provision']), 'up --no-provision');
+  await measure(r, 'coldProvision', 'devenv provision (cold, on a freshly booted box)', 1, async () => must(await d(['provision']), 'provision'));
+  return r;
+}
+
+async function benchCheck(ctx) {
+  const r = {};
+  const project = await ctx.example();
+  const d = (args) => devenv(project, args, { reject: false });
+  const checkOk = (res) => {
+    if (![0, 1].includes(res.exitCode)) throw new Error(`devenv check failed (${res.exitCode}): ${res.stderr}`);
+  };
+  await measure(r, 'checkCli', 'devenv check (whole checklist, facts included, warm env)', ctx.runs, async () => checkOk(await d(['check'])), { warmup: 1 });
+  const json = await d(['check', '--json']);
+  checkOk(json);
+  r.summary = JSON.parse(json.stdout).summary;
+
+  const image = await peerImage(ctx, 'lynis', ['lynis']);
+  const name = `devenv-bench-lynis-${RUN_ID}`;
+  const remove = await runSystemdContainer(image, name);
+  try {
+    r.lynisVersion = (await docker(['exec', name, 'lynis', 'show', 'version'])).stdout.trim();
+    const runs = Number(process.env.BENCH_LYNIS_RUNS ?? 1);
+    await measure(r, 'lynis', 'lynis audit system --quick (same box, peer container)', runs, async () => {
+      const res = await docker(['exec', name, 'lynis', 'audit', 'system', '--quick', '--no-colors'], { reject: false, timeout: 900_000 });
+      if (res.exitCode !== 0) throw new Error(`lynis failed (${res.exitCode}): ${res.stderr.slice(-800)}`);
+      const tests = /Tests performed\s*:\s*(\d+)/.exec(res.stdout);
+      if (tests) r.lynisTests = Number(tests[1]);
+    });
+  } finally {
+    await remove();
+  }
+  return r;
+}
+
+async function benchFacts(ctx) {
+  const r = {};
+  const image = await peerImage(ctx, 'facter', ['facter']);
+  const name = `devenv-bench-facter-${RUN_ID}`;
+  const remove = await runSystemdContainer(image, name);
+  let facts;
+  try {
+    r.facterVersion = (await docker(['exec', name, 'facter', '--version'])).stdout.trim();
+    r.packages = Number((await docker(['exec', name, 'sh', '-c', 'dpkg-query -W | wc -l'])).stdout.trim());
+    const [{ default: Dockerode }, { DockerTarget }, { collectFacts }] = await Promise.all([import('dockerode'), dist('targets/docker-target.js'), dist('facts/collect.js')]);
+    const engine = new Dockerode();
+    const { stdout: id } = await docker(['inspect', '-f', '{{.Id}}', name]);
+    const target = new DockerTarget(engine, id.trim(), name);
+    const input = { managedPaths: [], secretPaths: [], fingerprintKey: randomBytes(32).toString('hex') };
+    await measure(r, 'collector', `devenv facts collector, in-process (${r.packages} packages)`, ctx.runs * 2, async () => {
+      facts = await collectFacts(target, input);
+    }, { warmup: 1 });
+    r.collectorErrors = Object.keys(facts.errors ?? {});
+    await measure(r, 'facter', 'docker exec … facter --json (same container)', ctx.runs, async () => must(await docker(['exec', name, 'facter', '--json'], { reject: false }), 'facter'), { warmup: 1 });
+    await measure(r, 'dockerExec', 'docker exec … true (baseline, same container)', ctx.runs * 2, async () => must(await docker(['exec', name, 'true'], { reject: false }), 'docker exec'));
+  } finally {
+    await remove();
+  }
+
+  // Parity over two synthetic systems of 5,000 packages each (1 % of versions differ).
+  const reference = structuredClone(facts);
+  const actual = structuredClone(facts);
+  reference.packages = { ...(reference.packages ?? {}), deb: {} };
+  actual.packages = { ...(actual.packages ?? {}), deb: {} };
+  for (let i = 0; i < 5000; i++) {
+    reference.packages.deb[`pkg-${i}`] = { version: `1.${i}-1`, arch: 'amd64', status: 'ii' };
+    actual.packages.deb[`pkg-${i}`] = { version: i % 100 === 0 ? `2.${i}-1` : `1.${i}-1`, arch: 'amd64', status: 'ii' };
+  }
+  const refFile = join(ctx.work, 'reference.facts.json');
+  const actFile = join(ctx.work, 'actual.facts.json');
+  await writeFile(refFile, JSON.stringify(reference, null, 2));
+  await writeFile(actFile, JSON.stringify(actual, null, 2));
+  const [{ readFactsFile }, { compareFacts }] = await Promise.all([dist('facts/read-facts-file.js'), dist('parity/compare.js')]);
+  const options = { ignore: [], declaredUsers: [], declaredGroups: [], secretPaths: [], managedPaths: [] };
+  let drift;
+  await measure(r, 'parityFiles', 'parity: read + validate 2 files + compare (in-process)', ctx.runs * 4, async () => {
+    const [a, b] = await Promise.all([readFactsFile(refFile), readFactsFile(actFile)]);
+    drift = compareFacts(a.facts, b.facts, options);
+  }, { warmup: 1 });
+  r.parityDrift = drift.drift.filter((x) => x.path.startsWith('packages.deb.pkg-')).length;
+  const [a, b] = await Promise.all([readFactsFile(refFile), readFactsFile(actFile)]);
+  await measure(r, 'parityCompare', 'parity: compare only (in-process)', ctx.runs * 4, async () => compareFacts(a.facts, b.facts, options), { warmup: 1 });
+  const script = `const [{readFactsFile},{compareFacts}]=await Promise.all([import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/facts/read-facts-file.js')).href)}),import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/parity/compare.js')).href)})]);const [a,b]=await Promise.all([readFactsFile(process.argv[1]),readFactsFile(process.argv[2])]);compareFacts(a.facts,b.facts,${JSON.stringify(options)});`;
+  await measure(r, 'parityProcess', 'parity: new node process, import + read + compare', ctx.runs, async () => must(await sh('node', ['--input-type=module', '-e', script, refFile, actFile], { reject: false }), 'parity process'));
+  return r;
+}
+
+async function benchPuppet(ctx) {
+  const r = {};
+  const files = await ctx.files();
+  const image = await peerImage(ctx, 'puppet', ['puppet-agent']);
+  const name = `devenv-bench-puppet-${RUN_ID}`;
+  let remove;
+  await measure(r, 'boot', 'docker run (puppet image) + systemd boot', 1, async () => {
+    remove = await runSystemdContainer(image, name);
+  });
+  try {
+    r.version = (await docker(['exec', name, 'puppet', '--version'])).stdout.trim();
+    await docker(['exec', name, 'mkdir', '-p', '/bench']);
+    await docker(['cp', files, `${name}:/bench/files`]);
+    await docker(['cp', join(ROOT, 'bench/puppet/mysite.pp'), `${name}:/bench/mysite.pp`]);
+    const apply = () => docker(['exec', name, 'puppet', 'apply', '--detailed-exitcodes', '/bench/mysite.pp'], { reject: false });
+    await measure(r, 'coldApply', 'puppet apply (cold)', 1, async () => {
+      const res = await apply();
+      // --detailed-exitcodes: 2 = changes applied, 0 = nothing to do; 4/6 = failures.
+      if (![0, 2].includes(res.exitCode)) throw new Error(`puppet apply failed (${res.exitCode}): ${res.stdout.slice(-800)}${res.stderr.slice(-800)}`);
+    });
+    await measure(r, 'noChangeApply', 'puppet apply (no change)', ctx.runs, async () => {
+      const res = await apply();
+      if (res.exitCode !== 0) throw new Error(`puppet re-apply was not a no-op (${res.exitCode}): ${res.stdout.slice(-800)}`);
+    });
+    r.converged = await converged((argv) => docker(['exec', name, ...argv], { reject: false }));
+  } finally {
+    await remove?.();
+  }
+  return r;
+}
+
+async function benchDockerBuild(ctx) {
+  const r = {};
+  const context = join(ctx.work, 'docker');
   await mkdir(context, { recursive: true });
   await cp(join(ROOT, 'bench/docker/Dockerfile'), join(context, 'Dockerfile'));
-  await cp(join(work, 'files'), join(context, 'files'), { recursive: true });
-  const tag = `devenv-bench/dockerfile:${process.pid}`;
-  const build = (extra) => sh('docker', ['build', ...extra, '--build-arg', `BOX=${box}`, '-t', tag, context]);
-  const results = {};
-  try {
-    results.cold = await timed(() => build(['--no-cache']));
-    results.cached = await repeat(RUNS, () => build([]));
-  } finally {
-    await sh('docker', ['rmi', '-f', tag], { reject: false });
-  }
-  return results;
+  await cp(await ctx.files(), join(context, 'files'), { recursive: true });
+  const tag = `devenv-bench/dockerfile:${RUN_ID}`;
+  defer(`image ${tag}`, () => docker(['rmi', '-f', tag], { reject: false }));
+  const build = (extra) => docker(['build', '-q', ...extra, '--build-arg', `BOX=${ctx.box}`, '-t', tag, context], { env: { DOCKER_BUILDKIT: '0' } });
+  await measure(r, 'cold', 'docker build --no-cache', 1, () => build(['--no-cache']));
+  await measure(r, 'cached', 'docker build (cached)', ctx.runs, () => build([]));
+  const name = `devenv-bench-dockerfile-${RUN_ID}`;
+  let remove;
+  await measure(r, 'runBoot', 'docker run (built image) + systemd boot', 1, async () => {
+    remove = await runSystemdContainer(tag, name);
+  });
+  r.converged = await converged((argv) => docker(['exec', name, ...argv], { reject: false }));
+  await remove();
+  return r;
 }
 
-const fmt = (seconds) => (seconds === undefined ? 'n/a' : `${seconds.toFixed(2)} s`);
-const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`);
+async function benchVagrant(ctx) {
+  const r = {};
+  const N = ctx.runs;
+  const few = Math.min(N, 3);
+  r.version = (await sh('vagrant', ['--version'])).stdout.trim();
+  const files = await ctx.files();
+
+  // The image both boot: devenv's box plus sshd, sudo and the vagrant user (devenv's own image builder).
+  const [{ loadProfile }, { silentProgress }, { connectDocker }, box, { VagrantBackend }] = await Promise.all([
+    dist('profile/load.js'), dist('core/progress.js'), dist('backends/docker/engine.js'), dist('backends/vagrant/vagrant-box.js'), dist('backends/vagrant/vagrant-backend.js'),
+  ]);
+  const project = await writeExample(join(ctx.work, 'mysite-vagrant'), 'vagrant: { provider: docker }\n');
+  await writeFile(join(project, 'devenv.yaml'), (await readFile(join(project, 'devenv.yaml'), 'utf8')).replace(/^backend:.*$/m, 'backend: vagrant'));
+  const profile = await loadProfile(join(project, 'devenv.yaml'));
+  const engine = await connectDocker();
+  r.image = await box.ensureVagrantBoxImage(engine, profile.box, silentProgress());
+  defer('containers of the vagrant project', async () => {
+    const { stdout } = await docker(['ps', '-aq', '--filter', `label=devenv.profile=${join(project, 'devenv.yaml')}`], { reject: false });
+    for (const id of stdout.split('\n').filter(Boolean)) await docker(['rm', '-f', '-v', id], { reject: false });
+  });
+
+  // devenv on Vagrant (docker provider).
+  const d = (args) => devenv(project, args, { reject: false });
+  const dv = (r.devenv = {});
+  await measure(dv, 'coldUp', 'devenv[vagrant] up (cold)', 1, async () => must(await d(['up']), 'devenv up (vagrant)'));
+  const status = await envStatus(project);
+  dv.converged = await converged((argv) => docker(['exec', status.id, ...argv], { reject: false }));
+  await measure(dv, 'noChangeProvision', 'devenv[vagrant] provision (no change)', N, async () => must(await d(['provision']), 'provision'), { warmup: 1 });
+  await measure(dv, 'warmUp', 'devenv[vagrant] up (running, unchanged)', N, async () => must(await d(['up']), 'up'));
+  await measure(dv, 'exec', 'devenv[vagrant] exec -- true', N * 2, async () => must(await d(['exec', '--', 'true']), 'exec'), { warmup: 1 });
+  const backend = new VagrantBackend(profile, silentProgress());
+  const target = await backend.target();
+  try {
+    await measure(dv, 'execInProcess', 'VagrantTarget.exec(["true"]) in-process (one SSH master)', 20, async () => {
+      if ((await target.exec(['true'])).exitCode !== 0) throw new Error('VagrantTarget exec failed');
+    }, { warmup: 1 });
+  } finally {
+    await target.close();
+  }
+  await measure(dv, 'upAfterHalt', 'devenv[vagrant] up (after devenv halt)', few, async () => must(await d(['up']), 'up after halt'), {
+    before: async () => must(await d(['halt']), 'halt'),
+  });
+  must(await d(['destroy', '--force']), 'destroy');
+
+  // Plain Vagrant: docker provider + shell provisioner (bench/vagrant/).
+  const dir = join(ctx.work, 'vagrant');
+  await mkdir(dir, { recursive: true });
+  await cp(join(ROOT, 'bench/vagrant/Vagrantfile'), join(dir, 'Vagrantfile'));
+  await cp(join(ROOT, 'bench/vagrant/provision.sh'), join(dir, 'provision.sh'));
+  await cp(files, join(dir, 'files'), { recursive: true });
+  const vname = `devenv-bench-vagrant-${RUN_ID}`;
+  const env = { ...VAGRANT_ENV, VAGRANT_CWD: dir, DEVENV_BENCH_VAGRANT_IMAGE: r.image, DEVENV_BENCH_VAGRANT_NAME: vname, DEVENV_BENCH_LABELS: RUN_LABEL };
+  const vagrant = (args, options = {}) => sh('vagrant', args, { cwd: dir, env, reject: false, ...options });
+  defer(`vagrant machine in ${dir}`, async () => {
+    await vagrant(['destroy', '-f'], { timeout: 120_000 });
+    await docker(['rm', '-f', '-v', vname], { reject: false });
+  });
+  const pv = (r.plain = {});
+  await measure(pv, 'coldUp', 'vagrant up (cold, shell provisioner)', 1, async () => must(await vagrant(['up', '--provider=docker']), 'vagrant up'));
+  pv.converged = await converged((argv) => docker(['exec', vname, ...argv], { reject: false }));
+  await measure(pv, 'noChangeProvision', 'vagrant provision (no change)', N, async () => must(await vagrant(['provision']), 'vagrant provision'));
+  await measure(pv, 'warmUp', 'vagrant up (running)', few, async () => must(await vagrant(['up']), 'vagrant up'));
+  await measure(pv, 'ssh', 'vagrant ssh -c true', N, async () => must(await vagrant(['ssh', '-c', 'true']), 'vagrant ssh'));
+  await measure(pv, 'upAfterHalt', 'vagrant up (after vagrant halt)', few, async () => must(await vagrant(['up']), 'vagrant up after halt'), {
+    before: async () => must(await vagrant(['halt']), 'vagrant halt'),
+  });
+  await vagrant(['destroy', '-f']);
+  return r;
+}
+
+// ---------------------------------------------------------------- report
+
+async function machineFacts(box) {
+  const version = async (cmd, args) => (await sh(cmd, args, { reject: false })).stdout.trim().split('\n')[0] || 'n/a';
+  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const commit = (await sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { reject: false })).stdout.trim();
+  const dirty = (await sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src'], { reject: false })).stdout.trim() !== '';
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpus: cpus().length,
+    cpuModel,
+    memoryGiB: Number((totalmem() / 1024 ** 3).toFixed(1)),
+    kernel: release(),
+    node: process.version,
+    docker: await version('docker', ['version', '--format', '{{.Server.Version}}']),
+    vagrant: await version('vagrant', ['--version']),
+    devenv: `${commit}${dirty ? ' + uncommitted changes in src/' : ''}`,
+    box,
+    loadAvgStart: loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+}
+
+const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b);
+const fmtRatio = (x) => (x === undefined ? 'n/a' : `${x < 0.1 ? x.toFixed(3) : x.toFixed(2)}×`);
+const get = (data, path) => path.split('.').reduce((o, k) => (o === undefined ? undefined : o[k]), data)?.median;
+
+/** Every target the issues set, evaluated over whatever figures exist. */
+function targets(s) {
+  const row = (issue, what, devenvText, devenvValue, peerText, peerValue, targetText, met, ratioValue) => ({ issue, what, devenvText, devenvValue, peerText, peerValue, targetText, met, ratio: ratioValue });
+  const dv = (k) => get(s, `devenv.figures.${k}`);
+  const pu = (k) => get(s, `puppet.figures.${k}`);
+  const dk = (k) => get(s, `docker.figures.${k}`);
+  const va = (k) => get(s, `vagrant.figures.${k}`);
+  const rows = [];
+  const both = (a, b) => a !== undefined && b !== undefined;
+  // Issue 4
+  rows.push(row('4', 'no-change re-apply', 'devenv provision', dv('noChangeProvision'), 'puppet apply', pu('noChangeApply'), '≤ 0.10× Puppet', both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined, ratio(dv('noChangeProvision'), pu('noChangeApply'))));
+  rows.push(row('4', 'cold apply on a booted box', 'devenv provision', dv('coldProvision'), 'puppet apply', pu('coldApply'), '≤ 0.5× Puppet', both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.5 * pu('coldApply') : undefined, ratio(dv('coldProvision'), pu('coldApply'))));
+  // Issue 9
+  const puppetBuild = both(pu('boot'), pu('coldApply')) ? pu('boot') + pu('coldApply') : undefined;
+  rows.push(row('9', 'cached rebuild vs cold Puppet build', 'destroy --force && up', dv('cachedRebuild'), 'docker run + boot + puppet apply (cold)', puppetBuild, '≤ 0.10× Puppet', both(dv('cachedRebuild'), puppetBuild) ? dv('cachedRebuild') <= 0.1 * puppetBuild : undefined, ratio(dv('cachedRebuild'), puppetBuild)));
+  rows.push(row('9', 'cached rebuild vs cached docker build', 'destroy --force && up', dv('cachedRebuild'), 'docker build (cached)', dk('cached'), '≤ 1.5× docker build', both(dv('cachedRebuild'), dk('cached')) ? dv('cachedRebuild') <= 1.5 * dk('cached') : undefined, ratio(dv('cachedRebuild'), dk('cached'))));
+  rows.push(row('9', 'no-change provision', 'devenv provision', dv('noChangeProvision'), 'puppet apply', pu('noChangeApply'), '≤ 0.10× Puppet', both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined, ratio(dv('noChangeProvision'), pu('noChangeApply'))));
+  rows.push(row('9', 'exec one command', 'devenv exec -- true', dv('exec'), 'vagrant ssh -c true', va('plain.ssh'), '≤ 0.15× vagrant ssh', both(dv('exec'), va('plain.ssh')) ? dv('exec') <= 0.15 * va('plain.ssh') : undefined, ratio(dv('exec'), va('plain.ssh'))));
+  rows.push(row('9', 'up of a running, unchanged env', 'devenv up', dv('warmUp'), '', undefined, '< 1 s', dv('warmUp') === undefined ? undefined : dv('warmUp') < 1, undefined));
+  rows.push(row('9', 'up after halt', 'devenv up', dv('upAfterHalt'), 'docker start + systemd boot', dv('startBaseline'), '≤ baseline + 0.5 s', both(dv('upAfterHalt'), dv('startBaseline')) ? dv('upAfterHalt') <= dv('startBaseline') + 0.5 : undefined, ratio(dv('upAfterHalt'), dv('startBaseline'))));
+  // Issue 7
+  rows.push(row('7', 'exec through the Vagrant target (CLI)', 'devenv exec -- true', va('devenv.exec'), 'vagrant ssh -c true', va('plain.ssh'), '< 0.3 s', va('devenv.exec') === undefined ? undefined : va('devenv.exec') < 0.3, ratio(va('devenv.exec'), va('plain.ssh'))));
+  rows.push(row('7', 'exec through the Vagrant target (in-process)', 'VagrantTarget.exec', va('devenv.execInProcess'), 'vagrant ssh -c true', va('plain.ssh'), '< 0.3 s', va('devenv.execInProcess') === undefined ? undefined : va('devenv.execInProcess') < 0.3, ratio(va('devenv.execInProcess'), va('plain.ssh'))));
+  rows.push(row('7', 'up of a halted machine', 'devenv up (vagrant)', va('devenv.upAfterHalt'), 'vagrant up', va('plain.upAfterHalt'), '(no figure set)', undefined, ratio(va('devenv.upAfterHalt'), va('plain.upAfterHalt'))));
+  rows.push(row('7', 'no-change provision', 'devenv provision (vagrant)', va('devenv.noChangeProvision'), 'vagrant provision', va('plain.noChangeProvision'), '(no figure set)', undefined, ratio(va('devenv.noChangeProvision'), va('plain.noChangeProvision'))));
+  // Issue 5
+  const fa = (k) => get(s, `facts.figures.${k}`);
+  rows.push(row('5', 'facts collector, base system', 'collector (in-process)', fa('collector'), 'facter --json', fa('facter'), '< 1 s', fa('collector') === undefined ? undefined : fa('collector') < 1, ratio(fa('collector'), fa('facter'))));
+  rows.push(row('5', 'facts, whole CLI on the example env', 'devenv facts', dv('factsCli'), 'facter --json', fa('facter'), '< 1 s', dv('factsCli') === undefined ? undefined : dv('factsCli') < 1, ratio(dv('factsCli'), fa('facter'))));
+  rows.push(row('5', 'compare 2 × 5,000 packages', 'read + validate + compare', fa('parityFiles'), '', undefined, '< 100 ms', fa('parityFiles') === undefined ? undefined : fa('parityFiles') < 0.1, undefined));
+  // Issue 6
+  const ch = (k) => get(s, `check.figures.${k}`);
+  rows.push(row('6', 'whole checklist, warm target', 'devenv check', ch('checkCli'), 'lynis audit system --quick', ch('lynis'), '< 1 s', ch('checkCli') === undefined ? undefined : ch('checkCli') < 1, ratio(ch('checkCli'), ch('lynis'))));
+  return rows;
+}
+
+function detailTable(title, figures, labels) {
+  const lines = [`### ${title}`, '', '| what | median | min – max | runs |', '|---|---:|---:|---:|'];
+  for (const [key, label] of labels) {
+    const f = key.split('.').reduce((o, k) => o?.[k], figures);
+    if (!f || f.median === undefined) continue;
+    lines.push(`| ${label} | ${fmt(f.median)} | ${f.n > 1 ? `${fmt(f.min)} – ${fmt(f.max)}` : ''} | ${f.n} |`);
+  }
+  return lines.join('\n');
+}
+
+function render(data) {
+  const s = data.sections;
+  const m = data.machine;
+  const rows = targets(s);
+  const met = (x) => (x === undefined ? '—' : x ? '**met**' : '**not met**');
+  const summary = [
+    '| issue | work | devenv | peer | ratio | target | |',
+    '|---|---|---|---|---:|---|---|',
+    ...rows.map((r) => `| ${r.issue} | ${r.what} | ${r.devenvText} ${fmt(r.devenvValue)} | ${r.peerText ? `${r.peerText} ${fmt(r.peerValue)}` : ''} | ${r.ratio === undefined ? '' : fmtRatio(r.ratio)} | ${r.targetText} | ${met(r.met)} |`),
+  ].join('\n');
+  const metList = rows.filter((r) => r.met === true).map((r) => `issue ${r.issue}: ${r.what} (${r.targetText})`);
+  const unmetList = rows.filter((r) => r.met === false).map((r) => `issue ${r.issue}: ${r.what} — ${fmt(r.devenvValue)}${r.ratio !== undefined ? ` = ${fmtRatio(r.ratio)} of the peer` : ''}, target ${r.targetText}`);
+  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs` : 'not measured yet');
+  const dv = s.devenv?.figures ?? {};
+  const cacheNote = dv.cachedRebuildReports
+    ? `What the code did on the cached rebuild: ${[...new Set(dv.cachedRebuildReports.map((x) => `action ${x.action}, provisioned ${x.provisioned}${x.cache ? `, cache ${JSON.stringify(x.cache)}` : ''}`))].join('; ')}.`
+    : '';
+  const sectionDates = SECTIONS.map((n) => `${n} (${when(n)})`).join(', ');
+
+  return `# Benchmarks
+
+Written by \`bash bench/run.sh\` (bench/run.mjs); the raw samples are in bench/results.json.
+Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}, Docker ${m.docker},
+${m.vagrant}, Puppet ${s.puppet?.figures.version ?? 'n/a'} (Debian's puppet-agent), Facter ${s.facts?.figures.facterVersion ?? 'n/a'},
+Lynis ${s.check?.figures.lynisVersion ?? 'n/a'}; devenv ${m.devenv}; box \`${m.box}\`.
+Load average at the start: ${m.loadAvgStart}; at the end: ${m.loadAvgEnd}.
+Sections (date, warm runs): ${sectionDates}.
+
+Every tool does the same work: the bundled example (profiles/mysite — nginx in front of gunicorn on a unix
+socket, a system user, 7 files, 2 services, exact Debian pins) on the same debian-12 box image, in systemd
+containers started the same way. Puppet, Facter and Lynis are Debian's packages installed into a container
+made from that box (a peer image, prepared once). Plain Vagrant uses the docker provider and a shell
+provisioner (bench/vagrant/) on the image devenv's vagrant backend boots. Warm figures are medians of
+N runs (min – max shown below); cold figures are one run. Every command is timed end to end from a fresh
+process, as a user types it (Node's start-up is part of every devenv figure: ${fmt(dv.nodeStart?.median)} for \`node -e 0\`).
+
+## Targets
+
+${summary}
+
+Met: ${metList.length ? metList.join('; ') : 'none'}.
+
+Not met: ${unmetList.length ? unmetList.join('; ') : 'none'}.
+
+How the peers are counted: a "cold Puppet build" is a fresh container from the Puppet image booted to
+systemd plus the cold \`puppet apply\` (from nothing to a converged system, like \`destroy && up\`); the
+cold-apply ratio of issue 4 compares provisioning alone, on an already booted box, for both tools. A cached
+\`docker build\` only confirms that every layer is cached (no container is started); for scale, a
+\`docker run\` of the built image to a booted systemd takes ${fmt(s.docker?.figures.runBoot?.median)}. The
+up-after-halt baseline is \`docker start\` of the same container plus \`systemctl is-system-running --wait\`,
+through the docker CLI. ${cacheNote}
+
+## All figures
+
+${detailTable('devenv (docker backend)', dv, [
+    ['coldUp', 'devenv up, cold (box image → converged)'],
+    ['coldProvision', 'devenv provision, cold, on a freshly booted box'],
+    ['cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)'],
+    ['cachedRebuild_destroy', '… of which devenv destroy --force'],
+    ['cachedRebuild_up', '… of which devenv up (from the provisioned-image cache)'],
+    ['noChangeProvision', 'devenv provision, no change'],
+    ['noChangePlan', 'devenv plan, no change'],
+    ['warmUp', 'devenv up, running and unchanged'],
+    ['upAfterHalt', 'devenv up after devenv halt'],
+    ['startBaseline', 'baseline: docker start + systemctl is-system-running --wait'],
+    ['exec', 'devenv exec -- true'],
+    ['dockerExec', 'baseline: docker exec <container> true'],
+    ['nodeStart', 'baseline: node -e 0'],
+    ['factsCli', 'devenv facts (example env, whole CLI)'],
+  ])}
+
+${detailTable('Puppet 7 (same box, peer container)', s.puppet?.figures ?? {}, [
+    ['boot', 'docker run + systemd boot'],
+    ['coldApply', 'puppet apply, cold'],
+    ['noChangeApply', 'puppet apply, no change'],
+  ])}
+
+${detailTable('docker build (same box, bench/docker/Dockerfile)', s.docker?.figures ?? {}, [
+    ['cold', 'docker build --no-cache'],
+    ['cached', 'docker build, cached'],
+    ['runBoot', 'docker run of the built image + systemd boot'],
+  ])}
+
+${detailTable('Vagrant, docker provider: devenv\'s vagrant backend vs plain Vagrant + shell provisioner', s.vagrant?.figures ?? {}, [
+    ['devenv.coldUp', 'devenv up, cold'],
+    ['plain.coldUp', 'vagrant up, cold (shell provisioner)'],
+    ['devenv.noChangeProvision', 'devenv provision, no change'],
+    ['plain.noChangeProvision', 'vagrant provision, no change'],
+    ['devenv.warmUp', 'devenv up, running'],
+    ['plain.warmUp', 'vagrant up, running'],
+    ['devenv.upAfterHalt', 'devenv up after halt'],
+    ['plain.upAfterHalt', 'vagrant up after halt'],
+    ['devenv.exec', 'devenv exec -- true'],
+    ['devenv.execInProcess', 'VagrantTarget.exec in-process (one SSH master)'],
+    ['plain.ssh', 'vagrant ssh -c true'],
+  ])}
+
+${detailTable(`Facts and parity (collector and Facter in one container, ${s.facts?.figures.packages ?? '?'} packages)`, s.facts?.figures ?? {}, [
+    ['collector', 'devenv facts collector, in-process (one exec round trip)'],
+    ['facter', 'docker exec … facter --json'],
+    ['dockerExec', 'baseline: docker exec … true'],
+    ['parityFiles', 'parity, 2 × 5,000 packages: read + validate both files + compare'],
+    ['parityCompare', 'parity, 2 × 5,000 packages: compare only'],
+    ['parityProcess', 'parity, 2 × 5,000 packages: new node process, import + read + compare'],
+  ])}
+
+${detailTable('Checklist', s.check?.figures ?? {}, [
+    ['checkCli', `devenv check, whole checklist with facts, warm example env${s.check?.figures.summary ? ` (${Object.entries(s.check.figures.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`],
+    ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
+  ])}
+
+Convergence verified (nginx and mysite active, http://127.0.0.1/ answers 200): devenv ${dv.converged ?? 'n/a'},
+after the cached rebuild ${dv.cachedRebuildConverged ?? 'n/a'}, Puppet ${s.puppet?.figures.converged ?? 'n/a'},
+Dockerfile ${s.docker?.figures.converged ?? 'n/a'}, devenv on Vagrant ${s.vagrant?.figures.devenv?.converged ?? 'n/a'},
+plain Vagrant ${s.vagrant?.figures.plain?.converged ?? 'n/a'}.
+
+## How to reproduce
+
+\`\`\`
+bash bench/run.sh                       # everything (builds devenv first); several minutes
+bash bench/run.sh --only devenv,puppet  # some sections: ${SECTIONS.join(', ')}
+bash bench/run.sh --runs 10             # N runs per warm figure (or BENCH_RUNS=10); BENCH_LYNIS_RUNS=1
+DEVENV_TRACE=1 node bin/devenv.js provision   # where one devenv command spends its time
+\`\`\`
+
+Needs root (the box is built with debootstrap), a Docker engine, and Debian's vagrant for the vagrant
+section. The first run builds the box, the vagrant box image and the peer images (devenv-bench/puppet,
+devenv-bench/facter, devenv-bench/lynis: the box plus Debian's package; remove them with
+\`docker rmi\`). Everything else the run creates (containers, Vagrant machines, cache images, work folders)
+is removed at the end, also on failure or ^C. Sections not run keep their previous figures.
+`;
+}
+
+// ---------------------------------------------------------------- main
 
 async function main() {
+  const options = parseArgs(process.argv.slice(2));
   const work = await mkdtemp(join(tmpdir(), 'devenv-bench-'));
+  defer(`work folder ${work}`, () => rm(work, { recursive: true, force: true }));
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, async () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${signal}: cleaning up`);
+      await cleanup();
+      process.exit(130);
+    });
+  }
+  const data = existsSync(RESULTS_JSON) ? JSON.parse(await readFile(RESULTS_JSON, 'utf8')) : { sections: {} };
+  const box = await boxImage();
+  data.machine = await machineFacts(box);
+  const ctx = makeContext(work, box, options.runs);
+  const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
+  let failed;
   try {
-    const box = await boxImage();
-    log(`box ${box}; ${RUNS} runs per warm measurement (median)`);
-    log('devenv…');
-    const dev = await benchDevenv(work);
-    log('puppet…');
-    const puppet = await benchPuppet(work, box);
-    log('docker build…');
-    const docker = await benchDockerBuild(work, box);
-    const { stdout: dockerVersion } = await sh('docker', ['version', '--format', '{{.Server.Version}}']);
-    const { stdout: puppetVersion } = await sh('docker', ['run', '--rm', `devenv-bench/puppet:${box.split(':')[1]}`, 'puppet', '--version']);
-
-    const rows = [
-      ['cold: empty box → example converged', `devenv up ${fmt(dev.coldUp)} (provision alone ${fmt(dev.coldProvision)})`, `puppet apply ${fmt(puppet.coldApply)}`, `docker build --no-cache ${fmt(docker.cold)}`, `devenv provision / puppet: ${ratio(dev.coldProvision, puppet.coldApply)} (target ≤ 0.5×)`],
-      ['no-change re-apply', `devenv provision ${fmt(dev.noChangeProvision)} (plan ${fmt(dev.noChangePlan)})`, `puppet apply ${fmt(puppet.noChangeApply)}`, `cached docker build ${fmt(docker.cached)}`, `devenv / puppet: ${ratio(dev.noChangeProvision, puppet.noChangeApply)} (target ≤ 0.1×)`],
-      ['up of a running environment', `devenv up ${fmt(dev.warmUp)}`, '', '', 'target < 1 s'],
-      ['up after halt', `devenv up ${fmt(dev.upAfterHalt)}`, '', '', ''],
-      ['exec one command', `devenv exec -- true ${fmt(dev.exec)}`, '', '', ''],
-    ];
-    const table = ['| work | devenv | Puppet | docker build | ratio |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-    const report = `# Benchmarks
-
-Measured by \`node bench/run.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB,
-Docker ${dockerVersion.trim()}, Puppet ${puppetVersion.trim()} (Debian's puppet-agent), box \`${box}\`.
-Every tool does the same work: the bundled example (profiles/mysite — nginx, gunicorn on a unix socket,
-a system user, 7 files, 2 services, exact Debian pins) on the same debian-12 box, in identical systemd
-containers. Warm figures are medians of ${RUNS} runs; cold figures are one run each. Puppet converged: ${puppet.converged}.
-
-${table}
-
-How to reproduce: \`npm run build && node bench/run.mjs\` (as root, with a Docker engine; the first run
-builds the box and a Puppet image once). \`BENCH_RUNS=N\` changes the number of warm runs.
-`;
-    process.stdout.write(`\n${table}\n`);
-    await writeFile(join(ROOT, 'bench/RESULTS.md'), report);
-    log('wrote bench/RESULTS.md');
+    for (const name of SECTIONS.filter((n) => options.only.includes(n))) {
+      process.stdout.write(`\n${name}\n`);
+      try {
+        const figures = await run[name](ctx);
+        data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, figures };
+      } catch (error) {
+        failed = error;
+        log(`${name} failed: ${error.message}`);
+      }
+    }
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await cleanup();
+  }
+  data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  await writeFile(RESULTS_JSON, `${JSON.stringify(data, null, 2)}\n`);
+  const report = render(data);
+  await writeFile(RESULTS_MD, report);
+  const targetsTable = report.slice(report.indexOf('## Targets'), report.indexOf('## All figures'));
+  process.stdout.write(`\n${targetsTable}`);
+  log('wrote bench/RESULTS.md and bench/results.json');
+  if (failed) {
+    process.exitCode = 1;
+    log('some sections failed (see above); their earlier figures, if any, were kept');
   }
 }
 
