@@ -8,6 +8,7 @@ import { InterruptedError, OperationError, UnavailableError } from '../core/erro
 import type { Progress } from '../core/progress.js';
 import { LABEL } from '../backends/docker/engine.js';
 import type { BoxDefinition } from './definition.js';
+import { boxImageRef } from './image.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
 
 /** Where devenv keeps caches on this machine (debootstrap's .debs, build trees). */
@@ -15,15 +16,7 @@ export function cacheDir(): string {
   return process.env.DEVENV_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv');
 }
 
-/** The image a box definition builds: named after the box, tagged by its hash. */
-export function boxImageRef(box: BoxDefinition): string {
-  return `devenv-box/${box.name}:${box.hash}`;
-}
-
-export async function findBoxImage(docker: Dockerode, box: BoxDefinition): Promise<string | undefined> {
-  const images = await docker.listImages({ filters: { label: [`${LABEL.boxHash}=${box.hash}`] } });
-  return images.length > 0 ? boxImageRef(box) : undefined;
-}
+export { boxImageRef, findBoxImage } from './image.js';
 
 export interface BuildBoxOptions {
   signal?: AbortSignal;

@@ -1,4 +1,4 @@
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
 /**
  * Progress and logs go to stderr, results to stdout. A spinner only on a TTY;
@@ -35,6 +35,8 @@ export class Progress {
       else if (this.verbose) this.line(`  ${detail}`);
     };
     if (this.interactive) {
+      // Loaded only on a terminal: plain runs (CI, scripts, pipes) never pay for it.
+      const { default: ora } = await import('ora');
       this.spinner = ora({ text: title, stream: this.stream, color: 'cyan' }).start();
     }
     try {

@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import { OperationError, InterruptedError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
-import { buildBox, findBoxImage } from '../../box/build.js';
+import { findBoxImage } from '../../box/image.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';
@@ -162,6 +162,8 @@ export class DockerBackend implements Backend {
     const existing = await findBoxImage(docker, this.profile.box);
     if (existing) return existing;
     this.progress.info(`box ${this.profile.box.name} is not built yet: building it from vanilla (once; cached by its definition)`);
+    // The builder (debootstrap, tar) is loaded only when a box is really built.
+    const { buildBox } = await import('../../box/build.js');
     return buildBox(docker, this.profile.box, this.progress, { signal });
   }
 

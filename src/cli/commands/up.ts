@@ -30,8 +30,9 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
       provisioned = fresh
         ? await provisionFresh(profile, stages, hit, target, cache, ctx)
         : await provisionIfStale(profile, target, ctx);
-      // Only when something changed: a warm `up` of an unchanged environment stays fast.
-      if (result.action !== 'running' || provisioned === 'applied') {
+      // Only for a new or just-provisioned environment: starting a halted one, or finding
+      // it running, changes nothing the checklist looks at, and `up` stays fast.
+      if (fresh || provisioned === 'applied') {
         const { environmentChecklist } = await import('./check.js');
         checklist = await ctx.progress.step('checklist', () => environmentChecklist(profile, target));
       }
