@@ -42,6 +42,11 @@ const FILES = [
   '/etc/mysite/gunicorn.conf.py',
   '/etc/systemd/system/mysite.service',
   '/srv/mysite/app/wsgi.py',
+  // manifests/hardening.yaml
+  '/etc/ssh/sshd_config.d/hardening.conf',
+  '/etc/fail2ban/jail.d/sshd.local',
+  '/etc/apt/apt.conf.d/20auto-upgrades',
+  '/etc/logrotate.d/mysite',
 ];
 const SYSTEMD_RUN = ['--stop-signal', 'SIGRTMIN+3', '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro', '--label', RUN_LABEL];
 const VAGRANT_ENV = { VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_NO_COLOR: '1' };

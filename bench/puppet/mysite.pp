@@ -63,3 +63,28 @@ service { 'mysite':
   ensure => running, enable => true,
   require => [Exec['mysite-venv'], User['mysite'], File['/etc/systemd/system/mysite.service']],
 }
+
+# manifests/hardening.yaml: security updates, sshd hardened, fail2ban guarding it, logs rotated.
+package { 'openssh-server': ensure => '1:9.2p1-2+deb12u10' }
+package { 'fail2ban': ensure => '1.0.2-2' }
+package { 'python3-systemd': ensure => '235-1+b2' }
+package { 'unattended-upgrades': ensure => '2.9.1+nmu3' }
+package { 'logrotate': ensure => '3.21.0-1' }
+file { '/etc/ssh/sshd_config.d/hardening.conf':
+  source => '/bench/files/etc/ssh/sshd_config.d/hardening.conf', mode => '0644',
+  require => Package['openssh-server'], notify => Service['ssh'],
+}
+file { '/etc/fail2ban/jail.d/sshd.local':
+  source => '/bench/files/etc/fail2ban/jail.d/sshd.local', mode => '0644',
+  require => Package['fail2ban'], notify => Service['fail2ban'],
+}
+file { '/etc/apt/apt.conf.d/20auto-upgrades':
+  source => '/bench/files/etc/apt/apt.conf.d/20auto-upgrades', mode => '0644',
+  require => Package['unattended-upgrades'],
+}
+file { '/etc/logrotate.d/mysite':
+  source => '/bench/files/etc/logrotate.d/mysite', mode => '0644',
+  require => Package['logrotate'],
+}
+service { 'ssh': ensure => running, enable => true, restart => '/bin/systemctl reload ssh' }
+service { 'fail2ban': ensure => running, enable => true, require => Package['python3-systemd'] }

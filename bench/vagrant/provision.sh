@@ -14,7 +14,9 @@ reload_units=0
 # Packages: exact Debian pins, one apt-get transaction, only when a pin is not installed.
 missing=""
 for pin in nginx-common=1.22.1-9+deb12u9 nginx=1.22.1-9+deb12u9 python3-venv=3.11.2-1+b1 \
-           python3-gunicorn=20.1.0-6+deb12u1 gunicorn=20.1.0-6+deb12u1; do
+           python3-gunicorn=20.1.0-6+deb12u1 gunicorn=20.1.0-6+deb12u1 \
+           openssh-server=1:9.2p1-2+deb12u10 fail2ban=1.0.2-2 python3-systemd=235-1+b2 \
+           unattended-upgrades=2.9.1+nmu3 logrotate=3.21.0-1; do
   installed=$(dpkg-query -W -f='${Status} ${Version}' "${pin%%=*}" 2>/dev/null || true)
   [ "$installed" = "install ok installed ${pin#*=}" ] || missing="$missing $pin"
 done
@@ -48,15 +50,27 @@ if put /etc/mysite/secrets.env root mysite 0640; then refresh_mysite=1; fi
 if put /etc/mysite/gunicorn.conf.py root mysite 0640; then refresh_mysite=1; fi
 if put /etc/systemd/system/mysite.service root root 0644; then refresh_mysite=1; reload_units=1; fi
 
+# manifests/hardening.yaml
+refresh_ssh=0
+refresh_fail2ban=0
+if put /etc/ssh/sshd_config.d/hardening.conf root root 0644; then refresh_ssh=1; fi
+if put /etc/fail2ban/jail.d/sshd.local root root 0644; then refresh_fail2ban=1; fi
+put /etc/apt/apt.conf.d/20auto-upgrades root root 0644 || true
+put /etc/logrotate.d/mysite root root 0644 || true
+
 # The venv sees Debian's python3-gunicorn.
 [ -x /srv/mysite/venv/bin/python ] || python3 -m venv --system-site-packages /srv/mysite/venv
 
 # Services: enabled and running; reload nginx / restart the app only when their files changed.
 [ "$reload_units" = 0 ] || systemctl daemon-reload
-for unit in nginx mysite; do
+for unit in nginx mysite ssh fail2ban; do
   systemctl is-enabled --quiet "$unit" || systemctl enable --quiet "$unit"
 done
 if ! systemctl is-active --quiet nginx; then systemctl start nginx
 elif [ "$refresh_nginx" = 1 ]; then systemctl reload nginx; fi
 if ! systemctl is-active --quiet mysite; then systemctl start mysite
 elif [ "$refresh_mysite" = 1 ]; then systemctl restart mysite; fi
+if ! systemctl is-active --quiet ssh; then systemctl start ssh
+elif [ "$refresh_ssh" = 1 ]; then systemctl reload ssh; fi
+if ! systemctl is-active --quiet fail2ban; then systemctl start fail2ban
+elif [ "$refresh_fail2ban" = 1 ]; then systemctl restart fail2ban; fi
