@@ -1,7 +1,7 @@
 import type { CachedImage, ProvisionedImageCache } from '../../backends/image-cache.js';
 import { createBackend } from '../../backends/open.js';
 import type { CheckReport } from '../../checks/types.js';
-import { OperationError } from '../../core/errors.js';
+import { InterruptedError, OperationError } from '../../core/errors.js';
 import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvisionedMarker, type ProvisionStage } from '../../manifest/inputs.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
@@ -30,6 +30,7 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
       provisioned = fresh
         ? await provisionFresh(profile, stages, hit, target, cache, ctx)
         : await provisionIfStale(profile, target, ctx);
+      stopIfInterrupted(ctx);
       // Only for a new or just-provisioned environment: starting a halted one, or finding
       // it running, changes nothing the checklist looks at, and `up` stays fast.
       if (fresh || provisioned === 'applied') {
@@ -67,9 +68,15 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
   return 0;
 }
 
+/** Ctrl-C stops `up` before it marks or saves anything: the next `up` finds the work unfinished and does it. */
+function stopIfInterrupted(ctx: CommandContext): void {
+  if (ctx.signal.aborted) throw new InterruptedError('interrupted: the environment is kept, and the next `devenv up` finishes provisioning it');
+}
+
 async function applyOrThrow(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<void> {
   const { provisionEnvironment } = await import('../../manifest/provision.js');
   const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
+  stopIfInterrupted(ctx);
   if (report.summary.failed > 0 || report.summary.skipped > 0) {
     throw new OperationError(`provisioning ${profile.data.name} failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped`, {
       hint: 'see `devenv provision` for the report; `devenv up` tries again',
@@ -95,6 +102,7 @@ async function provisionFresh(
     const { planEnvironment } = await import('../../manifest/provision.js');
     const { hasWork } = await import('../../manifest/operation.js');
     const planned = await ctx.progress.step('verify the saved image against the manifests', () => planEnvironment(profile, target, ctx.progress));
+    stopIfInterrupted(ctx);
     if (!planned.plan.changes.some(hasWork) && planned.plan.problems.length === 0) {
       await writeProvisionedMarker(target, provisionInputsHash(profile));
       return 'verified';
