@@ -26,17 +26,20 @@ export async function run(args: { rebuild: boolean; provision: boolean }, ctx: C
   let checklist: CheckReport | undefined;
   if (stages.length > 0) {
     const target = await backend.target();
+    const runChecklist = async (): Promise<CheckReport> => (await import('./check.js')).environmentChecklist(profile, target);
     try {
+      // From a fully saved image, the verifying plan and the checklist both only read the
+      // environment: run them side by side (the checklist is redone if verification had to apply).
+      const early = fresh && hit?.stage === stages.length ? runChecklist() : undefined;
+      early?.catch(() => undefined);
       provisioned = fresh
         ? await provisionFresh(profile, stages, hit, target, cache, ctx)
         : await provisionIfStale(profile, target, ctx);
       stopIfInterrupted(ctx);
       // Only for a new or just-provisioned environment: starting a halted one, or finding
       // it running, changes nothing the checklist looks at, and `up` stays fast.
-      if (fresh || provisioned === 'applied') {
-        const { environmentChecklist } = await import('./check.js');
-        checklist = await ctx.progress.step('checklist', () => environmentChecklist(profile, target));
-      }
+      if (early && provisioned === 'verified') checklist = await early;
+      else if (fresh || provisioned === 'applied') checklist = await ctx.progress.step('checklist', runChecklist);
     } finally {
       await target.close();
     }
