@@ -89,6 +89,6 @@ describe('manifest schema', () => {
 
   it('loads the mysite example profile with every manifest', async () => {
     const profile = await loadProfile('profiles/mysite/devenv.yaml');
-    expect(profile.manifests.map((m) => m.declarations.length)).toEqual([6, 15]);
+    expect(profile.manifests.map((m) => m.declarations.length)).toEqual([6, 15, 11]);
   });
 });
