@@ -81,6 +81,7 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
       const debootstrapMirror = await readDebootstrapMirror(tree);
       await writeAptSources(tree, box, (archive) => mirrorFor(archive, mirrors, debootstrapMirror));
       await configureTimezoneAndLocale(tree, box);
+      await maskUnits(tree, box.mask_units);
       // systemd creates a fresh machine-id at first boot: no two environments share one.
       await writeFile(join(tree, 'etc/machine-id'), '');
       await chroot(tree, ['apt-get', 'update', '-qq'], options.signal, 'apt-get update in the new box');
@@ -172,6 +173,17 @@ async function configureTimezoneAndLocale(tree: string, box: BoxDefinition): Pro
   await symlink(`/usr/share/zoneinfo/${box.timezone}`, localtime);
   await writeFile(join(tree, 'etc/timezone'), `${box.timezone}\n`);
   await writeFile(join(tree, 'etc/default/locale'), `LANG=${box.locale}\n`);
+}
+
+/** Masks units the way `systemctl mask` does: a link to /dev/null in /etc/systemd/system. */
+async function maskUnits(tree: string, units: readonly string[]): Promise<void> {
+  if (units.length === 0) return;
+  await mkdir(join(tree, 'etc/systemd/system'), { recursive: true });
+  for (const unit of units) {
+    const link = join(tree, 'etc/systemd/system', unit);
+    await rm(link, { force: true });
+    await symlink('/dev/null', link);
+  }
 }
 
 async function chroot(tree: string, argv: string[], signal: AbortSignal | undefined, what: string): Promise<void> {

@@ -39,6 +39,10 @@ export const BoxSchema = z.strictObject({
   packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]).describe('Packages added to the vanilla system'),
   timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/, 'must be a time zone such as Etc/UTC').default('Etc/UTC'),
   locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'must be a locale such as C.UTF-8').default('C.UTF-8'),
+  mask_units: z
+    .array(z.string().regex(/^[A-Za-z0-9@_.:-]+\.(service|mount|socket|timer|target|path)$/, 'must be a systemd unit name such as tmp.mount'))
+    .default([])
+    .describe('systemd units masked in the box: what cannot work in an unprivileged container (e.g. tmp.mount on trixie)'),
 });
 
 export type BoxData = z.output<typeof BoxSchema>;

@@ -22,3 +22,20 @@ describe('bundled boxes', () => {
     expect(resolveBoxPath('debian 12', '/tmp')).toBeUndefined();
   });
 });
+
+describe('box mask_units', () => {
+  it('accepts systemd unit names and rejects anything else with the position', async () => {
+    const { mkdtemp, writeFile, readFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadBoxDefinition, bundledBoxesDir } = await import('../../../src/box/definition.js');
+    const trixie = await loadBoxDefinition(`${bundledBoxesDir()}debian-13.yaml`);
+    expect(trixie.mask_units).toEqual(['tmp.mount']);
+    const dir = await mkdtemp(join(tmpdir(), 'devenv-box-'));
+    const path = join(dir, 'bad.yaml');
+    await writeFile(path, `${await readFile(`${bundledBoxesDir()}debian-12.yaml`, 'utf8')}mask_units: [tmp.mount, "x; rm -rf /"]\n`);
+    const error = await loadBoxDefinition(path).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 2 });
+    expect((error as Error).message).toMatch(/bad\.yaml:\d+:\d+: mask_units\[1\]: must be a systemd unit name/);
+  });
+});
