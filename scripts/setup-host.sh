@@ -14,7 +14,8 @@ command -v vagrant >/dev/null 2>&1 || need+=(vagrant)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup-host: installing ${need[*]}" >&2
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # With their recommends, as the tests ran: docker.io's cgroupfs-mount and xz-utils, vagrant's libvirt plugin.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 if ! as_root docker info >/dev/null 2>&1; then
