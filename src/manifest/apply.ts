@@ -1,6 +1,7 @@
 import { errorMessage, OperationError } from '../core/errors.js';
 import type { ExecOptions, ExecResult, Target } from '../targets/target.js';
 import type { Catalog } from './catalog.js';
+import { withSharedAptArchive } from './apt-archive.js';
 import { refreshAptLists } from './observe.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
 import { writePendingRefresh } from './pending-refresh.js';
@@ -269,7 +270,8 @@ export function aptTransactions(operations: readonly Extract<Operation, { kind: 
 }
 
 async function runAptTransaction(target: Target, operations: Extract<Operation, { kind: 'apt' }>[]): Promise<void> {
-  for (const argv of aptTransactions(operations)) {
+  for (const transaction of aptTransactions(operations)) {
+    const argv = withSharedAptArchive(transaction);
     let result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
     if (result.exitCode !== 0 && /Unable to fetch|404\s+Not Found|Failed to fetch/.test(result.stderr)) {
       // The lists name files the mirror has since replaced: refresh them once and retry.

@@ -68,5 +68,9 @@ describeWithEngine('quick start: the bundled example (real engine)', () => {
     expect(check.exitCode).toBe(0);
 
     expect((await devenv(['plan'], { cwd: dir })).exitCode).toBe(0);
+
+    // What apt downloaded went into the machine-wide archive, for the next environment's cold apply.
+    const archive = await devenv(['exec', '--', 'ls', '/var/cache/devenv/apt-archives'], { cwd: dir });
+    expect(archive.stdout).toMatch(/^nginx_1\.22\.1-9\+deb12u9_amd64\.deb$/m);
   });
 });

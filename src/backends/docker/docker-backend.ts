@@ -5,6 +5,7 @@ import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
 import { findBoxImage } from '../../box/image.js';
 import type { LoadedProfile } from '../../profile/load.js';
+import { SHARED_APT_ARCHIVE } from '../../manifest/apt-archive.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
@@ -13,6 +14,8 @@ import { DockerImageCache } from './docker-image-cache.js';
 import { connectDocker, LABEL } from './engine.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
+/** The named volume behind the machine-wide apt archive (kept by destroy: it belongs to no one environment). */
+export const APT_ARCHIVE_VOLUME = 'devenv-apt-archives';
 
 /** One environment = one container booting systemd as PID 1, found again by its labels. */
 export class DockerBackend implements Backend {
@@ -193,7 +196,12 @@ export class DockerBackend implements Backend {
         ExposedPorts: exposed,
         HostConfig: {
           Tmpfs: { '/run': 'rw,exec', '/run/lock': 'rw' },
-          Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro', ...sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`)],
+          Binds: [
+            '/sys/fs/cgroup:/sys/fs/cgroup:ro',
+            // One archive of .debs for every environment on this machine: a cold apply downloads each once.
+            `${APT_ARCHIVE_VOLUME}:${SHARED_APT_ARCHIVE}`,
+            ...sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`),
+          ],
           PortBindings: bindings,
           NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
           Memory: data.resources.memory,

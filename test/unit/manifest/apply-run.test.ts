@@ -18,6 +18,8 @@ class RecordingTarget implements Target {
       await this.copy(String(options?.stdin ?? ''), argv[4]!);
       return { exitCode: 0, stdout: '', stderr: '' };
     }
+    // apt runs inside the shared-archive wrapper: record the apt command it wraps.
+    if (argv[3] === 'devenv-apt') argv = argv.slice(6);
     const line = argv.join(' ');
     this.log.push(line);
     if (this.failing?.test(line)) return { exitCode: 1, stdout: '', stderr: 'boom' };
