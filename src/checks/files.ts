@@ -4,13 +4,20 @@ import { fail, notApplicable, pass, warn } from './types.js';
 import { formatMode, permissionBits } from './file-mode.js';
 import { listSome, sectionUnavailable } from './sections.js';
 
-type FileLookup = { file: FileFactsT } | { unknown: string };
-
-/** One path's facts, or why there are none (the collector stats only managed and listed files). */
-function lookupFile(input: CheckInput, path: string): FileLookup {
-  const file = input.facts.files?.[path];
-  if (file === undefined) return { unknown: `no facts for ${path}` };
-  return { file };
+/**
+ * The facts of each path that exists, and a reason for each that cannot be judged
+ * (no facts — the collector stats only managed and listed files — or absent).
+ */
+function existingFiles(input: CheckInput, paths: readonly string[]): { files: [string, FileFactsT][]; unknown: string[] } {
+  const files: [string, FileFactsT][] = [];
+  const unknown: string[] = [];
+  for (const path of paths) {
+    const file = input.facts.files?.[path];
+    if (file === undefined) unknown.push(`no facts for ${path}`);
+    else if (file.type === 'absent') unknown.push(`${path} does not exist`);
+    else files.push([path, file]);
+  }
+  return { files, unknown };
 }
 
 export const secretsPermissions: Check = {
@@ -24,18 +31,8 @@ export const secretsPermissions: Check = {
     if (unavailable) return warn(unavailable);
     const owners = new Set(['root', ...(input.checklist.app_user ? [input.checklist.app_user] : [])]);
     const problems: string[] = [];
-    const unknown: string[] = [];
-    for (const path of secrets) {
-      const found = lookupFile(input, path);
-      if ('unknown' in found) {
-        unknown.push(found.unknown);
-        continue;
-      }
-      const { file } = found;
-      if (file.type === 'absent') {
-        unknown.push(`${path} does not exist`);
-        continue;
-      }
+    const { files, unknown } = existingFiles(input, secrets);
+    for (const [path, file] of files) {
       const bits = permissionBits(file.mode);
       if (bits === undefined) unknown.push(`the mode of ${path} is unknown`);
       else if ((bits & 0o007) !== 0) problems.push(`${path} is mode ${formatMode(bits)}, open to every user`);
@@ -67,18 +64,8 @@ export const codeNotWritable: Check = {
       if (facts.gid === user.gid || facts.members.includes(name)) userGroups.add(group);
     }
     const problems: string[] = [];
-    const unknown: string[] = [];
-    for (const path of paths) {
-      const found = lookupFile(input, path);
-      if ('unknown' in found) {
-        unknown.push(found.unknown);
-        continue;
-      }
-      const { file } = found;
-      if (file.type === 'absent') {
-        unknown.push(`${path} does not exist`);
-        continue;
-      }
+    const { files, unknown } = existingFiles(input, paths);
+    for (const [path, file] of files) {
       const bits = permissionBits(file.mode);
       if (file.owner === name) problems.push(`${path} is owned by ${name}`);
       if (bits === undefined || file.group === undefined) {

@@ -2,6 +2,7 @@ import { FACTS_SCHEMA_ID, FactsSchema, type Facts } from './schema.js';
 import { virtualizationFrom, type ImportOptions } from './import-facter.js';
 import { normalizeArch } from './normalize.js';
 import { missingSections } from './sections.js';
+import { num, obj, str, type Json } from './json-fields.js';
 
 /**
  * Ansible setup output → devenv.facts/v1: `ansible HOST -m setup` (the
@@ -12,18 +13,6 @@ import { missingSections } from './sections.js';
  * login session's, not the system's, so time and locale stay missing.
  */
 
-type Json = Record<string, unknown>;
-
-function obj(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-}
-function num(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** The facts object inside whatever wrapper Ansible printed, keys without the "ansible_" prefix. */
 export function ansibleFactsOf(json: Json): Json | undefined {

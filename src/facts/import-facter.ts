@@ -1,6 +1,7 @@
 import { FACTS_SCHEMA_ID, FactsSchema, type Facts } from './schema.js';
 import { normalizeArch } from './normalize.js';
 import { missingSections } from './sections.js';
+import { num, obj, str, type Json } from './json-fields.js';
 
 /**
  * `facter --json` (Facter 3/4 structured facts, or the legacy flat names of
@@ -10,18 +11,6 @@ import { missingSections } from './sections.js';
  * left missing rather than filled with something that cannot be compared.
  */
 
-type Json = Record<string, unknown>;
-
-function obj(value: unknown): Json | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
-}
-function num(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
 
 const CONTAINER_TECH = /^(docker|lxc|lxc-libvirt|podman|openvz|systemd_nspawn|systemd-nspawn|wpar|zone|jail|rkt|crio|containerd)$/;
 
