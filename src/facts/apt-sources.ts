@@ -5,7 +5,7 @@ export type AptSourceEntry = z.output<typeof AptSource>;
 
 /**
  * The archive name of a repository URI with the host left out: its last path
- * segment ("http://deb.debian.org/debian" → "debian"). Debian cloud images point
+ * segment ("http://mirror.example/debian" → "debian"). Debian cloud images point
  * at "mirror+file:///etc/apt/mirrors/debian.list"; that names the archive too.
  */
 export function archiveOf(uri: string): string {
