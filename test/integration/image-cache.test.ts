@@ -69,9 +69,11 @@ describeWithEngine('provisioned-image cache (real engine)', () => {
     expect(JSON.parse(rebuilt.stdout).cache).toBeUndefined();
   });
 
-  it('box prune --all removes saved environments that no environment uses', async () => {
+  it('box prune removes the saved environments of a project that is gone, and only those', async () => {
     await devenv(['destroy', '--force'], { cwd: dir });
-    const pruned = await devenv(['box', 'prune', '--all', '--json'], { cwd: dir });
+    // Without --all, prune touches only orphans: this test must not remove anyone else's saved environments.
+    await rm(join(dir, 'devenv.yaml'));
+    const pruned = await devenv(['box', 'prune', '--json'], { cwd: dir });
     expect(pruned.exitCode, pruned.stderr).toBe(0);
     const left = await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } });
     expect(left).toHaveLength(0);
