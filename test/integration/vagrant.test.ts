@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
@@ -12,6 +11,7 @@ import { loadProfile } from '../../src/profile/load.js';
 import { devenv } from './cli.js';
 import { integrationRequired } from './engine.js';
 import { describeWithEngine } from './support.js';
+import { freePort } from './ports.js';
 
 const vagrantInstalled = spawnSync('vagrant', ['--version']).status === 0;
 
@@ -22,15 +22,6 @@ const describeWithVagrant: typeof describe = vagrantInstalled
     ? (((name: string) => describe(name, () => it('has vagrant', () => { throw new Error('CI is set but vagrant is not installed (scripts/setup-host.sh installs it)'); }))) as typeof describe)
     : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: vagrant is not installed; sudo apt-get install vagrant)`, fn)) as typeof describe);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const ms = (start: number): number => performance.now() - start;
 

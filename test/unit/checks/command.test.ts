@@ -5,24 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/commands/check.js';
 import type { CommandContext, OutputFormat } from '../../../src/cli/context.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { silentProgress } from '../../../src/core/progress.js';
 import { hardenedFacts, productionFacts } from './fixtures.js';
+import { commandContext } from '../command-context.js';
 
 /** `devenv check --target FILE` end to end through the command, without an engine. */
 let dir: string;
 
 function context(format: OutputFormat = 'text'): { ctx: CommandContext; output: () => string } {
-  let text = '';
-  const ctx: CommandContext = {
-    options: { profile: join(dir, 'devenv.yaml'), format, sudo: false, acceptNewHostKey: false, quiet: true, verbose: false, color: false },
-    progress: silentProgress(),
-    out: (chunk) => {
-      text += chunk;
-    },
-    signal: new AbortController().signal,
-    interactive: false,
-  };
-  return { ctx, output: () => text };
+  return commandContext(join(dir, 'devenv.yaml'), format);
 }
 
 beforeAll(async () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CommandContext, OutputFormat } from '../../../src/cli/context.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { silentProgress } from '../../../src/core/progress.js';
 import type { ExecOptions, Target } from '../../../src/targets/target.js';
+import { commandContext } from '../command-context.js';
 
 /**
  * `devenv parity` and `devenv facts` through their commands, without an engine:
@@ -38,17 +38,7 @@ const { parseFactsText } = await import('../../../src/facts/read-facts-file.js')
 let dir: string;
 
 function context(format: OutputFormat = 'text'): { ctx: CommandContext; output: () => string } {
-  let text = '';
-  const ctx: CommandContext = {
-    options: { profile: join(dir, 'devenv.yaml'), format, sudo: false, acceptNewHostKey: false, quiet: true, verbose: false, color: false },
-    progress: silentProgress(),
-    out: (chunk) => {
-      text += chunk;
-    },
-    signal: new AbortController().signal,
-    interactive: false,
-  };
-  return { ctx, output: () => text };
+  return commandContext(join(dir, 'devenv.yaml'), format);
 }
 
 beforeAll(async () => {
