@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../core/package-files.js';
 import { z } from 'zod';
 import { hashOf } from '../core/hash.js';
 import { publishedJsonSchema } from '../profile/schema.js';
@@ -64,7 +64,7 @@ export const BOX_RECIPE_VERSION = 1;
 
 /** Where the boxes shipped with devenv live (the package's boxes/ folder). */
 export function bundledBoxesDir(): string {
-  return fileURLToPath(new URL('../../boxes/', import.meta.url));
+  return packageFile('boxes/');
 }
 
 /**

@@ -205,13 +205,17 @@ program
   .description('check this machine: engine, cgroups, debootstrap, vagrant, disk, profile')
   .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/doctor.js'), {}));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Help and version exit 0; every other parse error is a usage error.
-    process.exitCode = error.exitCode === 0 ? 0 : ExitCode.usage;
-  } else {
-    process.exitCode = renderError(error, process.argv.includes('--verbose') || process.argv.includes('-v'));
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse error is a usage error.
+      process.exitCode = error.exitCode === 0 ? 0 : ExitCode.usage;
+    } else {
+      process.exitCode = renderError(error, process.argv.includes('--verbose') || process.argv.includes('-v'));
+    }
   }
 }
+
+void main();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../core/package-files.js';
 import nunjucks from 'nunjucks';
 import type { LoadedProfile } from '../../profile/load.js';
 import { rubyLiteral, rubyString } from './ruby-literal.js';
@@ -93,7 +93,7 @@ export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unkno
 
 /** The project's own template, shipped at the package root. */
 export function bundledTemplatePath(): string {
-  return fileURLToPath(new URL('../../../Vagrantfile.template', import.meta.url));
+  return packageFile('Vagrantfile.template');
 }
 
 export function renderVagrantfile(template: string, inputs: VagrantfileInputs): string {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/devenv.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url)));
+const BUILT = existsSync(fileURLToPath(new URL('../../../dist/bundle/devenv.cjs', import.meta.url)));
 
 function devenv(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [BIN, ...args], {
