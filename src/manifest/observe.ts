@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { OperationError } from '../core/errors.js';
+import { execBatch, type BatchQuery } from '../targets/exec-batch.js';
 import type { Target } from '../targets/target.js';
 import type { Catalog } from './catalog.js';
 import type {
@@ -13,9 +15,11 @@ import type {
   PackageAvailability,
 } from './observed-state.js';
 import { emptyObservedState } from './observed-state.js';
+import { PROVISIONED_MARKER } from './inputs.js';
 import { PENDING_REFRESH_PATH, parsePendingRefresh } from './pending-refresh.js';
 import { fileEnsure } from './resource.js';
 import { normalizePipName, unitName } from './schema.js';
+import { parseTemplateFacts, TEMPLATE_FACTS_SCRIPT } from './template-facts.js';
 
 /** Regular files bigger than this are compared by hash only; their diff says so. */
 const MAX_CONTENT_BYTES = 512 * 1024;
@@ -23,85 +27,93 @@ const MAX_CONTENT_BYTES = 512 * 1024;
 export interface ObserveOptions {
   /** Run `apt-get update` once when a wanted package or pinned version is not in the local lists. Default true. */
   updateAptLists?: boolean;
+  /** Also read the few host facts templates use (state.templateFacts), in the same round trip. */
+  templateFacts?: boolean;
   onStep?: (detail: string) => void;
 }
 
 /**
- * Reads the current state of everything the catalog manages, in a handful of
- * batched commands (one per kind of state), never one command per resource.
- * Every manifest value travels as a positional argument of a fixed script.
+ * Reads the current state of everything the catalog manages in one round trip
+ * (one batched command: packages, files, accounts, services, python
+ * environments, template facts), never one command per resource. A second
+ * round trip only when a package must be looked up in the apt lists, and one
+ * per exec guard. Every manifest value travels as a positional argument of a
+ * fixed script.
  */
 export async function observe(target: Target, catalog: Catalog, options: ObserveOptions = {}): Promise<ObservedState> {
   const state = emptyObservedState();
   const resources = catalog.ordered;
   const step = options.onStep ?? (() => {});
 
-  // The queries read independent state: run them concurrently (one round trip of latency, not five).
   const apt = resources.filter((r) => r.type === 'apt');
-  const observePackages = async (): Promise<void> => {
-    if (apt.length === 0) return;
-    step('packages');
-    state.packages = await queryInstalledPackages(target, apt.map((r) => r.name));
-    const needsAvailability = (): string[] =>
-      apt
-        .filter((r) => {
-          const ensure = r.attrs.ensure;
-          if (ensure === 'absent' || ensure === 'purged') return false;
-          if (ensure === 'latest') return true;
-          const installed = state.packages[r.name];
-          const isInstalled = installed?.status === 'ii';
-          return ensure === 'present' ? !isInstalled : installed?.version !== ensure || !isInstalled;
-        })
-        .map((r) => r.name);
-    const wanted = needsAvailability();
-    if (wanted.length > 0) {
-      state.availability = await queryAvailability(target, wanted);
-      const unknown = apt.filter((r) => wanted.includes(r.name) && !satisfiable(r.attrs.ensure, state.availability[r.name]));
-      if (unknown.length > 0 && options.updateAptLists !== false) {
-        step('apt-get update');
-        await refreshAptLists(target);
-        state.availability = await queryAvailability(target, wanted);
-      }
-    }
-  };
-
-  const observeFiles = async (): Promise<void> => {
-    const paths = new Map<string, boolean>();
-    for (const r of resources) {
-      if (r.type === 'file') paths.set(r.name, fileEnsure(r.attrs) === 'file');
-      if (r.type === 'exec' && r.attrs.creates) paths.set(r.attrs.creates, paths.get(r.attrs.creates) ?? false);
-    }
-    paths.set(PENDING_REFRESH_PATH, true);
-    step('files');
-    state.files = await statFiles(target, [...paths.entries()].map(([path, readContent]) => ({ path, readContent })));
-    const pending = state.files[PENDING_REFRESH_PATH];
-    state.pendingRefreshes = pending?.content !== undefined ? parsePendingRefresh(pending.content) : [];
-    delete state.files[PENDING_REFRESH_PATH];
-  };
-
-  const observeAccounts = async (): Promise<void> => {
-    if (!resources.some((r) => r.type === 'user' || r.type === 'group' || r.type === 'file' || r.type === 'venv')) return;
-    step('accounts');
-    const accounts = await queryAccounts(target);
-    state.users = accounts.users;
-    state.groups = accounts.groups;
-  };
-
-  const services = resources.filter((r) => r.type === 'service');
-  const observeServices = async (): Promise<void> => {
-    if (services.length === 0) return;
-    step('services');
-    state.services = await queryServices(target, services.map((r) => unitName(r.name)));
-  };
-
+  const paths = new Map<string, boolean>();
+  for (const r of resources) {
+    if (r.type === 'file') paths.set(r.name, fileEnsure(r.attrs) === 'file');
+    if (r.type === 'exec' && r.attrs.creates) paths.set(r.attrs.creates, paths.get(r.attrs.creates) ?? false);
+  }
+  // devenv's own records on the target travel with the managed files.
+  paths.set(PENDING_REFRESH_PATH, true);
+  paths.set(PROVISIONED_MARKER, true);
+  const statEntries: StatEntry[] = [...paths.entries()].map(([path, readContent]) => ({ path, readContent }));
+  const needsAccounts = resources.some((r) => r.type === 'user' || r.type === 'group' || r.type === 'file' || r.type === 'venv');
+  const units = resources.filter((r) => r.type === 'service').map((r) => unitName(r.name));
   const venvPaths = [...new Set(resources.flatMap((r) => (r.type === 'venv' ? [r.name] : r.type === 'pip' ? [r.attrs.venv] : [])))];
-  const observeVenvs = async (): Promise<void> => {
-    if (venvPaths.length === 0) return;
-    step('python environments');
-    state.venvs = await queryVenvs(target, venvPaths);
+
+  const queries: Partial<Record<'packages' | 'files' | 'accounts' | 'services' | 'venvs' | 'facts', BatchQuery>> = {
+    files: statQuery(statEntries),
+  };
+  if (apt.length > 0) queries.packages = { script: DPKG_SCRIPT, args: apt.map((r) => r.name) };
+  if (needsAccounts) queries.accounts = { script: ACCOUNTS_SCRIPT };
+  if (units.length > 0) queries.services = { script: SERVICES_SCRIPT, args: units };
+  if (venvPaths.length > 0) queries.venvs = { script: VENV_SCRIPT, args: venvPaths };
+  if (options.templateFacts) queries.facts = { script: TEMPLATE_FACTS_SCRIPT };
+  step(Object.keys(queries).join(', '));
+  const answers = await execBatch(target, queries, { user: 'root' });
+  const answer = (name: keyof typeof queries, what: string, okCodes: readonly number[] = [0]): string => {
+    const got = answers[name]!;
+    if (!okCodes.includes(got.exitCode)) throw new OperationError(`${what} failed on ${target.describe().name} (exit ${got.exitCode})`);
+    return got.stdout;
   };
 
-  await Promise.all([observePackages(), observeFiles(), observeAccounts(), observeServices(), observeVenvs()]);
+  state.files = parseStatOutput(answer('files', 'reading managed files'), statEntries);
+  const pending = state.files[PENDING_REFRESH_PATH];
+  state.pendingRefreshes = pending?.content !== undefined ? parsePendingRefresh(pending.content) : [];
+  const marker = state.files[PROVISIONED_MARKER]?.content?.trim();
+  if (marker) state.provisionedMarker = marker;
+  delete state.files[PENDING_REFRESH_PATH];
+  delete state.files[PROVISIONED_MARKER];
+  // Exit 1 of dpkg-query only means some names are unknown to dpkg; the rest is on stdout.
+  if (queries.packages) state.packages = parseDpkgQuery(answer('packages', 'dpkg-query', [0, 1]));
+  if (queries.accounts) {
+    const [passwd = '', group = ''] = answer('accounts', 'getent').split('@@devenv-groups\n');
+    state.users = parsePasswd(passwd);
+    state.groups = parseGroup(group);
+  }
+  if (queries.services) state.services = parseSystemctlShow(answer('services', 'systemctl show'), units);
+  if (queries.venvs) state.venvs = parseVenvListing(answer('venvs', 'reading python environments'), venvPaths);
+  if (queries.facts) state.templateFacts = parseTemplateFacts(answer('facts', 'reading host facts'));
+
+  // Availability matters only for what must be installed or changed: usually nothing on a re-run.
+  const wanted = apt
+    .filter((r) => {
+      const ensure = r.attrs.ensure;
+      if (ensure === 'absent' || ensure === 'purged') return false;
+      if (ensure === 'latest') return true;
+      const installed = state.packages[r.name];
+      const isInstalled = installed?.status === 'ii';
+      return ensure === 'present' ? !isInstalled : installed?.version !== ensure || !isInstalled;
+    })
+    .map((r) => r.name);
+  if (wanted.length > 0) {
+    step('apt lists');
+    state.availability = await queryAvailability(target, wanted);
+    const unknown = apt.filter((r) => wanted.includes(r.name) && !satisfiable(r.attrs.ensure, state.availability[r.name]));
+    if (unknown.length > 0 && options.updateAptLists !== false) {
+      step('apt-get update');
+      await refreshAptLists(target);
+      state.availability = await queryAvailability(target, wanted);
+    }
+  }
 
   for (const r of resources) {
     if (r.type !== 'exec' || r.attrs.refreshonly) continue;
@@ -127,12 +139,7 @@ export async function refreshAptLists(target: Target): Promise<void> {
   }
 }
 
-async function queryInstalledPackages(target: Target, names: string[]): Promise<Record<string, ObservedPackage>> {
-  // Exit 1 only means some names are unknown to dpkg; the rest is on stdout.
-  const result = await target.exec(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\t${db:Status-Abbrev}\\n', '--', ...names]);
-  if (result.exitCode > 1) throw new OperationError(`dpkg-query failed on ${target.describe().name}: ${lastLine(result.stderr)}`);
-  return parseDpkgQuery(result.stdout);
-}
+const DPKG_SCRIPT = `dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' -- "$@"`;
 
 export function parseDpkgQuery(stdout: string): Record<string, ObservedPackage> {
   const packages: Record<string, ObservedPackage> = {};
@@ -183,70 +190,91 @@ export function parseAptPolicy(stdout: string): Record<string, PackageAvailabili
 }
 
 /**
- * One pass over every managed path: kind, mode, owner, size, sha256, link
- * target, and the content of regular files that devenv writes (for diffs).
- * Paths are positional arguments prefixed by "c" (read content) or "n".
+ * Every managed path in three processes, whatever their number: one `find`
+ * for kind, mode, owner, size and link target; one `sha256sum` over the
+ * regular files; one `cat | base64` of the files whose content is read (for
+ * diffs), split again by the sizes find reported. Arguments: the content size
+ * limit, then each path prefixed by "c" (read its content) or "n".
+ * A process per file cost ~4 ms each; this costs ~10 ms in all.
  */
 const STAT_SCRIPT = `
-max="$1"; shift
-for arg in "$@"; do
-  want=\${arg%"\${arg#?}"}; p=\${arg#?}
-  if [ -L "$p" ]; then kind=link
-  elif [ -d "$p" ]; then kind=directory
-  elif [ -f "$p" ]; then kind=file
-  elif [ -e "$p" ]; then kind=other
-  else echo absent; continue; fi
-  meta=$(stat --printf '%a\\t%U\\t%G\\t%u\\t%g\\t%s' -- "$p") || meta=''
-  extra=''
-  if [ "$kind" = link ]; then extra=$(readlink -- "$p" | base64 -w0)
-  elif [ "$kind" = file ]; then extra=$(sha256sum -- "$p" | cut -d' ' -f1); fi
-  size=\${meta##*\t}
-  if [ "$kind" = file ] && [ "$want" = c ] && [ "$size" -le "$max" ] 2>/dev/null; then
-    printf '%s\\t%s\\t%s\\t' "$kind" "$meta" "$extra"; base64 -w0 -- "$p"; echo
-  else
-    printf '%s\\t%s\\t%s\\t\\n' "$kind" "$meta" "$extra"
-  fi
-done`;
+max=$1; shift
+meta() {
+  n=$#; for a in "$@"; do set -- "$@" "\${a#?}"; done; shift "$n"
+  find "$@" -maxdepth 0 -printf '%y\\0%m\\0%u\\0%g\\0%U\\0%G\\0%s\\0%p\\0%l\\0' 2>/dev/null
+  echo @@sha256
+  find "$@" -maxdepth 0 -type f -exec sha256sum -- {} + 2>/dev/null
+}
+content() {
+  n=$#; for a in "$@"; do case $a in c*) set -- "$@" "\${a#?}";; esac; done; shift "$n"
+  [ $# -gt 0 ] || return 0
+  find "$@" -maxdepth 0 -type f -size -$((max + 1))c -exec cat -- {} + 2>/dev/null | base64 -w0
+}
+meta "$@"
+echo @@content
+content "$@"
+echo
+exit 0`;
 
-async function statFiles(target: Target, entries: { path: string; readContent: boolean }[]): Promise<Record<string, ObservedFile>> {
-  const args = entries.map((e) => `${e.readContent ? 'c' : 'n'}${e.path}`);
-  const result = await target.exec(['sh', '-c', STAT_SCRIPT, 'devenv-stat', String(MAX_CONTENT_BYTES), ...args], { user: 'root' });
-  if (result.exitCode !== 0) throw new OperationError(`could not read managed files on ${target.describe().name}: ${lastLine(result.stderr)}`);
-  return parseStatOutput(result.stdout, entries.map((e) => e.path));
+export interface StatEntry {
+  path: string;
+  /** Read the content too (for diffs), when it is a regular file within the size limit. */
+  readContent: boolean;
 }
 
-/** One output line per path, in argument order. */
-export function parseStatOutput(stdout: string, paths: readonly string[]): Record<string, ObservedFile> {
-  const lines = stdout.split('\n');
-  const files: Record<string, ObservedFile> = {};
-  paths.forEach((path, index) => {
-    const line = lines[index] ?? 'absent';
-    const [kind, mode, owner, group, uid, gid, size, extra, content] = line.split('\t');
-    if (kind === 'absent' || kind === undefined) {
-      files[path] = { kind: 'absent' };
-      return;
-    }
-    const file: ObservedFile = { kind: kind as ObservedFileKind };
-    if (mode) file.mode = mode.padStart(4, '0');
-    if (owner) file.owner = owner;
-    if (group) file.group = group;
-    if (uid) file.uid = Number(uid);
-    if (gid) file.gid = Number(gid);
-    if (size) file.size = Number(size);
-    if (kind === 'link' && extra) file.linkTarget = Buffer.from(extra, 'base64').toString('utf8').replace(/\n$/, '');
-    if (kind === 'file' && extra) file.sha256 = extra;
-    if (kind === 'file' && content !== undefined && (content !== '' || file.size === 0)) file.content = Buffer.from(content, 'base64').toString('utf8');
-    files[path] = file;
+export function statQuery(entries: readonly StatEntry[], maxContentBytes = MAX_CONTENT_BYTES): BatchQuery {
+  return { script: STAT_SCRIPT, args: [String(maxContentBytes), ...entries.map((e) => `${e.readContent ? 'c' : 'n'}${e.path}`)] };
+}
+
+const FIND_KINDS: Record<string, ObservedFileKind> = { f: 'file', d: 'directory', l: 'link' };
+const FIND_FIELDS = 9;
+
+/**
+ * Parses STAT_SCRIPT's output. A path find did not report is absent. A file's
+ * content is kept only when its bytes hash to what sha256sum said: a file that
+ * changed between the three reads loses its diff, never its correctness.
+ */
+export function parseStatOutput(stdout: string, entries: readonly StatEntry[], maxContentBytes = MAX_CONTENT_BYTES): Record<string, ObservedFile> {
+  // find's records are nine NUL-terminated fields (no field can hold a NUL); what follows the last is the rest.
+  const fields = stdout.split('\0');
+  const records = Math.floor((fields.length - 1) / FIND_FIELDS);
+  const found = new Map<string, ObservedFile>();
+  for (let index = 0; index < records; index++) {
+    const [type, mode, owner, group, uid, gid, size, path, linkTarget] = fields.slice(index * FIND_FIELDS, (index + 1) * FIND_FIELDS) as [string, string, string, string, string, string, string, string, string];
+    const file: ObservedFile = { kind: FIND_KINDS[type] ?? 'other', mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid), size: Number(size) };
+    if (file.kind === 'link') file.linkTarget = linkTarget;
+    found.set(path, file);
+  }
+  const lines = (fields[records * FIND_FIELDS] ?? '').split('\n');
+  const contentAt = lines.indexOf('@@content');
+  for (const line of lines.slice(0, Math.max(contentAt, 0))) {
+    const match = /^(\\?)([0-9a-f]{64}) [ *](.*)$/.exec(line);
+    if (!match) continue;
+    // GNU sha256sum escapes "\" and newlines in names, and marks such lines with a leading "\".
+    const path = match[1] ? match[3]!.replace(/\\(\\|n)/g, (_, c: string) => (c === 'n' ? '\n' : '\\')) : match[3]!;
+    const file = found.get(path);
+    if (file?.kind === 'file') file.sha256 = match[2]!;
+  }
+  const contentText = contentAt >= 0 ? (lines[contentAt + 1] ?? '') : '';
+  const bytes = Buffer.from(contentText.trim(), 'base64');
+  const read = entries.filter((e) => {
+    const file = found.get(e.path);
+    return e.readContent && file?.kind === 'file' && (file.size ?? 0) <= maxContentBytes;
   });
-  return files;
+  let offset = 0;
+  const expected = read.reduce((sum, e) => sum + (found.get(e.path)!.size ?? 0), 0);
+  if (expected === bytes.length) {
+    for (const e of read) {
+      const file = found.get(e.path)!;
+      const slice = bytes.subarray(offset, offset + (file.size ?? 0));
+      offset += slice.length;
+      if (file.sha256 !== undefined && createHash('sha256').update(slice).digest('hex') === file.sha256) file.content = slice.toString('utf8');
+    }
+  }
+  return Object.fromEntries(entries.map((e) => [e.path, found.get(e.path) ?? { kind: 'absent' as const }]));
 }
 
-async function queryAccounts(target: Target): Promise<{ users: Record<string, ObservedUser>; groups: Record<string, ObservedGroup> }> {
-  const result = await target.exec(['sh', '-c', 'getent passwd && echo @@devenv-groups && getent group']);
-  if (result.exitCode !== 0) throw new OperationError(`getent failed on ${target.describe().name}: ${lastLine(result.stderr)}`);
-  const [passwd = '', group = ''] = result.stdout.split('@@devenv-groups\n');
-  return { users: parsePasswd(passwd), groups: parseGroup(group) };
-}
+const ACCOUNTS_SCRIPT = 'getent passwd && echo @@devenv-groups && getent group';
 
 export function parsePasswd(text: string): Record<string, ObservedUser> {
   const users: Record<string, ObservedUser> = {};
@@ -270,11 +298,7 @@ export function parseGroup(text: string): Record<string, ObservedGroup> {
   return groups;
 }
 
-async function queryServices(target: Target, units: string[]): Promise<Record<string, ObservedService>> {
-  const result = await target.exec(['systemctl', 'show', '-p', 'Id,LoadState,ActiveState,UnitFileState', '--', ...units]);
-  if (result.exitCode !== 0) throw new OperationError(`systemctl show failed on ${target.describe().name}: ${lastLine(result.stderr)}`);
-  return parseSystemctlShow(result.stdout, units);
-}
+const SERVICES_SCRIPT = 'systemctl show -p Id,LoadState,ActiveState,UnitFileState -- "$@"';
 
 /** `systemctl show` prints one block per unit, in argument order, separated by blank lines. */
 export function parseSystemctlShow(stdout: string, units: readonly string[]): Record<string, ObservedService> {
@@ -308,12 +332,6 @@ for v in "$@"; do
   fi
 done
 exit 0`;
-
-async function queryVenvs(target: Target, paths: string[]): Promise<Record<string, ObservedVenv>> {
-  const result = await target.exec(['sh', '-c', VENV_SCRIPT, 'devenv-venvs', ...paths]);
-  if (result.exitCode !== 0) throw new OperationError(`could not read python environments on ${target.describe().name}: ${lastLine(result.stderr)}`);
-  return parseVenvListing(result.stdout, paths);
-}
 
 export function parseVenvListing(stdout: string, paths: readonly string[]): Record<string, ObservedVenv> {
   const venvs: Record<string, ObservedVenv> = Object.fromEntries(paths.map((p) => [p, { exists: false, packages: {} }]));

@@ -1,3 +1,5 @@
+import type { TemplateFacts } from './template-facts.js';
+
 /**
  * What the target looks like now, as far as the manifests care: the input of
  * the pure planner beside the desired state. Filled by observe.ts with a few
@@ -78,6 +80,10 @@ export interface ObservedState {
   guards: Record<string, ObservedGuards>;
   /** Refreshes a previous, failed run still owes (resource refs). */
   pendingRefreshes: string[];
+  /** The inputs hash the last clean provision recorded on the target, if any. */
+  provisionedMarker?: string;
+  /** The host facts templates read, when asked for. */
+  templateFacts?: TemplateFacts;
 }
 
 export function emptyObservedState(): ObservedState {

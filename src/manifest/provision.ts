@@ -4,12 +4,12 @@ import type { Target } from '../targets/target.js';
 import { applyPlan, planProblemsError, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, renderDesiredContents } from './desired-content.js';
+import { writeProvisionedMarker } from './inputs.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
 import { hasWork, type Plan } from './operation.js';
 import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
-import { gatherTemplateFacts } from './template-facts.js';
 
 export interface PlannedEnvironment {
   catalog: Catalog;
@@ -21,11 +21,11 @@ export interface PlannedEnvironment {
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
 export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
   const catalog = buildCatalog(profile.manifests);
-  // Template facts and the observation are independent reads of the target: one wait, not two.
-  const [facts, observed] = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) =>
-    Promise.all([catalogNeedsFacts(catalog) ? gatherTemplateFacts(target) : Promise.resolve({}), observe(target, catalog, { onStep: update })]),
+  // Template facts come in the observation's own round trip.
+  const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) =>
+    observe(target, catalog, { templateFacts: catalogNeedsFacts(catalog), onStep: update }),
   );
-  const contents = renderDesiredContents(catalog, { facts, vars: profile.data.vars });
+  const contents = renderDesiredContents(catalog, { facts: observed.templateFacts ?? {}, vars: profile.data.vars });
   const desired: DesiredState = { catalog, contents };
   return { catalog, desired, observed, plan: plan(desired, observed) };
 }
@@ -40,9 +40,15 @@ export async function planEnvironmentReport(profile: LoadedProfile, target: Targ
 /**
  * Applies the profile's manifests to a target (what `up` runs on first boot and
  * `provision` runs on demand). Resource failures are in the report; a plan
- * problem (an unavailable pin) throws before anything changes.
+ * problem (an unavailable pin) throws before anything changes. With
+ * `recordInputs`, a clean run writes that inputs hash as the provisioned marker.
  */
-export async function provisionEnvironment(profile: LoadedProfile, target: Target, progress: Progress, options: { signal?: AbortSignal } = {}): Promise<ApplyReport> {
+export async function provisionEnvironment(
+  profile: LoadedProfile,
+  target: Target,
+  progress: Progress,
+  options: { signal?: AbortSignal; recordInputs?: string } = {},
+): Promise<ApplyReport> {
   const { signal } = options;
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
@@ -63,7 +69,13 @@ export async function provisionEnvironment(profile: LoadedProfile, target: Targe
       outcomes = mergeOutcomes(outcomes, second);
     }
   }
-  return applyReport(target.describe().name, outcomes, performance.now() - started);
+  const report = applyReport(target.describe().name, outcomes, performance.now() - started);
+  // A clean run records its inputs for the next `up` (a round trip saved when the target already says so).
+  const clean = report.summary.failed === 0 && report.summary.skipped === 0;
+  if (clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs) {
+    await writeProvisionedMarker(target, options.recordInputs);
+  }
+  return report;
 }
 
 /** A resource's final word is the second pass's when it did something there, else the first pass's. */

@@ -1,9 +1,7 @@
-import type { Target } from '../targets/target.js';
-
 /**
  * The few facts templates use (`facts.processors.count`, memory, os,
- * hostname), read with one command. The full collector lives in src/facts/;
- * this stays small so provisioning does not depend on it.
+ * hostname), read by observe() in its batch. The full collector lives in
+ * src/facts/; this stays small so provisioning does not depend on it.
  */
 export interface TemplateFacts {
   processors: { count: number };
@@ -12,12 +10,7 @@ export interface TemplateFacts {
   hostname: string;
 }
 
-const SCRIPT = 'nproc; grep MemTotal /proc/meminfo; echo @@os; cat /etc/os-release; echo @@host; hostname';
-
-export async function gatherTemplateFacts(target: Target): Promise<TemplateFacts> {
-  const result = await target.exec(['sh', '-c', SCRIPT]);
-  return parseTemplateFacts(result.stdout);
-}
+export const TEMPLATE_FACTS_SCRIPT = 'nproc; grep MemTotal /proc/meminfo; echo @@os; cat /etc/os-release; echo @@host; hostname';
 
 export function parseTemplateFacts(stdout: string): TemplateFacts {
   const [head = '', osRelease = '', host = ''] = stdout.split(/^@@(?:os|host)$/m);

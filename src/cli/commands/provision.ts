@@ -1,6 +1,6 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode } from '../../core/errors.js';
-import { provisionInputsHash, writeProvisionedMarker } from '../../manifest/inputs.js';
+import { provisionInputsHash } from '../../manifest/inputs.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
@@ -14,9 +14,8 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
   const target = await openEnvironmentTarget(profile, ctx);
   try {
-    const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
     // A clean run tells the next `up` that this environment matches its inputs.
-    if (report.summary.failed === 0 && report.summary.skipped === 0) await writeProvisionedMarker(target, provisionInputsHash(profile));
+    const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal, recordInputs: provisionInputsHash(profile) });
     if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
     else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
     return report.summary.failed > 0 || report.summary.skipped > 0 ? ExitCode.failed : ExitCode.ok;

@@ -107,7 +107,9 @@ async function provisionFresh(
     const planned = await ctx.progress.step('verify the saved image against the manifests', () => planEnvironment(profile, target, ctx.progress));
     stopIfInterrupted(ctx);
     if (!planned.plan.changes.some(hasWork) && planned.plan.problems.length === 0) {
-      await writeProvisionedMarker(target, provisionInputsHash(profile));
+      // The saved image carries the marker its last stage wrote; the same inputs give the same hash.
+      const inputs = provisionInputsHash(profile);
+      if (planned.observed.provisionedMarker !== inputs) await writeProvisionedMarker(target, inputs);
       return 'verified';
     }
     ctx.progress.warn('the saved image does not match the manifests: applying them');

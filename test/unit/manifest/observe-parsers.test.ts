@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseAptPolicy, parseDpkgQuery, parseGroup, parsePasswd, parseStatOutput, parseSystemctlShow, parseVenvListing } from '../../../src/manifest/observe.js';
 import { parseTemplateFacts } from '../../../src/manifest/template-facts.js';
@@ -33,16 +34,39 @@ describe('observation parsers', () => {
     });
   });
 
-  it('reads the stat pass by argument order', () => {
-    const content = Buffer.from('hello\n').toString('base64');
-    const link = Buffer.from('/etc/nginx/sites-available/default\n').toString('base64');
-    const out = [`file\t644\troot\troot\t0\t0\t6\tabc123\t${content}`, 'absent', `link\t777\troot\troot\t0\t0\t34\t${link}\t`, 'directory\t750\troot\tmysite\t0\t999\t4096\t\t'].join('\n');
-    expect(parseStatOutput(out, ['/a', '/b', '/c', '/d'])).toEqual({
-      '/a': { kind: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 6, sha256: 'abc123', content: 'hello\n' },
+  it('reads the stat pass: find records, sha256sum lines, contents split by size', () => {
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const record = (...fields: string[]): string => fields.map((f) => `${f}\0`).join('');
+    const out =
+      record('f', '644', 'root', 'root', '0', '0', '6', '/a', '') +
+      record('l', '777', 'root', 'root', '0', '0', '34', '/c', '/etc/nginx/sites-available/default') +
+      record('d', '750', 'root', 'mysite', '0', '999', '4096', '/d', '') +
+      record('f', '600', 'mysite', 'mysite', '999', '999', '3', '/e\\f', '') +
+      `@@sha256\n${sha('hello\n')}  /a\n\\${sha('abc')}  /e\\\\f\n@@content\n${Buffer.from('hello\nabc').toString('base64')}\n`;
+    const entries = ['/a', '/b', '/c', '/d', '/e\\f'].map((path) => ({ path, readContent: true }));
+    expect(parseStatOutput(out, entries)).toEqual({
+      '/a': { kind: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 6, sha256: sha('hello\n'), content: 'hello\n' },
       '/b': { kind: 'absent' },
       '/c': { kind: 'link', mode: '0777', owner: 'root', group: 'root', uid: 0, gid: 0, size: 34, linkTarget: '/etc/nginx/sites-available/default' },
       '/d': { kind: 'directory', mode: '0750', owner: 'root', group: 'mysite', uid: 0, gid: 999, size: 4096 },
+      '/e\\f': { kind: 'file', mode: '0600', owner: 'mysite', group: 'mysite', uid: 999, gid: 999, size: 3, sha256: sha('abc'), content: 'abc' },
     });
+  });
+
+  it('drops a content whose bytes do not match the hash (the file changed between reads), keeps the rest', () => {
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const out =
+      'f\x00644\x00root\x00root\x000\x000\x002\x00/a\x00\x00f\x00644\x00root\x00root\x000\x000\x002\x00/b\x00\x00' +
+      `@@sha256\n${sha('aa')}  /a\n${sha('bb')}  /b\n@@content\n${Buffer.from('aaXX').toString('base64')}\n`;
+    const files = parseStatOutput(out, [{ path: '/a', readContent: true }, { path: '/b', readContent: true }]);
+    expect(files['/a']?.content).toBe('aa');
+    expect(files['/b']?.content).toBeUndefined();
+    expect(files['/b']?.sha256).toBe(sha('bb'));
+  });
+
+  it('reads no content when the total size does not add up, and none for files over the limit', () => {
+    const out = 'f\x00644\x00root\x00root\x000\x000\x0010\x00/big\x00\x00@@sha256\n@@content\n\n';
+    expect(parseStatOutput(out, [{ path: '/big', readContent: true }], 5)['/big']).toEqual({ kind: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 10 });
   });
 
   it('reads getent passwd and group', () => {
