@@ -1,10 +1,10 @@
 import { UsageError } from '../core/errors.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../profile/load.js';
+import { loadProfile, locateProfile, type LoadedProfile, type LoadProfileOptions } from '../profile/load.js';
 import type { CommandContext } from './context.js';
 
 /** The profile named by -p (or ./devenv.yaml), fully validated before any engine is touched. */
-export function loadProfileFor(ctx: CommandContext): Promise<LoadedProfile> {
-  return loadProfile(locateProfile(ctx.options.profile));
+export function loadProfileFor(ctx: CommandContext, options: LoadProfileOptions = {}): Promise<LoadedProfile> {
+  return loadProfile(locateProfile(ctx.options.profile), options);
 }
 
 /**

@@ -47,11 +47,20 @@ export function locateProfile(option: string | undefined, cwd = process.cwd()): 
   return path;
 }
 
+export interface LoadProfileOptions {
+  /**
+   * Read and check the manifests (default). Commands that only find the environment
+   * (exec, shell, status, halt, destroy) skip them: they do not use them, they start
+   * faster, and a broken manifest never locks you out of the environment you fix it in.
+   */
+  manifests?: boolean;
+}
+
 /**
  * Reads and validates the profile and everything it references (box definition,
  * manifests, synced folders) before anything touches an engine.
  */
-export async function loadProfile(path: string): Promise<LoadedProfile> {
+export async function loadProfile(path: string, options: LoadProfileOptions = {}): Promise<LoadedProfile> {
   if (!existsSync(path)) {
     throw new UsageError(`no profile at ${displayPath(path)}`, { hint: 'run `devenv init` to write one, or pass -p FILE' });
   }
@@ -85,7 +94,7 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
 
   const manifests: LoadedManifest[] = [];
   const seenManifests = new Map<string, number>();
-  for (const [index, manifest] of data.manifests.entries()) {
+  for (const [index, manifest] of (options.manifests === false ? [] : data.manifests).entries()) {
     const manifestPath = isAbsolute(manifest) ? manifest : resolve(dir, manifest);
     const earlier = seenManifests.get(manifestPath);
     if (earlier !== undefined) throw configErrorAt(source, ['manifests', index], `${JSON.stringify(manifest)} is already listed as manifests[${earlier}]`);
@@ -93,7 +102,7 @@ export async function loadProfile(path: string): Promise<LoadedProfile> {
     manifests.push(await loadManifestFile(manifestPath, { source, at: ['manifests', index] }));
   }
   // References across manifests and cycles are load-time errors too (exit 2 before an engine is touched).
-  buildCatalog(manifests);
+  if (manifests.length > 0) buildCatalog(manifests);
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);

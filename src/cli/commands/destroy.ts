@@ -4,7 +4,7 @@ import { loadProfileFor } from '../load-profile.js';
 import { statusDocument } from '../render-status.js';
 
 export async function run(args: { force: boolean }, ctx: CommandContext): Promise<number> {
-  const profile = await loadProfileFor(ctx);
+  const profile = await loadProfileFor(ctx, { manifests: false });
   const backend = await createBackend(profile, ctx);
   const status = await backend.status();
   if (status.state === 'absent') {

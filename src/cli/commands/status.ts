@@ -4,7 +4,7 @@ import { loadProfileFor } from '../load-profile.js';
 import { renderStatusText, statusDocument } from '../render-status.js';
 
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
-  const profile = await loadProfileFor(ctx);
+  const profile = await loadProfileFor(ctx, { manifests: false });
   const status = await (await createBackend(profile, ctx)).status();
   if (ctx.options.format === 'json') writeJson(ctx, statusDocument(status));
   else ctx.out(renderStatusText(status));

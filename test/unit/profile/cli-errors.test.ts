@@ -41,6 +41,19 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
     expect(status).toBe(2);
   });
 
+  it('a broken manifest stops plan (exit 2, its file:line) but never locks you out of status or exec', () => {
+    const profile = 'test/fixtures/profiles/bad/manifest-yaml-syntax/devenv.yaml';
+    const plan = devenv(['-p', profile, 'plan']);
+    expect(plan.stderr).toMatch(/^test\/fixtures\/profiles\/bad\/manifest-yaml-syntax\/manifests\/base\.yaml:3:1: /);
+    expect(plan.status).toBe(2);
+    // status and exec read no manifest: they get as far as the (absent) engine, exit 3.
+    for (const args of [['status'], ['exec', 'true']]) {
+      const other = devenv(['-p', profile, ...args]);
+      expect(other.stderr, args.join(' ')).toMatch(/^devenv: the Docker engine is not reachable/);
+      expect(other.status, args.join(' ')).toBe(3);
+    }
+  });
+
   it('a missing profile is exit 2 too, without a stack', () => {
     const { status, stderr } = devenv(['-p', 'test/fixtures/profiles/bad/no-such-case.yaml', 'status']);
     expect(stderr).toMatch(/^devenv: no profile at test\/fixtures\/profiles\/bad\/no-such-case\.yaml\n/);
