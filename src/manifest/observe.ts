@@ -71,7 +71,10 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
   const answers = await execBatch(target, queries, { user: 'root' });
   const answer = (name: keyof typeof queries, what: string, okCodes: readonly number[] = [0]): string => {
     const got = answers[name]!;
-    if (!okCodes.includes(got.exitCode)) throw new OperationError(`${what} failed on ${target.describe().name} (exit ${got.exitCode})`);
+    if (!okCodes.includes(got.exitCode)) {
+      const detail = lastLine(got.stderr);
+      throw new OperationError(`${what} failed on ${target.describe().name} (exit ${got.exitCode})${detail ? `: ${detail}` : ''}`);
+    }
     return got.stdout;
   };
 

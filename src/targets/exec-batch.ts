@@ -14,6 +14,7 @@ export interface BatchQuery {
 export interface BatchAnswer {
   exitCode: number;
   stdout: string;
+  stderr: string;
 }
 
 /**
@@ -47,7 +48,7 @@ slice_call() {
 }
 for f in ${calls}; do
   n=$1; shift
-  printf '%s %s\\n' "$marker" "$f"
+  printf '%s %s\\n' "$marker" "$f"; printf '%s %s\\n' "$marker" "$f" >&2
   (slice_call "$f" "$n" "$@")
   printf '\\n%s exit %s\\n' "$marker" "$?"
   shift "$n"
@@ -59,16 +60,17 @@ done`;
   }
   const result = await target.exec(['sh', '-c', script, 'devenv-batch', ...args], options.user ? { user: options.user } : {});
   const answers = parseBatchOutput(result.stdout, marker, names.length);
+  const errors = splitBatchStderr(result.stderr, marker, names.length);
   if (answers.length !== names.length) {
     const detail = (result.stderr || result.stdout).trim().split('\n').pop() ?? '';
     throw new OperationError(`reading the state of ${target.describe().name} failed (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`);
   }
-  return Object.fromEntries(names.map((name, index) => [name, answers[index]!])) as Partial<Record<K, BatchAnswer>>;
+  return Object.fromEntries(names.map((name, index) => [name, { ...answers[index]!, stderr: errors[index] ?? '' }])) as Partial<Record<K, BatchAnswer>>;
 }
 
 /** Splits the batch's stdout into each query's stdout and exit code, in order. */
-export function parseBatchOutput(stdout: string, marker: string, count: number): BatchAnswer[] {
-  const answers: BatchAnswer[] = [];
+export function parseBatchOutput(stdout: string, marker: string, count: number): Omit<BatchAnswer, 'stderr'>[] {
+  const answers: Omit<BatchAnswer, 'stderr'>[] = [];
   for (let index = 0; index < count; index++) {
     const header = `${marker} q${index}\n`;
     const start = stdout.indexOf(header);
@@ -81,4 +83,20 @@ export function parseBatchOutput(stdout: string, marker: string, count: number):
     answers.push({ stdout: stdout.slice(bodyStart, end.index), exitCode: Number(end[1]) });
   }
   return answers;
+}
+
+/** Each query's stderr: what follows its marker line on stderr, up to the next one. */
+export function splitBatchStderr(stderr: string, marker: string, count: number): string[] {
+  const parts: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const header = `${marker} q${index}\n`;
+    const start = stderr.indexOf(header);
+    if (start < 0) {
+      parts.push('');
+      continue;
+    }
+    const next = stderr.indexOf(`${marker} q${index + 1}\n`, start + header.length);
+    parts.push(stderr.slice(start + header.length, next < 0 ? undefined : next));
+  }
+  return parts;
 }

@@ -35,14 +35,14 @@ describeWithEngine('observation in one round trip (real container)', () => {
     const hostile = ['$(touch /tmp/pwned)', '`touch /tmp/pwned`', "a'b\"c", 'x; touch /tmp/pwned', ' two  spaces ', ''];
     const answers = await execBatch(container.target, {
       echo: { script: 'for a in "$@"; do printf "[%s]\\n" "$a"; done', args: hostile },
-      failing: { script: 'printf "no newline"; exit 3' },
+      failing: { script: 'printf "no newline"; echo "why it failed" >&2; exit 3' },
       count: { script: 'echo $#', args: ['only', 'these'] },
       none: { script: 'echo "args: $#"' },
     });
-    expect(answers.echo).toEqual({ exitCode: 0, stdout: hostile.map((a) => `[${a}]\n`).join('') });
-    expect(answers.failing).toEqual({ exitCode: 3, stdout: 'no newline' });
-    expect(answers.count).toEqual({ exitCode: 0, stdout: '2\n' });
-    expect(answers.none).toEqual({ exitCode: 0, stdout: 'args: 0\n' });
+    expect(answers.echo).toEqual({ exitCode: 0, stdout: hostile.map((a) => `[${a}]\n`).join(''), stderr: '' });
+    expect(answers.failing).toEqual({ exitCode: 3, stdout: 'no newline', stderr: 'why it failed\n' });
+    expect(answers.count).toEqual({ exitCode: 0, stdout: '2\n', stderr: '' });
+    expect(answers.none).toEqual({ exitCode: 0, stdout: 'args: 0\n', stderr: '' });
     expect((await container.target.exec(['test', '-e', '/tmp/pwned'])).exitCode).toBe(1);
   });
 
