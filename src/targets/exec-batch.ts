@@ -24,7 +24,8 @@ export interface BatchAnswer {
  * and the engine serializes concurrent ones; over SSH it is a network round trip),
  * while the queries themselves take a few milliseconds. The values still travel
  * as positional arguments only, never inside the script text: each query runs in
- * a subshell as a function of its own slice of "$@".
+ * a subshell as a function of its own slice of "$@". The queries run side by side
+ * (they only read); their outputs come back in order.
  */
 export async function execBatch<K extends string>(
   target: Target,
@@ -46,13 +47,26 @@ slice_call() {
   shift "$total"
   "$f" "$@"
 }
+# The queries run side by side, each into its own files, framed by the markers;
+# then two cats print them in order.
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
 for f in ${calls}; do
   n=$1; shift
-  printf '%s %s\\n' "$marker" "$f"; printf '%s %s\\n' "$marker" "$f" >&2
-  (slice_call "$f" "$n" "$@")
-  printf '\\n%s exit %s\\n' "$marker" "$?"
+  (
+    printf '%s %s\\n' "$marker" "$f" >"$dir/$f.out"; printf '%s %s\\n' "$marker" "$f" >"$dir/$f.err"
+    (slice_call "$f" "$n" "$@") >>"$dir/$f.out" 2>>"$dir/$f.err"
+    printf '\\n%s exit %s\\n' "$marker" "$?" >>"$dir/$f.out"
+  ) </dev/null &
   shift "$n"
-done`;
+done
+wait
+set --
+for f in ${calls}; do set -- "$@" "$dir/$f"; done
+for p in "$@"; do set -- "$@" "$p.out"; done; shift ${names.length}
+cat -- "$@"
+for p in "$@"; do set -- "$@" "\${p%.out}.err"; done; shift ${names.length}
+cat -- "$@" >&2`;
   const args: string[] = [marker];
   for (const name of names) {
     const queryArgs = queries[name]!.args ?? [];
