@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
@@ -87,7 +88,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   const box = await loadBoxDefinition(boxPath, { source, at: ['box'] });
 
   const sync: ResolvedSync[] = data.sync.map((folder, index) => {
-    const hostPath = isAbsolute(folder.host) ? folder.host : resolve(dir, folder.host);
+    const hostPath = hostFolderPath(folder.host, dir);
     if (!existsSync(hostPath)) throw configErrorAt(source, ['sync', index], `the host folder ${displayPath(hostPath)} does not exist`);
     return { ...folder, hostPath };
   });
@@ -120,6 +121,12 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   });
 
   return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash };
+}
+
+/** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */
+export function hostFolderPath(host: string, profileDir: string): string {
+  if (host === '~' || host.startsWith('~/')) return join(homedir(), host.slice(1));
+  return isAbsolute(host) ? host : resolve(profileDir, host);
 }
 
 const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::']);

@@ -173,7 +173,7 @@ export const ProfileSchema = z
     sync: z
       .array(syncFolder)
       .default([])
-      .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile', examples: [['./:/srv/mysite/app']] }),
+      .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home', examples: [['./:/srv/mysite/app']] }),
     manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
     vars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown())

@@ -1,11 +1,11 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
 import { bundledBoxesDir } from '../../../src/box/definition.js';
-import { loadProfile, locateProfile } from '../../../src/profile/load.js';
+import { hostFolderPath, loadProfile, locateProfile } from '../../../src/profile/load.js';
 
 const GOOD = fileURLToPath(new URL('../../fixtures/profiles/good/', import.meta.url));
 const GiB = 1024 ** 3;
@@ -108,5 +108,33 @@ describe('locateProfile', () => {
     expect(() => locateProfile('nope.yaml', scratch)).toThrow(/^no profile at /);
     mkdirSync(join(scratch, 'empty'));
     expect(() => locateProfile('empty', scratch)).toThrow(/is a folder without a devenv.yaml/);
+  });
+});
+
+describe('synced folders on the host', () => {
+  it('are absolute, relative to the profile, or under the home folder with "~/" as in a shell', () => {
+    expect(hostFolderPath('/data/app', '/work/project')).toBe('/data/app');
+    expect(hostFolderPath('./app', '/work/project')).toBe('/work/project/app');
+    expect(hostFolderPath('~/code/app', '/work/project')).toBe(join(homedir(), 'code/app'));
+    expect(hostFolderPath('~', '/work/project')).toBe(homedir());
+    // "~user" is not expanded (devenv does not look users up): it is a folder name like any other.
+    expect(hostFolderPath('~other/app', '/work/project')).toBe('/work/project/~other/app');
+  });
+
+  it('a "~/" folder is found in the home folder when the profile loads', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'devenv-home-'));
+    const previous = process.env.HOME;
+    try {
+      process.env.HOME = home;
+      mkdirSync(join(home, 'code'));
+      const project = join(home, 'project');
+      mkdirSync(project);
+      writeFileSync(join(project, 'devenv.yaml'), 'name: x\nbox: debian-12\nsync: ["~/code:/srv/code"]\n');
+      const profile = await loadProfile(join(project, 'devenv.yaml'));
+      expect(profile.sync[0]?.hostPath).toBe(join(home, 'code'));
+    } finally {
+      process.env.HOME = previous;
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
