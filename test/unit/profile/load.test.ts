@@ -132,6 +132,11 @@ describe('synced folders on the host', () => {
       writeFileSync(join(project, 'devenv.yaml'), 'name: x\nbox: debian-12\nsync: ["~/code:/srv/code"]\n');
       const profile = await loadProfile(join(project, 'devenv.yaml'));
       expect(profile.sync[0]?.hostPath).toBe(join(home, 'code'));
+      // A "~/" folder that is not there is the same one-line error, at the entry, as any missing folder.
+      writeFileSync(join(project, 'devenv.yaml'), 'name: x\nbox: debian-12\nsync: ["~/gone:/srv/code"]\n');
+      await expect(loadProfile(join(project, 'devenv.yaml'))).rejects.toThrow(
+        new RegExp(`devenv\\.yaml:3:8: sync\\[0\\]: the host folder ${join(home, 'gone').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist$`),
+      );
     } finally {
       process.env.HOME = previous;
       rmSync(home, { recursive: true, force: true });
