@@ -15,24 +15,47 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = `${ROOT}dist/bundle`;
 
 /**
- * Two modules every dockerode import evaluates and devenv uses only on request: the
- * ssh:// transport of docker-modem (ssh2 and its crypto) and dockerode's BuildKit session
- * (gRPC, protobufjs). Each becomes a stub that requires the real module on first call,
- * from node_modules, so DOCKER_HOST=ssh://… still works.
+ * Modules devenv uses only on request, kept out of the bundle: every byte of it is
+ * read and deserialised at each start (~10 ms per MB). Each becomes a stub that
+ * requires the real module from node_modules on first use:
+ * - docker-modem's ssh:// transport (ssh2 and its crypto), dockerode's BuildKit
+ *   session (gRPC) and BuildKit progress decoder (protobufjs): DOCKER_HOST=ssh://
+ *   and BuildKit builds still work;
+ * - @inquirer/prompts (with iconv-lite and chardet, ~0.6 MB): asked only when a
+ *   person answers a question, where its load time does not matter.
  */
 const loadOnFirstUse = {
   name: 'load-on-first-use',
   setup(builder) {
     const stubs = [
-      { filter: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/, module: 'docker-modem/lib/ssh.js' },
-      { filter: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, module: 'dockerode/lib/session.js' },
+      { filter: /[\\/]docker-modem[\\/]lib[\\/]ssh\.js$/, module: 'docker-modem/lib/ssh.js', kind: 'function' },
+      { filter: /[\\/]dockerode[\\/]lib[\\/]session\.js$/, module: 'dockerode/lib/session.js', kind: 'function' },
+      // docker.js requires it inside followProgress: the stub is evaluated only then.
+      { filter: /[\\/]dockerode[\\/]lib[\\/]buildkit\.js$/, module: 'dockerode/lib/buildkit.js', kind: 'module' },
     ];
     for (const stub of stubs) {
       builder.onLoad({ filter: stub.filter }, () => ({
-        contents: `module.exports = function () { return require(${JSON.stringify(stub.module)}).apply(this, arguments); };`,
+        contents:
+          stub.kind === 'function'
+            ? `module.exports = function () { return require(${JSON.stringify(stub.module)}).apply(this, arguments); };`
+            : `module.exports = require(${JSON.stringify(stub.module)});`,
         loader: 'js',
       }));
     }
+    // A package imported with import(): a bundled stub that requires it from node_modules
+    // when first imported (vm.Script, which runs the bundle, has no import() of its own).
+    builder.onResolve({ filter: /^@inquirer\/prompts$/ }, (args) =>
+      args.namespace === 'load-on-first-use' ? { path: args.path, external: true } : { path: args.path, namespace: 'load-on-first-use' },
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'load-on-first-use' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+    // zod's index re-exports ~50 locales (~0.25 MB) as \`z.locales\`; devenv uses English only.
+    builder.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+    }));
   },
 };
 
@@ -50,10 +73,20 @@ const result = await build({
   sourcemap: 'linked',
   plugins: [loadOnFirstUse],
   // The real modules behind the stubs, and native addons, load from node_modules at run time.
-  external: ['docker-modem/lib/ssh.js', 'dockerode/lib/session.js', '*.node'],
+  external: ['docker-modem/lib/ssh.js', 'dockerode/lib/session.js', 'dockerode/lib/buildkit.js', '*.node'],
   // The sources are ESM: import.meta.url becomes the bundle's own URL (see src/core/package-files.ts).
   define: { 'import.meta.url': '__devenvBundleUrl' },
   banner: { js: "const __devenvBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  metafile: true,
 });
 if (result.errors.length > 0) process.exit(1);
+
+// An import() left in the bundle (a node: builtin, or an external loaded with import())
+// fails at run time: the bundle runs in a vm.Script, which has no dynamic import. Use a
+// static import, or a stub above.
+const dynamic = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((i) => i.kind === 'dynamic-import'));
+if (dynamic.length > 0) {
+  console.error(`bundle: import() of ${dynamic.map((i) => i.path).join(', ')} would fail in the bundle: import it statically`);
+  process.exit(1);
+}

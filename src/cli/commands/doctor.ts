@@ -1,4 +1,4 @@
-import { statfs } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { execa } from 'execa';
 import { connectDocker } from '../../backends/docker/engine.js';
 import { cacheDir } from '../../box/build.js';
@@ -64,7 +64,6 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(cacheDir(), { recursive: true });
     const stats = await statfs(cacheDir());
     const freeGiB = (stats.bavail * stats.bsize) / 1024 ** 3;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
@@ -26,7 +27,7 @@ export async function collectFromTarget(spec: string, profile: LoadedProfile | u
   const { target } = opened;
   try {
     // Without a profile there is no project key: a throwaway one still hides values, but its fingerprints match nothing.
-    const fingerprintKey = profile ? await loadFingerprintKey(profile.dir) : (await import('node:crypto')).randomBytes(32).toString('hex');
+    const fingerprintKey = profile ? await loadFingerprintKey(profile.dir) : randomBytes(32).toString('hex');
     return await ctx.progress.step(`collecting facts from ${target.describe().name}`, () =>
       collectFacts(target, { ...collectPathsFor(profile), fingerprintKey }),
     );
