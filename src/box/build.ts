@@ -86,6 +86,10 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
       await writeFile(join(tree, 'etc/machine-id'), '');
       await chroot(tree, ['apt-get', 'update', '-qq'], options.signal, 'apt-get update in the new box');
       await chroot(tree, ['apt-get', 'clean'], options.signal, 'apt-get clean');
+      // `clean` also drops apt's binary cache of the lists. A host has it after every
+      // `apt-get update`; without it the first apt command of every new environment
+      // spends ~0.5 s rebuilding it. Built once here, it is shared by every environment.
+      await chroot(tree, ['apt-cache', 'gencaches'], options.signal, 'apt-cache gencaches');
     });
 
     if (options.signal?.aborted) throw new InterruptedError('box build interrupted');

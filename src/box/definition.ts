@@ -59,8 +59,11 @@ export interface BoxDefinition extends BoxData {
   hash: string;
 }
 
-/** Bump when the build recipe changes in a way that changes the image. */
-export const BOX_RECIPE_VERSION = 1;
+/**
+ * Bump when the build recipe changes in a way that changes the image.
+ * 2: the box keeps apt's package cache (pkgcache.bin), as a host has after `apt-get update`.
+ */
+export const BOX_RECIPE_VERSION = 2;
 
 /** Where the boxes shipped with devenv live (the package's boxes/ folder). */
 export function bundledBoxesDir(): string {

@@ -4,6 +4,7 @@ import type { Catalog } from './catalog.js';
 import { withSharedAptArchive } from './apt-archive.js';
 import { refreshAptLists } from './observe.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
+import { FILE_BATCH_MAX_OPERATIONS, runFileBatch } from './file-batch.js';
 import { writePendingRefresh } from './pending-refresh.js';
 import type { Resource } from './resource.js';
 
@@ -22,7 +23,24 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** True when the target already has a pending-refresh file to clear. */
   hadPendingRefreshes?: boolean;
+  /**
+   * Return right after an apt transaction that changed the system when more work
+   * follows: packages bring files, units and running services of their own that the
+   * plan, made before they existed, cannot know. The caller observes again and
+   * applies a fresh plan for the rest. Refreshes already earned are kept owed.
+   */
+  stopAfterPackages?: boolean;
 }
+
+export interface ApplyResult {
+  /** One per planned change; those after an early stop are still 'unchanged' (not reached). */
+  outcomes: ResourceOutcome[];
+  /** True when the run stopped after packages changed and the rest is to be planned again. */
+  stoppedAfterPackages: boolean;
+}
+
+/** Unit files: writing one calls for a daemon-reload before services are touched. */
+const SYSTEMD_UNIT_PATH = /^\/(etc|lib|usr\/lib)\/systemd\/system\//;
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
 const APT_INSTALL = [
@@ -87,9 +105,10 @@ function predecessorMap(catalog: Catalog): Map<string, string[]> {
 }
 
 /** One error for everything that stops a run before it starts: the first problem, the others as the hint. */
-export function planProblemsError(problems: readonly PlanProblem[]): OperationError {
+export function planProblemsError(problems: readonly PlanProblem[], afterPackages = false): OperationError {
   const [first, ...rest] = problems;
-  return new OperationError(`${first!.ref}: ${first!.message}; nothing was changed`, {
+  const changed = afterPackages ? 'stopped after the packages were installed; run provision again once it is fixed' : 'nothing was changed';
+  return new OperationError(`${first!.ref}: ${first!.message}; ${changed}`, {
     ...(rest.length ? { hint: rest.map((p) => `${p.ref}: ${p.message}`).join('\n') } : {}),
   });
 }
@@ -101,6 +120,11 @@ export function planProblemsError(problems: readonly PlanProblem[]): OperationEr
  * plan has problems (such as a pinned version the mirror lacks).
  */
 export async function applyPlan(target: Target, catalog: Catalog, planned: Plan, options: ApplyOptions = {}): Promise<ResourceOutcome[]> {
+  return (await applyPlanSteps(target, catalog, planned, { ...options, stopAfterPackages: false })).outcomes;
+}
+
+/** applyPlan, able to stop after a package transaction (see ApplyOptions.stopAfterPackages). */
+export async function applyPlanSteps(target: Target, catalog: Catalog, planned: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   if (planned.problems.length > 0) throw planProblemsError(planned.problems);
   const step = options.onStep ?? (() => {});
   const outcomes = new Map<string, ResourceOutcome>(
@@ -129,7 +153,26 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
     outcome.error = errorMessage(error);
   };
 
-  for (const { batch, changes } of buildSteps(planned.changes, catalog)) {
+  const steps = buildSteps(planned.changes, catalog);
+  let stoppedAfterPackages = false;
+  /**
+   * The file operations of the steps from `start` on that can share one round trip:
+   * consecutive but for steps with nothing to do; each with its step's index.
+   */
+  const fileGroupFrom = (start: number): { change: PlannedChange; step: number }[] => {
+    const group: { change: PlannedChange; step: number }[] = [];
+    for (let i = start; i < steps.length && group.length < FILE_BATCH_MAX_OPERATIONS; i++) {
+      const candidate = steps[i]!;
+      if (candidate.changes.every((c) => !c.operation && !c.refresh)) continue;
+      const only = candidate.changes.length === 1 ? candidate.changes[0]! : undefined;
+      if (candidate.batch !== undefined || only?.operation?.kind !== 'file') break;
+      if (blockedBy(only.ref) !== undefined) break;
+      group.push({ change: only, step: i });
+    }
+    return group;
+  };
+  for (let index = 0; index < steps.length; index++) {
+    const { batch, changes } = steps[index]!;
     if (options.signal?.aborted) throw new OperationError('interrupted while applying; run provision again to finish');
     const runnable: PlannedChange[] = [];
     for (const change of changes) {
@@ -151,6 +194,11 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
         for (const change of runnable) succeed(change);
       } catch (error) {
         for (const change of runnable) fail(change, error);
+        continue;
+      }
+      if (options.stopAfterPackages && steps.slice(index + 1).some((later) => later.changes.some((c) => c.operation || c.refresh))) {
+        stoppedAfterPackages = true;
+        break;
       }
       continue;
     }
@@ -165,6 +213,23 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
       continue;
     }
     const change = runnable[0]!;
+    const group = fileGroupFrom(index);
+    if (group.length > 1) {
+      step(`${group.length} files: ${group.map((m) => m.change.ref.slice(5)).join(' ')}`);
+      const ops = group.map((m) => m.change.operation as FileOperation);
+      const { done, failed } = await runFileBatch(target, ops);
+      for (const [i, member] of group.entries()) {
+        if (i < done) {
+          succeed(member.change);
+          if (SYSTEMD_UNIT_PATH.test(ops[i]!.path)) daemonReloadNeeded = true;
+        } else if (failed && i === failed.index) {
+          fail(member.change, new OperationError(`could not apply ${ops[i]!.path}: ${failed.error}`));
+        }
+      }
+      // After a failure the rest go on one by one (and what needed the failed file is skipped).
+      index = group[failed ? failed.index : group.length - 1]!.step;
+      continue;
+    }
     const resource = catalog.byRef.get(change.ref)!;
     step(change.ref);
     try {
@@ -172,7 +237,7 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
       const operation = change.operation;
       if (operation?.kind === 'file') {
         await runFileOperation(target, operation);
-        if (/^\/(etc|lib|usr\/lib)\/systemd\/system\//.test(operation.path)) daemonReloadNeeded = true;
+        if (SYSTEMD_UNIT_PATH.test(operation.path)) daemonReloadNeeded = true;
       } else if (operation?.kind === 'commands') {
         for (const command of operation.commands) await must(target, command.argv, command.user ? { user: command.user } : {});
       } else if (operation?.kind === 'service') {
@@ -200,6 +265,13 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
   }
 
   if (daemonReloadNeeded) await target.exec(['systemctl', 'daemon-reload']);
+  if (stoppedAfterPackages) {
+    // The next plan sees the packages as unchanged: what they (or anything before them)
+    // earned stays owed on the target, and that plan refreshes it.
+    const earned = planned.changes.filter((c) => c.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed')).map((c) => c.ref);
+    if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, earned);
+    return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
+  }
   const stillOwed: string[] = [];
   for (const change of planned.changes) {
     if (!change.refresh) continue;
@@ -237,7 +309,7 @@ export async function applyPlan(target: Target, catalog: Catalog, planned: Plan,
     }
   }
   if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, stillOwed);
-  return planned.changes.map((c) => outcomes.get(c.ref)!);
+  return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
 }
 
 function describeCauses(because: readonly string[]): string {

@@ -11,7 +11,9 @@ const OWN_APT_ARCHIVE = '/var/cache/apt/archives';
  */
 export const APT_WITH_SHARED_ARCHIVE_SCRIPT = [
   'shared="$1"; own="$2"; shift 2',
-  'if [ -d "$shared" ]; then for f in "$shared"/*.deb; do [ -e "$f" ] && cp -n "$f" "$own"/; done; fi',
+  // One cp for all of them (a cp per file cost ~80 ms for 50 packages); a glob that matched nothing is skipped.
+  'copy_in() { [ -e "$1" ] && cp -n -- "$@" "$own"/ || true; }',
+  'if [ -d "$shared" ]; then copy_in "$shared"/*.deb; fi',
   '"$@"; status=$?',
   'if [ -d "$shared" ] && [ "$status" -eq 0 ]; then',
   '  for f in "$own"/*.deb; do',

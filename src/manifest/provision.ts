@@ -1,13 +1,13 @@
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
-import { applyPlan, planProblemsError, type ResourceOutcome } from './apply.js';
+import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, renderDesiredContents } from './desired-content.js';
 import { writeProvisionedMarker } from './inputs.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
-import { hasWork, type Plan } from './operation.js';
+import type { Plan } from './operation.js';
 import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
 
@@ -52,22 +52,28 @@ export async function provisionEnvironment(
   const { signal } = options;
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
-  const applyOnce = (current: PlannedEnvironment): Promise<ResourceOutcome[]> =>
-    applyPlan(target, current.catalog, current.plan, {
+  if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
+  const applyOnce = (current: PlannedEnvironment, stopAfterPackages: boolean): Promise<ApplyResult> =>
+    applyPlanSteps(target, current.catalog, current.plan, {
       hadPendingRefreshes: current.observed.pendingRefreshes.length > 0,
+      stopAfterPackages,
       ...(signal ? { signal } : {}),
     });
-  if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
-  let outcomes = await progress.step('Applying manifests', () => applyOnce(planned));
-  if (outcomes.some((o) => o.ref.startsWith('apt:') && o.status === 'changed')) {
-    // Packages bring files and units of their own (a default site, a started
-    // service) that the first observation could not see: look once more and finish.
+  // A run stops after each package transaction that changed the system and plans the rest
+  // anew on a fresh observation: the packages' own default site, units and started
+  // services are then known before files are written and services touched (no refresh of
+  // a configuration that cannot load yet, no enable of what the package enabled).
+  let current = planned;
+  let outcomes: ResourceOutcome[] | undefined;
+  for (let pass = 1; ; pass++) {
+    const stopAfterPackages = pass < MAX_PASSES;
+    const title = pass === 1 ? 'Applying manifests' : 'Applying the rest, after the packages';
+    const result = await progress.step(title, () => applyOnce(current, stopAfterPackages));
+    outcomes = outcomes ? mergeOutcomes(outcomes, result.outcomes) : result.outcomes;
+    if (!result.stoppedAfterPackages) break;
     const observed = await observe(target, planned.catalog);
-    const again: PlannedEnvironment = { ...planned, observed, plan: plan(planned.desired, observed) };
-    if (again.plan.problems.length === 0 && again.plan.changes.some(hasWork)) {
-      const second = await progress.step('Applying what the packages changed', () => applyOnce(again));
-      outcomes = mergeOutcomes(outcomes, second);
-    }
+    current = { ...planned, observed, plan: plan(planned.desired, observed) };
+    if (current.plan.problems.length > 0) throw planProblemsError(current.plan.problems, true);
   }
   const report = applyReport(target.describe().name, outcomes, performance.now() - started);
   // A clean run records its inputs for the next `up` (a round trip saved when the target already says so).
@@ -77,6 +83,9 @@ export async function provisionEnvironment(
   }
   return report;
 }
+
+/** Passes of one run: each but the last may stop after a package transaction (one per apt phase). */
+const MAX_PASSES = 4;
 
 /** A resource's final word is the second pass's when it did something there, else the first pass's. */
 export function mergeOutcomes(first: readonly ResourceOutcome[], second: readonly ResourceOutcome[]): ResourceOutcome[] {

@@ -43,6 +43,10 @@ describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
     const sysctl = await devenv(['exec', '--', 'cat', '/proc/sys/net/ipv4/conf/all/accept_redirects'], { cwd: dir });
     expect(sysctl.stdout.trim()).toBe('0');
 
+    // The box keeps apt's binary cache (as a host has after apt-get update), not the downloaded .debs.
+    const aptCache = await devenv(['exec', '--', 'sh', '-c', 'test -s /var/cache/apt/pkgcache.bin && ls /var/cache/apt/archives | grep -c "\\.deb$"'], { cwd: dir });
+    expect(aptCache.stdout.trim(), aptCache.stderr).toBe('0');
+
     // The synced folder is a bind mount of the host folder.
     const synced = await devenv(['exec', '--', 'cat', '/srv/app/hello.txt'], { cwd: dir });
     expect(synced.stdout).toBe('from the host\n');

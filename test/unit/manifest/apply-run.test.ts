@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../../../src/manifest/apply.js';
+import { applyPlan, applyPlanSteps } from '../../../src/manifest/apply.js';
+import { FILE_BATCH_FIELDS } from '../../../src/manifest/file-batch.js';
 import { emptyObservedState } from '../../../src/manifest/observed-state.js';
 import { PENDING_REFRESH_PATH } from '../../../src/manifest/pending-refresh.js';
 import { plan } from '../../../src/manifest/plan.js';
@@ -11,11 +12,30 @@ import { catalogFromText } from './manifest-text.js';
 class RecordingTarget implements Target {
   readonly log: string[] = [];
   readonly written = new Map<string, string>();
+  /** Operations per file batch, in order. */
+  readonly batches: number[] = [];
   constructor(private readonly failing: RegExp | undefined = undefined) {}
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     // The pending-refresh file is written in one exec (content on stdin): record it as the write it is.
     if (argv[3] === 'devenv-pending') {
       await this.copy(String(options?.stdin ?? ''), argv[4]!);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
+    // Consecutive files go in one batch: record each operation as its own write, in order,
+    // and answer as the batch script does (index of the first failure on stdout, exit 3).
+    if (argv[3] === 'devenv-files') {
+      this.batches.push(argv.slice(5).length / FILE_BATCH_FIELDS);
+      const stdin = Buffer.from(options?.stdin ?? '');
+      let offset = 0;
+      for (let i = 0, at = 5; at < argv.length; i++, at += FILE_BATCH_FIELDS) {
+        const [path, , , , , , , size] = argv.slice(at, at + FILE_BATCH_FIELDS);
+        const line = `copy ${path}`;
+        this.log.push(line);
+        if (this.failing?.test(line)) return { exitCode: 3, stdout: `${i}\n`, stderr: 'boom' };
+        const length = Number(size);
+        if (length >= 0) this.written.set(path!, stdin.subarray(offset, offset + length).toString());
+        offset += Math.max(length, 0);
+      }
       return { exitCode: 0, stdout: '', stderr: '' };
     }
     // apt runs inside the shared-archive wrapper: record the apt command it wraps.
@@ -28,6 +48,7 @@ class RecordingTarget implements Target {
   }
   async copy(content: string | Buffer, path: string, _options?: CopyOptions): Promise<void> {
     this.log.push(`copy ${path}`);
+    if (this.failing?.test(`copy ${path}`)) throw new Error(`could not write ${path}`);
     this.written.set(path, String(content));
   }
   describe() {
@@ -73,6 +94,47 @@ describe('applyPlan through a target', () => {
       `copy ${PENDING_REFRESH_PATH}`,
     ]);
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: [] });
+    // The two files shared one round trip, and each got its own content.
+    expect(target.batches).toEqual([2]);
+    expect(target.written.get('/etc/nginx/sites-available/site')).toContain('a');
+    expect(target.written.get('/etc/nginx/conf.d/x.conf')).toContain('b');
+  });
+
+  it('a file that fails in a batch fails alone: the next goes on by itself', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget(/^copy \/etc\/nginx\/sites-available\/site$/);
+    const outcomes = await applyPlan(target, catalog, p);
+    expect(Object.fromEntries(outcomes.map((o) => [o.ref, o.status]))).toMatchObject({
+      'file:/etc/nginx/sites-available/site': 'failed',
+      'file:/etc/nginx/conf.d/x.conf': 'changed',
+    });
+    expect(outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.error).toMatch(/could not apply \/etc\/nginx\/sites-available\/site: boom/);
+    expect(target.batches).toEqual([2]);
+    expect(target.log.filter((l) => l === 'copy /etc/nginx/conf.d/x.conf')).toHaveLength(1);
+  });
+
+  it('can stop after the packages changed, keeping what they earned owed, for a fresh plan of the rest', async () => {
+    const catalog = catalogFromText(MANIFEST.replace('nginx: { ensure: running, on_refresh: reload }', 'nginx: { ensure: running, on_refresh: reload, subscribe: [apt:curl] }'));
+    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
+      ...emptyObservedState(),
+      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+    });
+    const target = new RecordingTarget();
+    const result = await applyPlanSteps(target, catalog, p, { stopAfterPackages: true });
+    expect(result.stoppedAfterPackages).toBe(true);
+    expect(target.log.filter((l) => !l.startsWith('copy /var/lib/devenv')).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['apt-get install']);
+    expect(Object.fromEntries(result.outcomes.map((o) => [o.ref, o.status]))).toMatchObject({
+      'apt:nginx': 'changed',
+      'apt:curl': 'changed',
+      'file:/etc/nginx/sites-available/site': 'unchanged',
+      'service:nginx': 'unchanged',
+    });
+    // curl changed, so nginx's reload is earned and stays owed; the files have not changed yet.
+    expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
+    // Without the option the same plan runs to the end.
+    const whole = await applyPlanSteps(new RecordingTarget(), catalog, p);
+    expect(whole.stoppedAfterPackages).toBe(false);
   });
 
   it('skips what depends on a failure and keeps the refresh owed for the next run', async () => {
