@@ -236,7 +236,9 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       const extra: string[] = [];
       const operation = change.operation;
       if (operation?.kind === 'file') {
-        await runFileOperation(target, operation);
+        // One operation is a batch of one: content, owner, mode, link in one round trip.
+        const { failed } = await runFileBatch(target, [operation]);
+        if (failed) throw new OperationError(`could not apply ${operation.path}: ${failed.error}`);
         if (SYSTEMD_UNIT_PATH.test(operation.path)) daemonReloadNeeded = true;
       } else if (operation?.kind === 'commands') {
         for (const command of operation.commands) await must(target, command.argv, command.user ? { user: command.user } : {});
@@ -378,47 +380,6 @@ export function pipInstallArgv(python: string, specs: readonly string[]): string
 
 export function pipUninstallArgv(python: string, names: readonly string[]): string[] {
   return [python, '-m', 'pip', 'uninstall', '-y', ...names];
-}
-
-/** argv for everything a file operation does besides writing content (which goes through Target.copy). */
-export function fileCommands(op: FileOperation): string[][] {
-  const commands: string[][] = [];
-  if (op.remove === 'file') commands.push(['rm', '-f', '--', op.path]);
-  if (op.remove === 'tree') commands.push(['rm', '-rf', '--', op.path]);
-  if (op.mkdir) commands.push(['mkdir', '-p', '--', op.path]);
-  if (op.link !== undefined) commands.push(['ln', '-sfn', '--', op.link, op.path]);
-  if (op.chown !== undefined) commands.push(['chown', '--', op.chown, op.path]);
-  if (op.chgrp !== undefined) commands.push(['chgrp', '--', op.chgrp, op.path]);
-  if (op.chmod !== undefined) commands.push(['chmod', '--', op.chmod, op.path]);
-  return commands;
-}
-
-/**
- * Everything a file operation does besides writing content, in one round trip:
- * each command of `fileCommands` becomes one guarded line of a fixed script, and
- * the values travel as positional parameters ("$1" is the path).
- */
-export const FILE_OPERATION_SCRIPT = [
-  'set -e',
-  'p="$1"',
-  'case "$2" in file) rm -f -- "$p" ;; tree) rm -rf -- "$p" ;; esac',
-  'if [ "$3" = mkdir ]; then mkdir -p -- "$p"; fi',
-  'if [ -n "$4" ]; then ln -sfn -- "$4" "$p"; fi',
-  'if [ -n "$5" ]; then chown -- "$5" "$p"; fi',
-  'if [ -n "$6" ]; then chgrp -- "$6" "$p"; fi',
-  'if [ -n "$7" ]; then chmod -- "$7" "$p"; fi',
-].join('\n');
-
-export function fileOperationArgv(op: FileOperation): string[] {
-  return ['sh', '-c', FILE_OPERATION_SCRIPT, 'devenv-file', op.path, op.remove ?? '', op.mkdir ? 'mkdir' : '', op.link ?? '', op.chown ?? '', op.chgrp ?? '', op.chmod ?? ''];
-}
-
-async function runFileOperation(target: Target, op: FileOperation): Promise<void> {
-  if (op.write) {
-    const { content, mode, owner, group } = op.write;
-    await target.copy(content, op.path, { mode, ...(owner !== undefined ? { owner } : {}), ...(group !== undefined ? { group } : {}) });
-  }
-  if (fileCommands(op).length > 0) await must(target, fileOperationArgv(op));
 }
 
 async function runExec(target: Target, resource: Resource): Promise<void> {

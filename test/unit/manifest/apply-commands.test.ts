@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aptTransactions, buildSteps, fileCommands, pipInstallArgv } from '../../../src/manifest/apply.js';
+import { aptTransactions, buildSteps, pipInstallArgv } from '../../../src/manifest/apply.js';
 import { emptyObservedState } from '../../../src/manifest/observed-state.js';
 import { plan } from '../../../src/manifest/plan.js';
 import { mergeOutcomes } from '../../../src/manifest/provision.js';
@@ -38,17 +38,6 @@ describe('apply commands (pure parts)', () => {
     expect(steps).toEqual([['apt:curl', 'apt:jq'], ['exec:add-repo'], ['apt:nginx']]);
   });
 
-  it('builds file commands as argv with "--" before operands', () => {
-    expect(fileCommands({ kind: 'file', path: '/etc/x', link: '/etc/y' })).toEqual([['ln', '-sfn', '--', '/etc/y', '/etc/x']]);
-    expect(fileCommands({ kind: 'file', path: '/srv/a', mkdir: true, chown: 'app', chgrp: 'app', chmod: '0750' })).toEqual([
-      ['mkdir', '-p', '--', '/srv/a'],
-      ['chown', '--', 'app', '/srv/a'],
-      ['chgrp', '--', 'app', '/srv/a'],
-      ['chmod', '--', '0750', '/srv/a'],
-    ]);
-    expect(fileCommands({ kind: 'file', path: '/srv/old', remove: 'tree' })).toEqual([['rm', '-rf', '--', '/srv/old']]);
-  });
-
   it('installs pip pins of one venv in one call', () => {
     expect(pipInstallArgv('/srv/venv/bin/python', ['Django==4.2.16', 'gunicorn==22.0.0'])).toEqual([
       '/srv/venv/bin/python', '-m', 'pip', 'install', '--no-cache-dir', 'Django==4.2.16', 'gunicorn==22.0.0',
@@ -84,24 +73,28 @@ describe('apply commands (pure parts)', () => {
 });
 
 describe('the one-round-trip file operation script', () => {
-  it('creates, links and chmods through a real sh, with hostile paths kept as data', async () => {
+  it('creates, links, writes and chmods through a real sh, with hostile paths kept as data', async () => {
     const { execFileSync } = await import('node:child_process');
-    const { mkdtempSync, statSync, readlinkSync, existsSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, statSync, readlinkSync, readFileSync, existsSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { fileOperationArgv } = await import('../../../src/manifest/apply.js');
+    const { fileBatchArgv } = await import('../../../src/manifest/file-batch.js');
+    type Op = Parameters<typeof fileBatchArgv>[0][number];
     const dir = mkdtempSync(join(tmpdir(), 'devenv-fileop-'));
-    const run = (op: Parameters<typeof fileOperationArgv>[0]): void => {
-      const [cmd, ...args] = fileOperationArgv(op);
-      execFileSync(cmd!, args);
+    const run = (...ops: Op[]): void => {
+      const [cmd, ...args] = fileBatchArgv(ops);
+      execFileSync(cmd!, args, { input: ops.map((op) => op.write?.content ?? '').join('') });
     };
     const hostile = join(dir, "a dir; touch pwned $(id) 'q'");
     run({ kind: 'file', path: hostile, mkdir: true, chmod: '0750' });
     expect(statSync(hostile).isDirectory()).toBe(true);
     expect((statSync(hostile).mode & 0o777).toString(8)).toBe('750');
     const link = join(dir, 'link `id`');
-    run({ kind: 'file', path: link, link: hostile });
+    const written = join(hostile, 'f $(id)');
+    run({ kind: 'file', path: link, link: hostile }, { kind: 'file', path: written, write: { content: 'one\ntwo\n', mode: '0600' } });
     expect(readlinkSync(link)).toBe(hostile);
+    expect(readFileSync(written, 'utf8')).toBe('one\ntwo\n');
+    expect((statSync(written).mode & 0o777).toString(8)).toBe('600');
     const doomed = join(dir, 'old file');
     writeFileSync(doomed, 'x');
     run({ kind: 'file', path: doomed, remove: 'file' });

@@ -109,7 +109,8 @@ describe('applyPlan through a target', () => {
       'file:/etc/nginx/conf.d/x.conf': 'changed',
     });
     expect(outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.error).toMatch(/could not apply \/etc\/nginx\/sites-available\/site: boom/);
-    expect(target.batches).toEqual([2]);
+    // The batch stopped at the failure; the next file then went alone, once.
+    expect(target.batches).toEqual([2, 1]);
     expect(target.log.filter((l) => l === 'copy /etc/nginx/conf.d/x.conf')).toHaveLength(1);
   });
 
