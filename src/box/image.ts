@@ -14,3 +14,37 @@ export async function findBoxImage(docker: Dockerode, box: BoxDefinition): Promi
   const images = await docker.listImages({ filters: { label: [`${LABEL.boxHash}=${box.hash}`] } });
   return images.length > 0 ? boxImageRef(box) : undefined;
 }
+
+export interface CurrentBoxHashes {
+  /** Hashes of the box images today's definitions produce (bundled, and the profile's own box). */
+  base: ReadonlySet<string>;
+  /** Hashes of today's Vagrant variants; undefined when they cannot be known here (no vagrant installed): those are kept. */
+  vagrant: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Removes box images of the bundled boxes that today's definitions and recipe no
+ * longer produce: an upgrade of devenv (or of a bundled definition) builds a new
+ * image and the old one would stay on disk forever. Images still in use (by an
+ * environment, or as the parent of a saved environment) are kept: the engine
+ * refuses, and that is the rule. A box of the user's own definition is theirs to remove.
+ */
+export async function pruneStaleBoxImages(docker: Dockerode, bundledNames: ReadonlySet<string>, current: CurrentBoxHashes): Promise<string[]> {
+  const images = await docker.listImages({ filters: { label: [LABEL.boxHash] } });
+  const removed: string[] = [];
+  for (const image of images) {
+    const tag = (image.RepoTags ?? []).find((t) => t.startsWith('devenv-box/'));
+    const name = image.Labels?.[LABEL.box];
+    const hash = image.Labels?.[LABEL.boxHash];
+    if (!tag || !name || !hash || !bundledNames.has(name)) continue;
+    const known = tag.startsWith(`devenv-box/${name}-vagrant:`) ? current.vagrant : current.base;
+    if (known === undefined || known.has(hash)) continue;
+    try {
+      await docker.getImage(image.Id).remove({ force: false });
+      removed.push(tag);
+    } catch {
+      // In use: kept.
+    }
+  }
+  return removed;
+}

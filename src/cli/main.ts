@@ -163,7 +163,7 @@ box
   );
 box
   .command('prune')
-  .description('remove saved environments (provisioned-image cache) of profiles that are gone, or --all')
+  .description('remove saved environments (provisioned-image cache) of profiles that are gone (or --all), and box images of older definitions')
   .option('--all', 'every saved environment not in use')
   .action(async (opts: { all?: boolean }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runPrune })), { all: opts.all ?? false }),

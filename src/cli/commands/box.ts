@@ -1,9 +1,11 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { CACHE_LABEL, pruneCacheImages } from '../../backends/docker/docker-image-cache.js';
 import { connectDocker, LABEL } from '../../backends/docker/engine.js';
+import { vagrantBoxHash, vagrantInsecurePublicKey } from '../../backends/vagrant/vagrant-box.js';
 import { buildBox, findBoxImage } from '../../box/build.js';
-import { listBundledBoxNames, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../../box/definition.js';
+import { pruneStaleBoxImages, type CurrentBoxHashes } from '../../box/image.js';
+import { bundledBoxesDir, listBundledBoxNames, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
 import { locateProfile, loadProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
@@ -58,11 +60,40 @@ export async function runList(_args: object, ctx: CommandContext): Promise<numbe
   return 0;
 }
 
-/** `devenv box prune [--all]`: saved environments of profiles that no longer exist, or all of them. */
+/**
+ * `devenv box prune [--all]`: saved environments of profiles that no longer exist (or
+ * all of them), and box images that today's bundled definitions no longer produce.
+ */
 export async function runPrune(args: { all: boolean }, ctx: CommandContext): Promise<number> {
   const docker = await connectDocker();
   const removed = await ctx.progress.step('prune saved environments', () => pruneCacheImages(docker, { all: args.all, exists: existsSync }));
-  if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.prune/v1', removed });
-  else ctx.out(removed.length ? `${removed.map((image) => `removed ${image}`).join('\n')}\n` : 'nothing to prune\n');
+  const current = await currentBoxHashes(ctx);
+  const removedBoxes = await ctx.progress.step('prune box images of older definitions', () =>
+    pruneStaleBoxImages(docker, new Set(listBundledBoxNames()), current),
+  );
+  if (ctx.options.format === 'json') {
+    writeJson(ctx, { schema: 'devenv.prune/v1', removed, removed_boxes: removedBoxes });
+  } else {
+    const lines = [...removed, ...removedBoxes].map((image) => `removed ${image}`);
+    ctx.out(lines.length ? `${lines.join('\n')}\n` : 'nothing to prune\n');
+  }
   return 0;
+}
+
+/** The hashes today's box definitions produce: every bundled box, and this project's own when there is one. */
+async function currentBoxHashes(ctx: CommandContext): Promise<CurrentBoxHashes> {
+  const boxes = await Promise.all(listBundledBoxNames().map((name) => loadBoxDefinition(join(bundledBoxesDir(), `${name}.yaml`))));
+  try {
+    boxes.push((await loadProfile(locateProfile(ctx.options.profile), { manifests: false })).box);
+  } catch {
+    // No profile here (or a broken one): the bundled boxes are what counts.
+  }
+  let vagrant: Set<string> | undefined;
+  try {
+    const key = await vagrantInsecurePublicKey();
+    vagrant = new Set(boxes.map((box) => vagrantBoxHash(box, key)));
+  } catch {
+    // Without vagrant the variants' hashes cannot be known: they are kept.
+  }
+  return { base: new Set(boxes.map((box) => box.hash)), vagrant };
 }
