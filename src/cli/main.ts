@@ -1,7 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
+import { config as zodConfig } from 'zod';
 import { DevenvError, ExitCode, InternalError } from '../core/errors.js';
 import { Progress } from '../core/progress.js';
 import type { CommandContext, GlobalOptions, OutputFormat } from './context.js';
+
+// A command validates each schema once: zod's JIT (code generated per object shape)
+// costs more to compile than it saves on one parse. Same results, interpreted.
+zodConfig({ jitless: true });
 
 /**
  * The thin entry point: parses the command line, lazily imports the command,

@@ -272,6 +272,8 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     // earned stays owed on the target, and that plan refreshes it.
     const earned = planned.changes.filter((c) => c.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed')).map((c) => c.ref);
     if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, earned);
+    // What was not reached keeps no diff: the next plan says what it really changes.
+    for (const outcome of outcomes.values()) if (outcome.status === 'unchanged') delete outcome.diff;
     return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
   }
   const stillOwed: string[] = [];

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { UnavailableError } from '../../core/errors.js';
 
@@ -21,6 +22,12 @@ let cached: Promise<Dockerode> | undefined;
 export function connectDocker(): Promise<Dockerode> {
   cached ??= (async () => {
     const docker = new Dockerode();
+    // Over a unix socket there is no TLS server name to work out: without one, Node
+    // tests the host for an IP address at the first request, and compiling its IPv6
+    // pattern costs ~5 ms of every command. TCP and TLS engines keep the default.
+    // (socketPath is a path, or a function that finds the default socket.)
+    const modem = docker.modem as { socketPath?: unknown; agent?: unknown };
+    if (modem.socketPath !== undefined && modem.agent === undefined) modem.agent = new Agent({ servername: '' } as object);
     try {
       await withTimeout(docker.ping(), 5000);
     } catch (error) {

@@ -131,6 +131,8 @@ describe('applyPlan through a target', () => {
       'file:/etc/nginx/sites-available/site': 'unchanged',
       'service:nginx': 'unchanged',
     });
+    // Not reached: no diff is reported for it (the next plan shows what really changes).
+    expect(result.outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.diff).toBeUndefined();
     // curl changed, so nginx's reload is earned and stays owed; the files have not changed yet.
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
     // Without the option the same plan runs to the end.
