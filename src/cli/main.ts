@@ -211,6 +211,13 @@ program
   .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/doctor.js'), {}));
 
 async function main(): Promise<void> {
+  // `devenv facts | head`: a reader that stops early ends devenv quietly, not with a stack.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
