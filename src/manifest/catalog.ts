@@ -17,7 +17,22 @@ export interface Catalog {
   edges: OrderingEdge[];
 }
 
+/**
+ * One catalog per list of manifests: a provision checks it at load, hashes its inputs
+ * and plans from it, and the manifests do not change in between (nor does a catalog).
+ */
+const built = new WeakMap<readonly LoadedManifest[], Catalog>();
+
 export function buildCatalog(manifests: readonly LoadedManifest[]): Catalog {
+  let catalog = built.get(manifests);
+  if (!catalog) {
+    catalog = buildCatalogOnce(manifests);
+    built.set(manifests, catalog);
+  }
+  return catalog;
+}
+
+function buildCatalogOnce(manifests: readonly LoadedManifest[]): Catalog {
   const declared: Resource[] = [];
   const byRef = new Map<string, Resource>();
   for (const manifest of manifests) {
