@@ -9,6 +9,7 @@
  */
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,6 +52,14 @@ const loadOnFirstUse = {
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
+    // docker-modem formats every request for its debug log, enabled or not: util.inspect
+    // of the options at full depth, ~9 ms of a provision. Formatted only when DEBUG asks.
+    builder.onLoad({ filter: /[\\/]docker-modem[\\/]lib[\\/]modem\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "debug('Sending: %s', util.inspect(options, {";
+      if (!source.includes(eager)) throw new Error(`docker-modem changed: "${eager}" not found in ${args.path}; review the patch in scripts/bundle.mjs`);
+      return { contents: source.replace(eager, `debug.enabled && ${eager}`), loader: 'js' };
+    });
     // zod's index re-exports ~50 locales (~0.25 MB) as \`z.locales\`; devenv uses English only.
     builder.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
       contents: 'export { default as en } from "./en.js";',

@@ -3,7 +3,7 @@ import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
 import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
-import { catalogNeedsFacts, renderDesiredContents } from './desired-content.js';
+import { catalogNeedsFacts, compileTemplates, renderDesiredContents, TemplateSet } from './desired-content.js';
 import { writeProvisionedMarker } from './inputs.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
@@ -21,11 +21,15 @@ export interface PlannedEnvironment {
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
 export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
   const catalog = buildCatalog(profile.manifests);
-  // Template facts come in the observation's own round trip.
-  const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, (update) =>
-    observe(target, catalog, { templateFacts: catalogNeedsFacts(catalog), onStep: update }),
-  );
-  const contents = renderDesiredContents(catalog, { facts: observed.templateFacts ?? {}, vars: profile.data.vars });
+  const templates = new TemplateSet();
+  // Template facts come in the observation's own round trip; the templates compile
+  // while it is in flight (most of a no-change run is waiting for the engine).
+  const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, async (update) => {
+    // Promise.all: a failed observation is handled at once, not after the templates.
+    const [state] = await Promise.all([observe(target, catalog, { templateFacts: catalogNeedsFacts(catalog), onStep: update }), compileTemplates(catalog, templates)]);
+    return state;
+  });
+  const contents = renderDesiredContents(catalog, { facts: observed.templateFacts ?? {}, vars: profile.data.vars }, templates);
   const desired: DesiredState = { catalog, contents };
   return { catalog, desired, observed, plan: plan(desired, observed) };
 }
