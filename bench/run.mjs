@@ -155,8 +155,8 @@ async function waitForSystemd(container) {
   throw new Error(`${container} did not boot: ${last?.stdout}${last?.stderr}`);
 }
 
-async function runSystemdContainer(image, name) {
-  await docker(['run', '-d', '--name', name, ...SYSTEMD_RUN, image]);
+async function runSystemdContainer(image, name, extra = []) {
+  await docker(['run', '-d', '--name', name, ...SYSTEMD_RUN, ...extra, image]);
   const remove = defer(`container ${name}`, () => docker(['rm', '-f', '-v', name], { reject: false }));
   await waitForSystemd(name);
   return remove;
@@ -314,6 +314,27 @@ async function benchDevenv(ctx) {
   must(await d(['destroy', '--force']), 'destroy');
   must(await d(['up', '--no-provision']), 'up --no-provision');
   await measure(r, 'coldProvision', 'devenv provision (cold, on a freshly booted box)', 1, async () => must(await d(['provision']), 'provision'));
+
+  // The floor under any cold apply of the example: the same pinned packages installed by
+  // apt-get alone, and the same venv made by python alone, in a fresh container from the
+  // same box with the same .deb archive. Every tool that does this work pays this much.
+  const planned = JSON.parse(must(await d(['plan', '--json']), 'plan').stdout);
+  const names = planned.resources.filter((x) => x.ref.startsWith('apt:')).map((x) => x.ref.slice(4));
+  const provisionedId = (await envStatus(project)).id;
+  const pins = must(await docker(['exec', provisionedId, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n', ...names], { reject: false }), 'dpkg-query').stdout.trim().split('\n');
+  const floor = `devenv-bench-floor-${RUN_ID}`;
+  const removeFloor = await runSystemdContainer(ctx.box, floor, ['-v', 'devenv-apt-archives:/var/cache/devenv/apt-archives:ro']);
+  try {
+    must(await docker(['exec', floor, 'sh', '-c', 'cp /var/cache/devenv/apt-archives/*.deb /var/cache/apt/archives/'], { reject: false }), 'copy the archive');
+    await measure(r, 'floorApt', `apt-get install of the same ${pins.length} pins alone (fresh box)`, 1, async () =>
+      must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', floor, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...pins], { reject: false }), 'apt-get install'),
+    );
+    await measure(r, 'floorVenv', 'python3 -m venv --system-site-packages alone', 1, async () =>
+      must(await docker(['exec', floor, '/usr/bin/python3', '-m', 'venv', '--system-site-packages', '/srv/floor-venv'], { reject: false }), 'python3 -m venv'),
+    );
+  } finally {
+    await removeFloor();
+  }
   return r;
 }
 
@@ -610,6 +631,12 @@ function render(data) {
   const cacheNote = dv.cachedRebuildReports
     ? `What the code did on the cached rebuild: ${[...new Set(dv.cachedRebuildReports.map((x) => `action ${x.action}, provisioned ${x.provisioned}${x.cache ? `, cache ${JSON.stringify(x.cache)}` : ''}`))].join('; ')}.`
     : '';
+  const puppetCold = s.puppet?.figures.coldApply?.median;
+  const floorSum = dv.floorApt && dv.floorVenv ? dv.floorApt.median + dv.floorVenv.median : undefined;
+  const floorNote =
+    floorSum !== undefined
+      ? `The floor under a cold apply of the example, the same work done by the tools' own commands alone in a fresh box with the same .deb archive: \`apt-get install\` of the same pins ${fmt(dv.floorApt.median)} plus \`python3 -m venv\` ${fmt(dv.floorVenv.median)} = ${fmt(floorSum)}${puppetCold ? ` = ${fmtRatio(floorSum / puppetCold)} of Puppet's cold apply (half of it is ${fmt(puppetCold / 2)})` : ''}. `
+      : '';
   const sectionDates = SECTIONS.map((n) => `${n} (${when(n)})`).join(', ');
 
   return `# Benchmarks
@@ -643,13 +670,15 @@ cold-apply ratio of issue 4 compares provisioning alone, on an already booted bo
 \`docker build\` only confirms that every layer is cached (no container is started); for scale, a
 \`docker run\` of the built image to a booted systemd takes ${fmt(s.docker?.figures.runBoot?.median)}. The
 up-after-halt baseline is \`docker start\` of the same container plus \`systemctl is-system-running --wait\`,
-through the docker CLI. ${cacheNote}
+through the docker CLI. ${floorNote}${cacheNote}
 
 ## All figures
 
 ${detailTable('devenv (docker backend)', dv, [
     ['coldUp', 'devenv up, cold (box image → converged)'],
     ['coldProvision', 'devenv provision, cold, on a freshly booted box'],
+    ['floorApt', '… floor: apt-get install of the same pins alone, fresh box'],
+    ['floorVenv', '… floor: python3 -m venv alone (the same venv)'],
     ['cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)'],
     ['cachedRebuild_destroy', '… of which devenv destroy --force'],
     ['cachedRebuild_up', '… of which devenv up (from the provisioned-image cache)'],
