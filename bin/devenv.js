@@ -15,6 +15,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
+/** Distinct commands folded into one cache at most (a typo is a command too). */
+const MAX_FOLDED_COMMANDS = 24;
+
 const bundle = fileURLToPath(new URL('../dist/bundle/devenv.cjs', import.meta.url));
 
 let source;
@@ -41,22 +44,40 @@ try {
 
 const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
 const script = new Script(wrapper, { filename: bundle, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) {
-  // Written at exit, so the cache holds every function this first run compiled.
-  process.once('exit', () => saveCache(script));
+
+// The cache is written at exit, so it holds every function the run compiled. Each
+// command uses other functions (exec is not provision), so the first run of a command
+// the cache has not seen writes it again, with that command's functions added: after
+// a few commands it covers what this user runs, and later runs write nothing.
+const commandsFile = `${cacheFile}.commands`;
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? '(none)';
+const fresh = cachedData === undefined || script.cachedDataRejected;
+let folded = [];
+if (!fresh) {
+  try {
+    folded = readFileSync(commandsFile, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    folded = [];
+  }
+}
+if (fresh || (!folded.includes(command) && folded.length < MAX_FOLDED_COMMANDS)) {
+  process.once('exit', () => saveCache(script, fresh ? [command] : [...folded, command]));
 }
 
 const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
 script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 
-function saveCache(compiled) {
+function saveCache(compiled, commands) {
   try {
     mkdirSync(cacheDir, { recursive: true });
     const temporary = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(temporary, compiled.createCachedData());
     renameSync(temporary, cacheFile);
+    writeFileSync(temporary, `${commands.join('\n')}\n`);
+    renameSync(temporary, commandsFile);
     for (const name of readdirSync(cacheDir)) {
-      if (name.startsWith(`${basename(bundle)}.`) && name.endsWith('.v8cache') && name !== cacheName) rmSync(join(cacheDir, name), { force: true });
+      const ours = name.startsWith(`${basename(bundle)}.`) && (name.endsWith('.v8cache') || name.endsWith('.v8cache.commands'));
+      if (ours && !name.startsWith(cacheName)) rmSync(join(cacheDir, name), { force: true });
     }
   } catch {
     // A read-only install or a full disk: devenv still works, it just compiles each time.

@@ -45,6 +45,24 @@ describe.runIf(existsSync(BUNDLE) || process.env.CI)('the code cache of the bund
     expect(readFileSync(join(bundleDir, caches()[0]!)).length).toBeGreaterThan(1000);
   });
 
+  it('takes in the functions of each command it has not seen, once', () => {
+    const cacheFile = (): string => join(bundleDir, caches()[0]!);
+    const commands = (): string[] => readFileSync(`${cacheFile()}.commands`, 'utf8').split('\n').filter(Boolean);
+    const run = (...args: string[]): number | null =>
+      spawnSync(process.execPath, [join(home, 'bin/devenv.js'), ...args], { encoding: 'utf8', timeout: 20_000 }).status;
+    expect(run('--version')).toBe(0);
+    expect(commands()).toEqual(['(none)']);
+    const first = readFileSync(cacheFile());
+    // A command seen before writes nothing.
+    expect(run('--version')).toBe(0);
+    expect(readFileSync(cacheFile()).equals(first)).toBe(true);
+    // A new one writes the cache again, with more compiled functions in it.
+    expect(run('box', '--help')).toBe(0);
+    expect(commands()).toEqual(['(none)', 'box']);
+    expect(readFileSync(cacheFile()).length).toBeGreaterThan(first.length);
+    expect(caches()).toHaveLength(1);
+  });
+
   it('is ignored when damaged, and rewritten', () => {
     version();
     const file = join(bundleDir, caches()[0]!);
