@@ -4,8 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
-import { buildCatalog } from '../manifest/catalog.js';
-import { loadManifestFile, type LoadedManifest } from '../manifest/load.js';
+import type { LoadedManifest } from '../manifest/load.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -95,15 +94,18 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
 
   const manifests: LoadedManifest[] = [];
   const seenManifests = new Map<string, number>();
-  for (const [index, manifest] of (options.manifests === false ? [] : data.manifests).entries()) {
+  const wanted = options.manifests === false ? [] : data.manifests;
+  // The manifest engine (its schemas are most of devenv's) is loaded only when manifests are read.
+  const { loadManifestFile } = wanted.length > 0 ? await import('../manifest/load.js') : { loadManifestFile: undefined };
+  for (const [index, manifest] of wanted.entries()) {
     const manifestPath = isAbsolute(manifest) ? manifest : resolve(dir, manifest);
     const earlier = seenManifests.get(manifestPath);
     if (earlier !== undefined) throw configErrorAt(source, ['manifests', index], `${JSON.stringify(manifest)} is already listed as manifests[${earlier}]`);
     seenManifests.set(manifestPath, index);
-    manifests.push(await loadManifestFile(manifestPath, { source, at: ['manifests', index] }));
+    manifests.push(await loadManifestFile!(manifestPath, { source, at: ['manifests', index] }));
   }
   // References across manifests and cycles are load-time errors too (exit 2 before an engine is touched).
-  if (manifests.length > 0) buildCatalog(manifests);
+  if (manifests.length > 0) (await import('../manifest/catalog.js')).buildCatalog(manifests);
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);

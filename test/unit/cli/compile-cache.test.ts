@@ -19,12 +19,13 @@ describe.runIf(existsSync(BUNDLE) || process.env.CI)('the code cache of the bund
   let bundleDir: string;
 
   beforeEach(() => {
-    // A copy of the two files the entry point needs, so the real cache is not touched.
+    // A copy of the files the entry point needs, so the real cache is not touched.
     home = mkdtempSync(join(tmpdir(), 'devenv-cache-test-'));
     mkdirSync(join(home, 'bin'));
     bundleDir = join(home, 'dist/bundle');
     mkdirSync(bundleDir, { recursive: true });
     copyFileSync(join(ROOT, 'bin/devenv.js'), join(home, 'bin/devenv.js'));
+    copyFileSync(join(ROOT, 'bin/package.json'), join(home, 'bin/package.json'));
     copyFileSync(BUNDLE, join(bundleDir, 'devenv.cjs'));
     writeFileSync(join(home, 'package.json'), '{"type":"module"}\n');
   });
