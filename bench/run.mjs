@@ -169,6 +169,18 @@ async function boxImage() {
   return JSON.parse(stdout).image;
 }
 
+/**
+ * Peer images made for an older box (tagged with its hash) are the bench's own stale
+ * cache: removed, so that \`devenv box prune\` can then remove that box too.
+ */
+async function dropStalePeerImages(box) {
+  const hash = box.split(':')[1];
+  const listed = await docker(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=devenv-bench/*'], { reject: false });
+  for (const tag of listed.stdout.split('\n').filter(Boolean)) {
+    if (!tag.endsWith(`:${hash}`)) await docker(['rmi', tag], { reject: false });
+  }
+}
+
 /** A peer image: the box plus Debian packages, prepared once and cached by tag. */
 async function peerImage(ctx, name, packages) {
   const tag = `devenv-bench/${name}:${ctx.box.split(':')[1]}`;
@@ -773,6 +785,7 @@ async function main() {
   }
   const data = existsSync(RESULTS_JSON) ? JSON.parse(await readFile(RESULTS_JSON, 'utf8')) : { sections: {} };
   const box = await boxImage();
+  await dropStalePeerImages(box);
   data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
   const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
