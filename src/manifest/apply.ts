@@ -4,7 +4,7 @@ import type { Catalog } from './catalog.js';
 import { withSharedAptArchive } from './apt-archive.js';
 import { refreshAptLists } from './observe.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
-import { FILE_BATCH_MAX_OPERATIONS, runFileBatch } from './file-batch.js';
+import { FILE_BATCH_MAX_OPERATIONS, runFileBatch } from '../targets/file-batch.js';
 import { writePendingRefresh } from './pending-refresh.js';
 import type { Resource } from './resource.js';
 

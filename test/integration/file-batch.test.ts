@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fileBatchArgv, runFileBatch } from '../../src/manifest/file-batch.js';
-import type { FileOperation } from '../../src/manifest/operation.js';
+import { fileBatchArgv, runFileBatch, type FileChange } from '../../src/targets/file-batch.js';
 import { describeWithEngine, startTestContainer, type TestContainer } from './support.js';
 
 /**
@@ -29,13 +28,13 @@ describeWithEngine('file operations in one round trip (real container)', () => {
   it('applies every operation in order, each as it would alone', async () => {
     const odd = "/srv/fb/dir/odd name $(touch pwned) `touch pwned`; touch pwned 'q' \"q\"";
     const utf8 = 'héllo wörld\n\ttabs and "quotes" and $HOME\n';
-    const ops: FileOperation[] = [
-      { kind: 'file', path: '/srv/fb/dir', mkdir: true, chown: 'root', chgrp: 'nogroup', chmod: '0750' },
-      { kind: 'file', path: odd, write: { content: utf8, mode: '0640', owner: 'nobody', group: 'nogroup' } },
-      { kind: 'file', path: '/srv/fb/empty', write: { content: '', mode: '0600' } },
-      { kind: 'file', path: '/srv/fb/replaced', write: { content: 'new\n', mode: '0644' } },
-      { kind: 'file', path: '/srv/fb/link', link: '/srv/fb/replaced' },
-      { kind: 'file', path: '/srv/fb/stale', remove: 'file' },
+    const ops: FileChange[] = [
+      { path: '/srv/fb/dir', mkdir: true, chown: 'root', chgrp: 'nogroup', chmod: '0750' },
+      { path: odd, write: { content: utf8, mode: '0640', owner: 'nobody', group: 'nogroup' } },
+      { path: '/srv/fb/empty', write: { content: '', mode: '0600' } },
+      { path: '/srv/fb/replaced', write: { content: 'new\n', mode: '0644' } },
+      { path: '/srv/fb/link', link: '/srv/fb/replaced' },
+      { path: '/srv/fb/stale', remove: 'file' },
     ];
     const result = await runFileBatch(container.target, ops);
     expect(result, result.failed?.error).toEqual({ done: ops.length });
@@ -52,10 +51,10 @@ describeWithEngine('file operations in one round trip (real container)', () => {
   });
 
   it('stops at the first failure with its index and reason, leaving no temp file', async () => {
-    const ops: FileOperation[] = [
-      { kind: 'file', path: '/srv/fb/first', write: { content: 'one\n', mode: '0644' } },
-      { kind: 'file', path: '/srv/fb/second', write: { content: 'two\n', mode: '0644', owner: 'no-such-user' } },
-      { kind: 'file', path: '/srv/fb/third', write: { content: 'three\n', mode: '0644' } },
+    const ops: FileChange[] = [
+      { path: '/srv/fb/first', write: { content: 'one\n', mode: '0644' } },
+      { path: '/srv/fb/second', write: { content: 'two\n', mode: '0644', owner: 'no-such-user' } },
+      { path: '/srv/fb/third', write: { content: 'three\n', mode: '0644' } },
     ];
     const result = await runFileBatch(container.target, ops);
     expect(result.done).toBe(1);
@@ -66,7 +65,7 @@ describeWithEngine('file operations in one round trip (real container)', () => {
   });
 
   it('never puts file content on the command line (a secret would show in ps and in the engine)', () => {
-    const argv = fileBatchArgv([{ kind: 'file', path: '/etc/app/secret.env', write: { content: 'KEY=TOPSECRET\n', mode: '0600' } }]);
+    const argv = fileBatchArgv([{ path: '/etc/app/secret.env', write: { content: 'KEY=TOPSECRET\n', mode: '0600' } }]);
     expect(argv.join('\n')).not.toContain('TOPSECRET');
   });
 });

@@ -78,7 +78,7 @@ describe('the one-round-trip file operation script', () => {
     const { mkdtempSync, statSync, readlinkSync, readFileSync, existsSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { fileBatchArgv } = await import('../../../src/manifest/file-batch.js');
+    const { fileBatchArgv } = await import('../../../src/targets/file-batch.js');
     type Op = Parameters<typeof fileBatchArgv>[0][number];
     const dir = mkdtempSync(join(tmpdir(), 'devenv-fileop-'));
     const run = (...ops: Op[]): void => {
@@ -86,18 +86,18 @@ describe('the one-round-trip file operation script', () => {
       execFileSync(cmd!, args, { input: ops.map((op) => op.write?.content ?? '').join('') });
     };
     const hostile = join(dir, "a dir; touch pwned $(id) 'q'");
-    run({ kind: 'file', path: hostile, mkdir: true, chmod: '0750' });
+    run({ path: hostile, mkdir: true, chmod: '0750' });
     expect(statSync(hostile).isDirectory()).toBe(true);
     expect((statSync(hostile).mode & 0o777).toString(8)).toBe('750');
     const link = join(dir, 'link `id`');
     const written = join(hostile, 'f $(id)');
-    run({ kind: 'file', path: link, link: hostile }, { kind: 'file', path: written, write: { content: 'one\ntwo\n', mode: '0600' } });
+    run({ path: link, link: hostile }, { path: written, write: { content: 'one\ntwo\n', mode: '0600' } });
     expect(readlinkSync(link)).toBe(hostile);
     expect(readFileSync(written, 'utf8')).toBe('one\ntwo\n');
     expect((statSync(written).mode & 0o777).toString(8)).toBe('600');
     const doomed = join(dir, 'old file');
     writeFileSync(doomed, 'x');
-    run({ kind: 'file', path: doomed, remove: 'file' });
+    run({ path: doomed, remove: 'file' });
     expect(existsSync(doomed)).toBe(false);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
     expect(existsSync('pwned')).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPlan, applyPlanSteps } from '../../../src/manifest/apply.js';
-import { FILE_BATCH_FIELDS } from '../../../src/manifest/file-batch.js';
+import { FILE_BATCH_FIELDS } from '../../../src/targets/file-batch.js';
 import { emptyObservedState } from '../../../src/manifest/observed-state.js';
 import { PENDING_REFRESH_PATH } from '../../../src/manifest/pending-refresh.js';
 import { plan } from '../../../src/manifest/plan.js';

@@ -1,9 +1,22 @@
-import type { ExecResult, Target } from '../targets/target.js';
-import type { FileOperation } from './operation.js';
+import type { ExecResult, Target } from './target.js';
+
+/** One change to one path, in the order the fields are applied: write, remove, folder, link, owner, group, mode. */
+export interface FileChange {
+  path: string;
+  /** Content (to a temp file with this mode and owner, then renamed into place). */
+  write?: { content: string | Buffer; mode: string; owner?: string; group?: string };
+  remove?: 'file' | 'tree';
+  mkdir?: boolean;
+  link?: string;
+  chown?: string;
+  chgrp?: string;
+  chmod?: string;
+}
 
 /**
- * Several file operations in one round trip. A cold apply writes a dozen files and
- * folders in a row, and each exec costs ~50 ms of engine time whatever it does.
+ * Several file operations in one round trip, through any target's exec. A cold apply
+ * writes a dozen files and folders in a row, and each exec costs ~50 ms of engine time
+ * whatever it does. `Target.copy` is a batch of one.
  *
  * The operations run in order, each exactly as one operation alone does (content to
  * a temp file with its mode and owner, then renamed; then removal, folder, link,
@@ -49,8 +62,8 @@ export const FILE_BATCH_FIELDS = 11;
 /** Keeps the command line short (11 arguments each); a longer run of files takes several batches. */
 export const FILE_BATCH_MAX_OPERATIONS = 64;
 
-export function fileBatchArgs(op: FileOperation): string[] {
-  const size = op.write ? String(Buffer.byteLength(op.write.content, 'utf8')) : '-1';
+export function fileBatchArgs(op: FileChange): string[] {
+  const size = op.write ? String(Buffer.byteLength(op.write.content)) : '-1';
   return [
     op.path,
     op.remove ?? '',
@@ -66,7 +79,7 @@ export function fileBatchArgs(op: FileOperation): string[] {
   ];
 }
 
-export function fileBatchArgv(ops: readonly FileOperation[]): string[] {
+export function fileBatchArgv(ops: readonly FileChange[]): string[] {
   return ['sh', '-c', FILE_BATCH_SCRIPT, 'devenv-files', FILE_OPERATION_IN_BATCH, ...ops.flatMap(fileBatchArgs)];
 }
 
@@ -82,8 +95,9 @@ export function parseFileBatchResult(result: ExecResult, count: number): FileBat
   return { done: index, failed: { index, error } };
 }
 
-export async function runFileBatch(target: Target, ops: readonly FileOperation[]): Promise<FileBatchResult> {
-  const stdin = Buffer.concat(ops.flatMap((op) => (op.write ? [Buffer.from(op.write.content, 'utf8')] : [])));
+export async function runFileBatch(target: Pick<Target, 'exec'>, ops: readonly FileChange[]): Promise<FileBatchResult> {
+  const contents = ops.flatMap((op) => (op.write ? [op.write.content] : []));
+  const stdin = Buffer.concat(contents.map((content) => (typeof content === 'string' ? Buffer.from(content, 'utf8') : content)));
   const result = await target.exec(fileBatchArgv(ops), { stdin, user: 'root' });
   return parseFileBatchResult(result, ops.length);
 }
