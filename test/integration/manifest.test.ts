@@ -53,6 +53,19 @@ describeWithEngine('manifest engine against a real systemd container', () => {
     expect(nginxConf.stdout.trim()).toBe(`worker_processes ${nproc};`);
   }, 600_000);
 
+  it("held back nginx's second restart in the transaction that started it, and left no policy behind", async () => {
+    // nginx-common's postinst starts nginx; nginx's own then "upgrades" it (a 1 s sleep): held, and restarted once.
+    const term = await container.target.exec(['cat', '/var/log/apt/term.log']);
+    expect(term.stdout).toContain('invoke-rc.d: policy-rc.d denied execution of upgrade.');
+    expect(term.stdout).not.toContain('Upgrading binary');
+    expect((await container.target.exec(['systemctl', 'is-active', 'nginx.service'])).stdout.trim()).toBe('active');
+    const left = await container.target.exec(['sh', '-c', 'ls -d /usr/sbin/policy-rc.d /run/devenv-apt.* 2>/dev/null; true']);
+    expect(left.stdout).toBe('');
+    // The packages ran with dpkg's fsyncs off: a disposable environment, not an SSH host.
+    const history = await container.target.exec(['cat', '/var/log/apt/history.log']);
+    expect(history.stdout).toMatch(/^Commandline: apt-get install .*--force-unsafe-io/m);
+  });
+
   it('changes nothing the second time', async () => {
     const report = await provisionEnvironment(profile, container.target, silentProgress());
     expect(report.summary).toEqual({ changed: 0, unchanged: report.resources.length, failed: 0, skipped: 0 });

@@ -19,6 +19,12 @@ describe('apply commands (pure parts)', () => {
     ).toEqual([[...PREFIX, 'nginx=1.22.1-9+deb12u9', 'curl', 'telnetd-']]);
   });
 
+  it('turns off dpkg\'s fsyncs only in an environment devenv made', () => {
+    const op = { kind: 'apt' as const, name: 'nginx', install: 'nginx' };
+    expect(aptTransactions([op], { disposable: true })).toEqual([[...PREFIX, '-o', 'Dpkg::Options::=--force-unsafe-io', 'nginx']]);
+    expect(aptTransactions([op], { disposable: false })).toEqual([[...PREFIX, 'nginx']]);
+  });
+
   it('splits purges from plain removals, since --purge applies to the whole transaction', () => {
     expect(
       aptTransactions([

@@ -38,8 +38,10 @@ class RecordingTarget implements Target {
       }
       return { exitCode: 0, stdout: '', stderr: '' };
     }
-    // apt runs inside the shared-archive wrapper: record the apt command it wraps.
+    // apt runs inside the shared-archive wrapper, inside the one that holds back
+    // restarts (src/manifest/apt-service-restarts.ts): record the apt command they wrap.
     if (argv[3] === 'devenv-apt') argv = argv.slice(6);
+    if (argv[3] === 'devenv-apt-services') argv = argv.slice(7);
     const line = argv.join(' ');
     this.log.push(line);
     if (this.failing?.test(line)) return { exitCode: 1, stdout: '', stderr: 'boom' };
