@@ -22,8 +22,8 @@ export interface ResourceOutcome {
 export interface ApplyOptions {
   onStep?: (detail: string) => void;
   signal?: AbortSignal;
-  /** True when the target already has a pending-refresh file to clear. */
-  hadPendingRefreshes?: boolean;
+  /** What the target's pending-refresh record holds now (as observed); written again only when it must change. */
+  pendingOnTarget?: readonly string[];
   /**
    * Return right after an apt transaction that changed the system when more work
    * follows: packages bring files, units and running services of their own that the
@@ -38,6 +38,11 @@ export interface ApplyResult {
   outcomes: ResourceOutcome[];
   /** True when the run stopped after packages changed and the rest is to be planned again. */
   stoppedAfterPackages: boolean;
+  /**
+   * After a stop: the refreshes owed so far, for the next plan. The target's record
+   * holds at least these (a crash before the next pass refreshes too much, never too little).
+   */
+  owed?: string[];
 }
 
 /** Unit files: writing one calls for a daemon-reload before services are touched. */
@@ -52,12 +57,14 @@ const APT_INSTALL_SAFE = [
 /**
  * One service operation in one round trip. `--no-reload`: enabling only links the
  * unit into its targets, and an implicit daemon-reload per enable cost ~0.25 s each
- * (units devenv wrote are reloaded before, explicitly). A package's maintainer
- * script may have started the service already, with the configuration of that
- * moment: then it is not started again but refreshed at the end if it must be.
+ * (units devenv wrote are reloaded before, explicitly: $6, in the same round trip).
+ * A package's maintainer script may have started the service already, with the
+ * configuration of that moment: then it is not started again but refreshed at the
+ * end if it must be.
  */
 const SERVICE_SCRIPT = `set -e
 unit=$1
+if [ "$6" = 1 ]; then systemctl daemon-reload; fi
 if [ "$2" = 1 ]; then systemctl enable --no-reload -- "$unit"; fi
 if [ "$3" = 1 ]; then systemctl disable --no-reload -- "$unit"; fi
 if [ "$4" = 1 ] && ! systemctl is-active --quiet -- "$unit"; then systemctl start -- "$unit"; echo started; fi
@@ -132,8 +139,25 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     planned.changes.map((c) => [c.ref, { ref: c.ref, status: 'unchanged', changes: [], ...(c.diff !== undefined ? { diff: c.diff } : {}) }]),
   );
   const predecessors = predecessorMap(catalog);
+  // The record of owed refreshes on the target is written before the first change that
+  // can earn one, and cleared at the end: a run that fails halfway still refreshes
+  // next time. Each write is a round trip, so none is made where nothing can be earned
+  // (a first pass that only installs packages) or where the record already says it.
   const owed = planned.changes.filter((c) => c.refresh !== undefined).map((c) => c.ref);
-  if (owed.length > 0) await writePendingRefresh(target, owed);
+  const causes = new Set(planned.changes.flatMap((c) => c.refresh?.because.filter((ref) => ref !== 'pending') ?? []));
+  let onTarget: readonly string[] = options.pendingOnTarget ?? [];
+  let owedRecorded = false;
+  const record = async (refs: readonly string[]): Promise<void> => {
+    if (sameRefs(refs, onTarget)) return;
+    await writePendingRefresh(target, refs);
+    onTarget = [...refs];
+  };
+  /** Called before anything runs, with the refs about to change. */
+  const beforeRunning = async (refs: readonly string[]): Promise<void> => {
+    if (owedRecorded || !refs.some((ref) => causes.has(ref))) return;
+    await record(owed);
+    owedRecorded = true;
+  };
 
   let daemonReloadNeeded = false;
   const startedNow = new Set<string>();
@@ -190,6 +214,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     if (runnable.length === 0) continue;
     if (batch === 'apt') {
       step(`apt: ${runnable.map((c) => c.ref.slice(4)).join(' ')}`);
+      await beforeRunning(runnable.map((c) => c.ref));
       try {
         await runAptTransaction(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'apt'));
         for (const change of runnable) succeed(change);
@@ -205,6 +230,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     }
     if (batch?.startsWith('pip:')) {
       step(`pip in ${batch.slice(4)}`);
+      await beforeRunning(runnable.map((c) => c.ref));
       try {
         await runPip(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'pip'));
         for (const change of runnable) succeed(change);
@@ -218,6 +244,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     if (group.length > 1) {
       step(`${group.length} files: ${group.map((m) => m.change.ref.slice(5)).join(' ')}`);
       const ops = group.map((m) => m.change.operation as FileOperation);
+      await beforeRunning(group.map((m) => m.change.ref));
       const { done, failed } = await runFileBatch(target, ops);
       for (const [i, member] of group.entries()) {
         if (i < done) {
@@ -233,6 +260,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     }
     const resource = catalog.byRef.get(change.ref)!;
     step(change.ref);
+    await beforeRunning([change.ref]);
     try {
       const extra: string[] = [];
       const operation = change.operation;
@@ -244,13 +272,10 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       } else if (operation?.kind === 'commands') {
         for (const command of operation.commands) await must(target, command.argv, command.user ? { user: command.user } : {});
       } else if (operation?.kind === 'service') {
-        if (daemonReloadNeeded) {
-          await must(target, ['systemctl', 'daemon-reload']);
-          daemonReloadNeeded = false;
-        }
-        const flags = [operation.enable, operation.disable, operation.start, operation.stop].map((on) => (on ? '1' : '0'));
+        const flags = [operation.enable, operation.disable, operation.start, operation.stop, daemonReloadNeeded].map((on) => (on ? '1' : '0'));
         const result = await target.exec(['sh', '-c', SERVICE_SCRIPT, 'devenv-service', operation.unit, ...flags]);
         if (result.exitCode !== 0) throw new OperationError(`systemctl on ${operation.unit} exited ${result.exitCode}: ${tail(result)}`);
+        daemonReloadNeeded = false;
         if (/^started$/m.test(result.stdout)) startedNow.add(change.ref);
       } else if (resource.type === 'exec') {
         const refreshNow = change.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed');
@@ -270,14 +295,16 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
   if (daemonReloadNeeded) await target.exec(['systemctl', 'daemon-reload']);
   if (stoppedAfterPackages) {
     // The next plan sees the packages as unchanged: what they (or anything before them)
-    // earned stays owed on the target, and that plan refreshes it.
+    // earned is handed to it as owed. The target's record already holds it: either the
+    // owed list written before the first cause ran, or, when none ran, the record as it
+    // was (all that could be earned then was owed by an earlier run).
     const earned = planned.changes.filter((c) => c.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed')).map((c) => c.ref);
-    if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, earned);
     // What was not reached keeps no diff: the next plan says what it really changes.
     for (const outcome of outcomes.values()) if (outcome.status === 'unchanged') delete outcome.diff;
-    return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
+    return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages, owed: earned };
   }
   const stillOwed: string[] = [];
+  const refreshes: { change: PlannedChange; outcome: ResourceOutcome; unit: string; verb: string; because: string[] }[] = [];
   for (const change of planned.changes) {
     if (!change.refresh) continue;
     if (change.type === 'exec') {
@@ -298,23 +325,34 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     if (resource.type !== 'service') continue;
     const unit = (change.operation?.kind === 'service' ? change.operation.unit : undefined) ?? unitOf(resource);
     const running = resource.attrs.ensure === 'running';
-    const argv =
-      change.refresh.action === 'reload'
-        ? ['systemctl', running ? 'reload-or-restart' : 'try-reload-or-restart', unit]
-        : ['systemctl', running ? 'restart' : 'try-restart', unit];
-    step(`${change.refresh.action} ${unit}`);
-    try {
-      await must(target, argv);
-      outcome.status = 'changed';
-      outcome.changes.push(`${change.refresh.action === 'reload' ? 'reloaded' : 'restarted'} (${describeCauses(because)})`);
-    } catch (error) {
-      outcome.status = 'failed';
-      outcome.error = errorMessage(error);
-      stillOwed.push(change.ref);
+    const verb =
+      change.refresh.action === 'reload' ? (running ? 'reload-or-restart' : 'try-reload-or-restart') : running ? 'restart' : 'try-restart';
+    refreshes.push({ change, outcome, unit, verb, because });
+  }
+  if (refreshes.length > 0) {
+    // Every refresh in one round trip, in order; each succeeds or fails alone.
+    step(refreshes.map((r) => `${r.change.refresh!.action} ${r.unit}`).join(', '));
+    const results = await runRefreshes(target, refreshes);
+    for (const [i, { change, outcome, unit, verb, because }] of refreshes.entries()) {
+      const result = results[i]!;
+      if (result.ok) {
+        outcome.status = 'changed';
+        outcome.changes.push(`${change.refresh!.action === 'reload' ? 'reloaded' : 'restarted'} (${describeCauses(because)})`);
+      } else {
+        outcome.status = 'failed';
+        outcome.error = `systemctl ${verb} ${unit} ${result.message}`;
+        stillOwed.push(change.ref);
+      }
     }
   }
-  if (owed.length > 0 || options.hadPendingRefreshes) await writePendingRefresh(target, stillOwed);
+  await record(stillOwed);
   return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
+}
+
+function sameRefs(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((ref) => right.has(ref));
 }
 
 function describeCauses(because: readonly string[]): string {
@@ -326,6 +364,29 @@ function describeCauses(because: readonly string[]): string {
 
 function unitOf(resource: Resource): string {
   return /\.[a-z]+$/.test(resource.name) ? resource.name : `${resource.name}.service`;
+}
+
+/**
+ * Runs `systemctl <verb> <unit>` for each pair, in order and whatever the others do,
+ * and says for each "<index> 0" or "<index> <exit> <last line of its output>".
+ */
+export const REFRESH_SCRIPT = `i=0
+while [ "$#" -ge 2 ]; do
+  out=$(systemctl "$1" "$2" 2>&1); code=$?
+  if [ "$code" -eq 0 ]; then echo "$i 0"; else printf '%s %s %s\\n' "$i" "$code" "$(printf '%s' "$out" | tail -n 1)"; fi
+  i=$((i + 1)); shift 2
+done`;
+
+async function runRefreshes(target: Target, refreshes: readonly { unit: string; verb: string }[]): Promise<{ ok: boolean; message: string }[]> {
+  const argv = ['sh', '-c', REFRESH_SCRIPT, 'devenv-refresh', ...refreshes.flatMap((r) => [r.verb, r.unit])];
+  const result = await target.exec(argv);
+  const said = new Map<number, { ok: boolean; message: string }>();
+  for (const line of result.stdout.split('\n')) {
+    const match = /^(\d+) (\d+)(?: (.*))?$/.exec(line);
+    if (match) said.set(Number(match[1]), { ok: match[2] === '0', message: `exited ${match[2]}${match[3] ? `: ${match[3]}` : ''}` });
+  }
+  // A refresh the script never answered for (it did not run to the end) failed.
+  return refreshes.map((_, i) => said.get(i) ?? { ok: false, message: `did not run (exit ${result.exitCode}): ${tail(result)}` });
 }
 
 async function must(target: Target, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {

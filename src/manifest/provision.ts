@@ -57,9 +57,9 @@ export async function provisionEnvironment(
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
   if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
-  const applyOnce = (current: PlannedEnvironment, stopAfterPackages: boolean): Promise<ApplyResult> =>
+  const applyOnce = (current: PlannedEnvironment, pendingOnTarget: readonly string[], stopAfterPackages: boolean): Promise<ApplyResult> =>
     applyPlanSteps(target, current.catalog, current.plan, {
-      hadPendingRefreshes: current.observed.pendingRefreshes.length > 0,
+      pendingOnTarget,
       stopAfterPackages,
       ...(signal ? { signal } : {}),
     });
@@ -68,14 +68,18 @@ export async function provisionEnvironment(
   // services are then known before files are written and services touched (no refresh of
   // a configuration that cannot load yet, no enable of what the package enabled).
   let current = planned;
+  let pendingOnTarget = planned.observed.pendingRefreshes;
   let outcomes: ResourceOutcome[] | undefined;
   for (let pass = 1; ; pass++) {
     const stopAfterPackages = pass < MAX_PASSES;
     const title = pass === 1 ? 'Applying manifests' : 'Applying the rest, after the packages';
-    const result = await progress.step(title, () => applyOnce(current, stopAfterPackages));
+    const result = await progress.step(title, () => applyOnce(current, pendingOnTarget, stopAfterPackages));
     outcomes = outcomes ? mergeOutcomes(outcomes, result.outcomes) : result.outcomes;
     if (!result.stoppedAfterPackages) break;
-    const observed = await observe(target, planned.catalog);
+    const seen = await observe(target, planned.catalog);
+    // The next plan owes what this pass earned; the record on the target may hold more.
+    pendingOnTarget = seen.pendingRefreshes;
+    const observed = { ...seen, pendingRefreshes: result.owed ?? seen.pendingRefreshes };
     current = { ...planned, observed, plan: plan(planned.desired, observed) };
     if (current.plan.problems.length > 0) throw planProblemsError(current.plan.problems, true);
   }

@@ -38,6 +38,16 @@ class RecordingTarget implements Target {
       }
       return { exitCode: 0, stdout: '', stderr: '' };
     }
+    // Refreshes go in one round trip: record each, answer as the script does.
+    if (argv[3] === 'devenv-refresh') {
+      const answers: string[] = [];
+      for (let at = 4, i = 0; at + 1 < argv.length; at += 2, i++) {
+        const line = `systemctl ${argv[at]} ${argv[at + 1]}`;
+        this.log.push(line);
+        answers.push(this.failing?.test(line) ? `${i} 1 boom` : `${i} 0`);
+      }
+      return { exitCode: 0, stdout: `${answers.join('\n')}\n`, stderr: '' };
+    }
     // apt runs inside the shared-archive wrapper, inside the one that holds back
     // restarts (src/manifest/apt-service-restarts.ts): record the apt command they wrap.
     if (argv[3] === 'devenv-apt') argv = argv.slice(6);
@@ -87,9 +97,11 @@ describe('applyPlan through a target', () => {
     const outcomes = await applyPlan(target, catalog, p);
     expect(outcomes.map((o) => o.status)).toEqual(['changed', 'changed', 'changed', 'changed', 'changed']);
     const interesting = target.log.filter((l) => !l.startsWith('mkdir -p /var/lib/devenv'));
+    // The owed reload is recorded just before the first change that earns it (the
+    // packages earn nothing here), and the record cleared at the end.
     expect(interesting.map((l) => l.replace(/^apt-get install .* (nginx curl)$/, 'apt-get install … $1'))).toEqual([
-      `copy ${PENDING_REFRESH_PATH}`,
       'apt-get install … nginx curl',
+      `copy ${PENDING_REFRESH_PATH}`,
       'copy /etc/nginx/sites-available/site',
       'copy /etc/nginx/conf.d/x.conf',
       'systemctl reload-or-restart nginx.service',
@@ -136,10 +148,44 @@ describe('applyPlan through a target', () => {
     // Not reached: no diff is reported for it (the next plan shows what really changes).
     expect(result.outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.diff).toBeUndefined();
     // curl changed, so nginx's reload is earned and stays owed; the files have not changed yet.
+    // It was recorded before curl's transaction (a cause), and is handed to the next plan.
+    expect(target.log[0]).toBe(`copy ${PENDING_REFRESH_PATH}`);
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
+    expect(result.owed).toEqual(['service:nginx']);
     // Without the option the same plan runs to the end.
     const whole = await applyPlanSteps(new RecordingTarget(), catalog, p);
     expect(whole.stoppedAfterPackages).toBe(false);
+  });
+
+  it('writes no record in a pass of packages that earn nothing, and hands on what was owed before', async () => {
+    const { catalog } = planned();
+    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
+      ...emptyObservedState(),
+      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+      pendingRefreshes: ['service:nginx'],
+    });
+    const target = new RecordingTarget();
+    const result = await applyPlanSteps(target, catalog, p, { stopAfterPackages: true, pendingOnTarget: ['service:nginx'] });
+    expect(result.stoppedAfterPackages).toBe(true);
+    expect(target.log.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['apt-get install']);
+    expect(result.owed).toEqual(['service:nginx']);
+  });
+
+  it('does not write the record again when it already says what is owed, and clears it at the end', async () => {
+    const { catalog } = planned();
+    const owed = ['service:nginx'];
+    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
+      ...emptyObservedState(),
+      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+      pendingRefreshes: owed,
+    });
+    const target = new RecordingTarget();
+    await applyPlanSteps(target, catalog, p, { pendingOnTarget: owed });
+    expect(target.log.filter((l) => l === `copy ${PENDING_REFRESH_PATH}`)).toHaveLength(1);
+    expect(target.log.at(-1)).toBe(`copy ${PENDING_REFRESH_PATH}`);
+    expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: [] });
   });
 
   it('skips what depends on a failure and keeps the refresh owed for the next run', async () => {
@@ -165,6 +211,20 @@ describe('applyPlan through a target', () => {
     const outcomes = await applyPlan(target, catalog, p);
     expect(outcomes.find((o) => o.ref === 'service:nginx')!.status).toBe('failed');
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
+  });
+
+  it('reloads systemd in the same round trip as the service whose unit it just wrote', async () => {
+    const catalog = catalogFromText(
+      'file:\n  /etc/systemd/system/app.service: { content: "[Service]\\nExecStart=/bin/true\\n" }\nservice:\n  app: { ensure: running, require: [file:/etc/systemd/system/app.service] }\n',
+    );
+    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, emptyObservedState());
+    const target = new RecordingTarget();
+    const outcomes = await applyPlan(target, catalog, p);
+    expect(outcomes.map((o) => o.status)).toEqual(['changed', 'changed']);
+    const service = target.log.find((l) => l.includes('devenv-service'))!;
+    // unit, enable, disable, start, stop, daemon-reload first
+    expect(service.split(' ').slice(-6)).toEqual(['app.service', '0', '0', '1', '0', '1']);
+    expect(target.log.filter((l) => l === 'systemctl daemon-reload')).toEqual([]);
   });
 
   it('refuses to start when the plan has a problem, touching nothing', async () => {

@@ -130,7 +130,7 @@ describe('one restart for a service its own transaction started', () => {
   it('is inert outside devenv\'s apt-get: a left-over policy allows everything', () => {
     writeFileSync(policyPath, POLICY_SCRIPT);
     chmodSync(policyPath, 0o755);
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     delete env.DEVENV_APT_SERVICES;
     expect(spawnSync(policyPath, ['nginx', 'upgrade'], { env }).status).toBe(0);
   });
