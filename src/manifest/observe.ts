@@ -17,12 +17,19 @@ import type {
 import { emptyObservedState } from './observed-state.js';
 import { PROVISIONED_MARKER } from './inputs.js';
 import { PENDING_REFRESH_PATH, parsePendingRefresh } from './pending-refresh.js';
-import { fileEnsure } from './resource.js';
+import { fileEnsure, type Resource } from './resource.js';
 import { normalizePipName, unitName } from './schema.js';
 import { parseTemplateFacts, TEMPLATE_FACTS_SCRIPT } from './template-facts.js';
 
 /** Regular files bigger than this are compared by hash only; their diff says so. */
 const MAX_CONTENT_BYTES = 512 * 1024;
+
+/**
+ * On a target devenv has never provisioned (no marker), every package is about to be
+ * looked up in the apt lists: that lookup then rides in the first round trip. Where
+ * the marker is, it costs a `test` and the lookup, if any, comes after.
+ */
+const FIRST_RUN_AVAILABILITY_SCRIPT = '[ -e "$1" ] && exit 0; shift; LC_ALL=C exec apt-cache policy -- "$@"';
 
 export interface ObserveOptions {
   /** Run `apt-get update` once when a wanted package or pinned version is not in the local lists. Default true. */
@@ -59,10 +66,11 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
   const units = resources.filter((r) => r.type === 'service').map((r) => unitName(r.name));
   const venvPaths = [...new Set(resources.flatMap((r) => (r.type === 'venv' ? [r.name] : r.type === 'pip' ? [r.attrs.venv] : [])))];
 
-  const queries: Partial<Record<'packages' | 'files' | 'accounts' | 'services' | 'venvs' | 'facts', BatchQuery>> = {
+  const queries: Partial<Record<'packages' | 'availability' | 'files' | 'accounts' | 'services' | 'venvs' | 'facts', BatchQuery>> = {
     files: statQuery(statEntries),
   };
   if (apt.length > 0) queries.packages = { script: DPKG_SCRIPT, args: apt.map((r) => r.name) };
+  if (apt.length > 0) queries.availability = { script: FIRST_RUN_AVAILABILITY_SCRIPT, args: [PROVISIONED_MARKER, ...apt.map((r) => r.name)] };
   if (needsAccounts) queries.accounts = { script: ACCOUNTS_SCRIPT };
   if (units.length > 0) queries.services = { script: SERVICES_SCRIPT, args: units };
   if (venvPaths.length > 0) queries.venvs = { script: VENV_SCRIPT, args: venvPaths };
@@ -107,9 +115,16 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
       return ensure === 'present' ? !isInstalled : installed?.version !== ensure || !isInstalled;
     })
     .map((r) => r.name);
+  // Looked up in the first round trip (a target never provisioned), unless that failed.
+  const early = answers.availability;
+  const known = early && early.exitCode === 0 && early.stdout.trim() !== '' ? parseAptPolicy(early.stdout) : undefined;
   if (wanted.length > 0) {
-    step('apt lists');
-    state.availability = await queryAvailability(target, wanted);
+    if (known && wanted.every((name) => satisfiable(ensureOf(apt, name), known[name]))) {
+      state.availability = known;
+    } else {
+      step('apt lists');
+      state.availability = await queryAvailability(target, wanted);
+    }
     const unknown = apt.filter((r) => wanted.includes(r.name) && !satisfiable(r.attrs.ensure, state.availability[r.name]));
     if (unknown.length > 0 && options.updateAptLists !== false) {
       step('apt-get update');
@@ -127,6 +142,11 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
     if (r.attrs.unless || r.attrs.onlyif) state.guards[r.ref] = guards;
   }
   return state;
+}
+
+function ensureOf(apt: readonly Resource[], name: string): string {
+  const resource = apt.find((r) => r.name === name);
+  return resource?.type === 'apt' ? resource.attrs.ensure : 'present';
 }
 
 function satisfiable(ensure: string, availability: PackageAvailability | undefined): boolean {
