@@ -5,8 +5,8 @@ import { withSharedAptArchive } from './apt-archive.js';
 import { withCoalescedRestarts } from './apt-service-restarts.js';
 import { refreshAptLists } from './observe.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
-import { FILE_BATCH_MAX_OPERATIONS, runFileBatch } from '../targets/file-batch.js';
-import { writePendingRefresh } from './pending-refresh.js';
+import { FILE_BATCH_MAX_OPERATIONS, runFileBatch, type FileChange } from '../targets/file-batch.js';
+import { PENDING_REFRESH_PATH, pendingRefreshChanges, writePendingRefresh } from './pending-refresh.js';
 import type { Resource } from './resource.js';
 
 export type OutcomeStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
@@ -31,6 +31,11 @@ export interface ApplyOptions {
    * applies a fresh plan for the rest. Refreshes already earned are kept owed.
    */
   stopAfterPackages?: boolean;
+  /**
+   * Leave the last write of the record (the refreshes still owed at the end) to the
+   * caller, as ApplyResult.record, to go in one round trip with what it writes next.
+   */
+  deferFinalRecord?: boolean;
 }
 
 export interface ApplyResult {
@@ -43,6 +48,8 @@ export interface ApplyResult {
    * holds at least these (a crash before the next pass refreshes too much, never too little).
    */
   owed?: string[];
+  /** With deferFinalRecord: what the record must now say, when it must change. */
+  record?: string[];
 }
 
 /** Unit files: writing one calls for a daemon-reload before services are touched. */
@@ -147,16 +154,29 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
   const causes = new Set(planned.changes.flatMap((c) => c.refresh?.because.filter((ref) => ref !== 'pending') ?? []));
   let onTarget: readonly string[] = options.pendingOnTarget ?? [];
   let owedRecorded = false;
-  const record = async (refs: readonly string[]): Promise<void> => {
-    if (sameRefs(refs, onTarget)) return;
-    await writePendingRefresh(target, refs);
-    onTarget = [...refs];
-  };
-  /** Called before anything runs, with the refs about to change. */
-  const beforeRunning = async (refs: readonly string[]): Promise<void> => {
-    if (owedRecorded || !refs.some((ref) => causes.has(ref))) return;
-    await record(owed);
+  /** The record's file changes when, before `refs` change, the owed list must be recorded; else none. */
+  const recordBefore = (refs: readonly string[]): FileChange[] => {
+    if (owedRecorded || !refs.some((ref) => causes.has(ref))) return [];
     owedRecorded = true;
+    if (sameRefs(owed, onTarget)) return [];
+    onTarget = [...owed];
+    return pendingRefreshChanges(owed);
+  };
+  /** Called before anything but files runs, with the refs about to change (files carry the record in their batch). */
+  const beforeRunning = async (refs: readonly string[]): Promise<void> => {
+    if (recordBefore(refs).length > 0) await writePendingRefresh(target, owed);
+  };
+  /** Files, in one round trip with the record when it must be written first. */
+  const runFiles = async (refs: readonly string[], ops: readonly FileOperation[]): ReturnType<typeof runFileBatch> => {
+    const prefix = recordBefore(refs);
+    const result = await runFileBatch(target, [...prefix, ...ops]);
+    if (result.failed && result.failed.index < prefix.length) {
+      throw new RecordFailed(`could not record pending refreshes in ${PENDING_REFRESH_PATH}: ${result.failed.error}`);
+    }
+    return {
+      done: Math.max(0, result.done - prefix.length),
+      ...(result.failed ? { failed: { index: result.failed.index - prefix.length, error: result.failed.error } } : {}),
+    };
   };
 
   let daemonReloadNeeded = false;
@@ -244,8 +264,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     if (group.length > 1) {
       step(`${group.length} files: ${group.map((m) => m.change.ref.slice(5)).join(' ')}`);
       const ops = group.map((m) => m.change.operation as FileOperation);
-      await beforeRunning(group.map((m) => m.change.ref));
-      const { done, failed } = await runFileBatch(target, ops);
+      const { done, failed } = await runFiles(group.map((m) => m.change.ref), ops);
       for (const [i, member] of group.entries()) {
         if (i < done) {
           succeed(member.change);
@@ -260,13 +279,13 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     }
     const resource = catalog.byRef.get(change.ref)!;
     step(change.ref);
-    await beforeRunning([change.ref]);
+    if (change.operation?.kind !== 'file') await beforeRunning([change.ref]);
     try {
       const extra: string[] = [];
       const operation = change.operation;
       if (operation?.kind === 'file') {
         // One operation is a batch of one: content, owner, mode, link in one round trip.
-        const { failed } = await runFileBatch(target, [operation]);
+        const { failed } = await runFiles([change.ref], [operation]);
         if (failed) throw new OperationError(`could not apply ${operation.path}: ${failed.error}`);
         if (SYSTEMD_UNIT_PATH.test(operation.path)) daemonReloadNeeded = true;
       } else if (operation?.kind === 'commands') {
@@ -288,6 +307,8 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       }
       succeed(change, extra);
     } catch (error) {
+      // Without its record of what is owed, the run must not go on changing things.
+      if (error instanceof RecordFailed) throw error;
       fail(change, error);
     }
   }
@@ -345,9 +366,15 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       }
     }
   }
-  await record(stillOwed);
-  return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages };
+  const final = planned.changes.map((c) => outcomes.get(c.ref)!);
+  if (sameRefs(stillOwed, onTarget)) return { outcomes: final, stoppedAfterPackages };
+  if (options.deferFinalRecord) return { outcomes: final, stoppedAfterPackages, record: stillOwed };
+  await writePendingRefresh(target, stillOwed);
+  return { outcomes: final, stoppedAfterPackages };
 }
+
+/** The record of owed refreshes could not be written: the run stops. */
+class RecordFailed extends OperationError {}
 
 function sameRefs(a: readonly string[], b: readonly string[]): boolean {
   const left = new Set(a);

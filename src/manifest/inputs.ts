@@ -4,7 +4,10 @@ import { hashOf } from '../core/hash.js';
 import type { LoadedProfile } from '../profile/load.js';
 import { buildCatalog } from './catalog.js';
 import { manifestSourcePath } from './load.js';
-import { execOrThrow, type Target } from '../targets/target.js';
+import { OperationError } from '../core/errors.js';
+import { runFileBatch, type FileChange } from '../targets/file-batch.js';
+import type { Target } from '../targets/target.js';
+import { recordChanges } from './pending-refresh.js';
 
 /**
  * A hash of everything provisioning reads on this machine: the manifests as
@@ -38,10 +41,15 @@ export async function readProvisionedMarker(target: Target): Promise<string | un
   return marker.exitCode === 0 ? marker.stdout.trim() : undefined;
 }
 
+/** The marker as file changes (to share a round trip with the last record of a provision). */
+export function provisionedMarkerChanges(inputsHash: string): FileChange[] {
+  return recordChanges(PROVISIONED_MARKER, `${inputsHash}\n`);
+}
+
 /** One round trip: this runs at the end of every clean provision. */
 export async function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
-  const script = 'mkdir -p "${1%/*}" && printf "%s\\n" "$2" > "$1"';
-  await execOrThrow(target, ['sh', '-c', script, 'devenv-mark', PROVISIONED_MARKER, inputsHash], { user: 'root' });
+  const { failed } = await runFileBatch(target, provisionedMarkerChanges(inputsHash));
+  if (failed) throw new OperationError(`could not write ${PROVISIONED_MARKER} on ${target.describe().name}: ${failed.error}`);
 }
 
 /** One step of provisioning: the first `manifests.length` manifests, and the cache key of their result. */

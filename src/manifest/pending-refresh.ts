@@ -1,4 +1,5 @@
 import { OperationError } from '../core/errors.js';
+import { runFileBatch, type FileChange } from '../targets/file-batch.js';
 import type { Target } from '../targets/target.js';
 
 /**
@@ -22,9 +23,26 @@ export function renderPendingRefresh(refs: readonly string[]): string {
   return `${JSON.stringify({ refresh: [...refs].sort() }, null, 2)}\n`;
 }
 
-/** One round trip (it runs around every apply): create the folder, write a temp file, rename it into place. */
+/** devenv's own records on a target live here, next to each other. */
+const RECORDS_DIR = PENDING_REFRESH_PATH.slice(0, PENDING_REFRESH_PATH.lastIndexOf('/'));
+
+/**
+ * Writing a record, as file changes (the folder, then the file through a temp file and
+ * a rename): they can ride in the same round trip as the files an apply writes.
+ */
+export function recordChanges(path: string, content: string): FileChange[] {
+  return [
+    { path: path.slice(0, path.lastIndexOf('/')) || RECORDS_DIR, mkdir: true },
+    { path, write: { content, mode: '0644', owner: 'root', group: 'root' } },
+  ];
+}
+
+export function pendingRefreshChanges(refs: readonly string[]): FileChange[] {
+  return recordChanges(PENDING_REFRESH_PATH, renderPendingRefresh(refs));
+}
+
+/** Records what is owed, alone in its round trip; throws when the target refuses. */
 export async function writePendingRefresh(target: Target, refs: readonly string[]): Promise<void> {
-  const script = 'set -e; mkdir -p "${1%/*}"; cat > "$1.tmp"; chmod 0644 "$1.tmp"; mv -f "$1.tmp" "$1"';
-  const result = await target.exec(['sh', '-c', script, 'devenv-pending', PENDING_REFRESH_PATH], { stdin: renderPendingRefresh(refs), user: 'root' });
-  if (result.exitCode !== 0) throw new OperationError(`could not record pending refreshes in ${PENDING_REFRESH_PATH}: ${result.stderr.trim().split('\n').pop() ?? ''}`);
+  const { failed } = await runFileBatch(target, pendingRefreshChanges(refs));
+  if (failed) throw new OperationError(`could not record pending refreshes in ${PENDING_REFRESH_PATH}: ${failed.error}`);
 }

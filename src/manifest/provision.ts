@@ -4,7 +4,10 @@ import type { Target } from '../targets/target.js';
 import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, compileTemplates, renderDesiredContents, TemplateSet } from './desired-content.js';
-import { writeProvisionedMarker } from './inputs.js';
+import { OperationError } from '../core/errors.js';
+import { runFileBatch } from '../targets/file-batch.js';
+import { provisionedMarkerChanges } from './inputs.js';
+import { pendingRefreshChanges } from './pending-refresh.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
 import type { Plan } from './operation.js';
@@ -61,6 +64,7 @@ export async function provisionEnvironment(
     applyPlanSteps(target, current.catalog, current.plan, {
       pendingOnTarget,
       stopAfterPackages,
+      deferFinalRecord: true,
       ...(signal ? { signal } : {}),
     });
   // A run stops after each package transaction that changed the system and plans the rest
@@ -70,12 +74,16 @@ export async function provisionEnvironment(
   let current = planned;
   let pendingOnTarget = planned.observed.pendingRefreshes;
   let outcomes: ResourceOutcome[] | undefined;
+  let finalRecord: string[] | undefined;
   for (let pass = 1; ; pass++) {
     const stopAfterPackages = pass < MAX_PASSES;
     const title = pass === 1 ? 'Applying manifests' : 'Applying the rest, after the packages';
     const result = await progress.step(title, () => applyOnce(current, pendingOnTarget, stopAfterPackages));
     outcomes = outcomes ? mergeOutcomes(outcomes, result.outcomes) : result.outcomes;
-    if (!result.stoppedAfterPackages) break;
+    if (!result.stoppedAfterPackages) {
+      finalRecord = result.record;
+      break;
+    }
     const seen = await observe(target, planned.catalog);
     // The next plan owes what this pass earned; the record on the target may hold more.
     pendingOnTarget = seen.pendingRefreshes;
@@ -85,9 +93,16 @@ export async function provisionEnvironment(
   }
   const report = applyReport(target.describe().name, outcomes, performance.now() - started);
   // A clean run records its inputs for the next `up` (a round trip saved when the target already says so).
+  // The last word of the refresh record and the marker share one round trip. Until the
+  // record is written it says more is owed than is: a crash now refreshes again, no less.
   const clean = report.summary.failed === 0 && report.summary.skipped === 0;
-  if (clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs) {
-    await writeProvisionedMarker(target, options.recordInputs);
+  const records = [
+    ...(finalRecord ? pendingRefreshChanges(finalRecord) : []),
+    ...(clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs ? provisionedMarkerChanges(options.recordInputs) : []),
+  ];
+  if (records.length > 0) {
+    const { failed } = await runFileBatch(target, records);
+    if (failed) throw new OperationError(`could not write devenv's records on ${target.describe().name}: ${failed.error}`);
   }
   return report;
 }

@@ -16,11 +16,6 @@ class RecordingTarget implements Target {
   readonly batches: number[] = [];
   constructor(private readonly failing: RegExp | undefined = undefined) {}
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    // The pending-refresh file is written in one exec (content on stdin): record it as the write it is.
-    if (argv[3] === 'devenv-pending') {
-      await this.copy(String(options?.stdin ?? ''), argv[4]!);
-      return { exitCode: 0, stdout: '', stderr: '' };
-    }
     // Consecutive files go in one batch: record each operation as its own write, in order,
     // and answer as the batch script does (index of the first failure on stdout, exit 3).
     if (argv[3] === 'devenv-files') {
@@ -96,7 +91,7 @@ describe('applyPlan through a target', () => {
     const target = new RecordingTarget();
     const outcomes = await applyPlan(target, catalog, p);
     expect(outcomes.map((o) => o.status)).toEqual(['changed', 'changed', 'changed', 'changed', 'changed']);
-    const interesting = target.log.filter((l) => !l.startsWith('mkdir -p /var/lib/devenv'));
+    const interesting = target.log.filter((l) => l !== 'copy /var/lib/devenv');
     // The owed reload is recorded just before the first change that earns it (the
     // packages earn nothing here), and the record cleared at the end.
     expect(interesting.map((l) => l.replace(/^apt-get install .* (nginx curl)$/, 'apt-get install … $1'))).toEqual([
@@ -108,8 +103,9 @@ describe('applyPlan through a target', () => {
       `copy ${PENDING_REFRESH_PATH}`,
     ]);
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: [] });
-    // The two files shared one round trip, and each got its own content.
-    expect(target.batches).toEqual([2]);
+    // The record and the two files shared one round trip (folder, record, files), and
+    // each file got its own content; the record is cleared at the end.
+    expect(target.batches).toEqual([4, 2]);
     expect(target.written.get('/etc/nginx/sites-available/site')).toContain('a');
     expect(target.written.get('/etc/nginx/conf.d/x.conf')).toContain('b');
   });
@@ -123,8 +119,8 @@ describe('applyPlan through a target', () => {
       'file:/etc/nginx/conf.d/x.conf': 'changed',
     });
     expect(outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.error).toMatch(/could not apply \/etc\/nginx\/sites-available\/site: boom/);
-    // The batch stopped at the failure; the next file then went alone, once.
-    expect(target.batches).toEqual([2, 1]);
+    // The batch (the record first) stopped at the failure; the next file then went alone, once.
+    expect(target.batches).toEqual([4, 1]);
     expect(target.log.filter((l) => l === 'copy /etc/nginx/conf.d/x.conf')).toHaveLength(1);
   });
 
@@ -149,7 +145,7 @@ describe('applyPlan through a target', () => {
     expect(result.outcomes.find((o) => o.ref === 'file:/etc/nginx/sites-available/site')!.diff).toBeUndefined();
     // curl changed, so nginx's reload is earned and stays owed; the files have not changed yet.
     // It was recorded before curl's transaction (a cause), and is handed to the next plan.
-    expect(target.log[0]).toBe(`copy ${PENDING_REFRESH_PATH}`);
+    expect(target.log.slice(0, 2)).toEqual(['copy /var/lib/devenv', `copy ${PENDING_REFRESH_PATH}`]);
     expect(JSON.parse(target.written.get(PENDING_REFRESH_PATH)!)).toEqual({ refresh: ['service:nginx'] });
     expect(result.owed).toEqual(['service:nginx']);
     // Without the option the same plan runs to the end.
@@ -225,6 +221,14 @@ describe('applyPlan through a target', () => {
     // unit, enable, disable, start, stop, daemon-reload first
     expect(service.split(' ').slice(-6)).toEqual(['app.service', '0', '0', '1', '0', '1']);
     expect(target.log.filter((l) => l === 'systemctl daemon-reload')).toEqual([]);
+  });
+
+  it('stops, changing no file, when the record of what is owed cannot be written', async () => {
+    const { catalog, plan: p } = planned();
+    const target = new RecordingTarget(/^copy \/var\/lib\/devenv\/pending-refresh\.json$/);
+    await expect(applyPlan(target, catalog, p)).rejects.toThrow(/could not record pending refreshes in \/var\/lib\/devenv\/pending-refresh\.json: boom/);
+    expect(target.written.has('/etc/nginx/sites-available/site')).toBe(false);
+    expect(target.log.filter((l) => l.startsWith('systemctl'))).toEqual([]);
   });
 
   it('refuses to start when the plan has a problem, touching nothing', async () => {
