@@ -395,12 +395,12 @@ function unitOf(resource: Resource): string {
 
 /**
  * Runs `systemctl <verb> <unit>` for each pair, in order and whatever the others do,
- * and says for each "<index> 0" or "<index> <exit> <last line of its output>".
+ * and says for each "<index> 0" or "<index> <exit> <its last 3 lines of output, on one line>".
  */
 export const REFRESH_SCRIPT = `i=0
 while [ "$#" -ge 2 ]; do
   out=$(systemctl "$1" "$2" 2>&1); code=$?
-  if [ "$code" -eq 0 ]; then echo "$i 0"; else printf '%s %s %s\\n' "$i" "$code" "$(printf '%s' "$out" | tail -n 1)"; fi
+  if [ "$code" -eq 0 ]; then echo "$i 0"; else printf '%s %s %s\\n' "$i" "$code" "$(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ')"; fi
   i=$((i + 1)); shift 2
 done`;
 

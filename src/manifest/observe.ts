@@ -34,6 +34,8 @@ const FIRST_RUN_AVAILABILITY_SCRIPT = '[ -e "$1" ] && exit 0; shift; LC_ALL=C ex
 export interface ObserveOptions {
   /** Run `apt-get update` once when a wanted package or pinned version is not in the local lists. Default true. */
   updateAptLists?: boolean;
+  /** Look packages up in the apt lists in the first round trip when the target was never provisioned. Default true. */
+  earlyAvailability?: boolean;
   /** Also read the few host facts templates use (state.templateFacts), in the same round trip. */
   templateFacts?: boolean;
   onStep?: (detail: string) => void;
@@ -70,7 +72,7 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
     files: statQuery(statEntries),
   };
   if (apt.length > 0) queries.packages = { script: DPKG_SCRIPT, args: apt.map((r) => r.name) };
-  if (apt.length > 0) queries.availability = { script: FIRST_RUN_AVAILABILITY_SCRIPT, args: [PROVISIONED_MARKER, ...apt.map((r) => r.name)] };
+  if (apt.length > 0 && options.earlyAvailability !== false) queries.availability = { script: FIRST_RUN_AVAILABILITY_SCRIPT, args: [PROVISIONED_MARKER, ...apt.map((r) => r.name)] };
   if (needsAccounts) queries.accounts = { script: ACCOUNTS_SCRIPT };
   if (units.length > 0) queries.services = { script: SERVICES_SCRIPT, args: units };
   if (venvPaths.length > 0) queries.venvs = { script: VENV_SCRIPT, args: venvPaths };

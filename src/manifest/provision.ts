@@ -84,7 +84,8 @@ export async function provisionEnvironment(
       finalRecord = result.record;
       break;
     }
-    const seen = await observe(target, planned.catalog);
+    // Right after the packages: nothing left to look up in the apt lists, as a rule.
+    const seen = await observe(target, planned.catalog, { earlyAvailability: false });
     // The next plan owes what this pass earned; the record on the target may hold more.
     pendingOnTarget = seen.pendingRefreshes;
     const observed = { ...seen, pendingRefreshes: result.owed ?? seen.pendingRefreshes };

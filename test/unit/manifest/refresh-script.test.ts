@@ -17,6 +17,6 @@ describe('the refreshes of a run, in one round trip', () => {
     });
     expect(result.status).toBe(0);
     expect(readFileSync(join(bin, 'calls'), 'utf8')).toBe('reload-or-restart nginx.service\nrestart ssh.service\ntry-restart mysite.service\n');
-    expect(result.stdout).toBe('0 0\n1 1 See journalctl -xeu ssh.service\n2 0\n');
+    expect(result.stdout).toBe('0 0\n1 1 Job for ssh.service failed. See journalctl -xeu ssh.service\n2 0\n');
   });
 });
