@@ -6,7 +6,7 @@ import { withCoalescedRestarts } from './apt-service-restarts.js';
 import { refreshAptLists } from './observe.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
 import { FILE_BATCH_MAX_OPERATIONS, runFileBatch, type FileChange } from '../targets/file-batch.js';
-import { PENDING_REFRESH_PATH, pendingRefreshChanges, writePendingRefresh } from './pending-refresh.js';
+import { PENDING_REFRESH_PATH, pendingRefreshChanges, writePendingRefresh, writeRecords } from './pending-refresh.js';
 import type { Resource } from './resource.js';
 
 export type OutcomeStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';
@@ -164,7 +164,8 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
   };
   /** Called before anything but files runs, with the refs about to change (files carry the record in their batch). */
   const beforeRunning = async (refs: readonly string[]): Promise<void> => {
-    if (recordBefore(refs).length > 0) await writePendingRefresh(target, owed);
+    const changes = recordBefore(refs);
+    if (changes.length > 0) await writeRecords(target, changes, `record pending refreshes in ${PENDING_REFRESH_PATH}`);
   };
   /** Files, in one round trip with the record when it must be written first. */
   const runFiles = async (refs: readonly string[], ops: readonly FileOperation[]): ReturnType<typeof runFileBatch> => {

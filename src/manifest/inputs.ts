@@ -4,10 +4,9 @@ import { hashOf } from '../core/hash.js';
 import type { LoadedProfile } from '../profile/load.js';
 import { buildCatalog } from './catalog.js';
 import { manifestSourcePath } from './load.js';
-import { OperationError } from '../core/errors.js';
-import { runFileBatch, type FileChange } from '../targets/file-batch.js';
+import type { FileChange } from '../targets/file-batch.js';
 import type { Target } from '../targets/target.js';
-import { recordChanges } from './pending-refresh.js';
+import { recordChanges, writeRecords } from './pending-refresh.js';
 
 /**
  * A hash of everything provisioning reads on this machine: the manifests as
@@ -47,9 +46,8 @@ export function provisionedMarkerChanges(inputsHash: string): FileChange[] {
 }
 
 /** One round trip: this runs at the end of every clean provision. */
-export async function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
-  const { failed } = await runFileBatch(target, provisionedMarkerChanges(inputsHash));
-  if (failed) throw new OperationError(`could not write ${PROVISIONED_MARKER} on ${target.describe().name}: ${failed.error}`);
+export function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
+  return writeRecords(target, provisionedMarkerChanges(inputsHash), `write ${PROVISIONED_MARKER} on ${target.describe().name}`);
 }
 
 /** One step of provisioning: the first `manifests.length` manifests, and the cache key of their result. */

@@ -17,7 +17,7 @@ import type {
 import { emptyObservedState } from './observed-state.js';
 import { PROVISIONED_MARKER } from './inputs.js';
 import { PENDING_REFRESH_PATH, parsePendingRefresh } from './pending-refresh.js';
-import { fileEnsure, type Resource } from './resource.js';
+import { fileEnsure } from './resource.js';
 import { normalizePipName, unitName } from './schema.js';
 import { parseTemplateFacts, TEMPLATE_FACTS_SCRIPT } from './template-facts.js';
 
@@ -121,7 +121,7 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
   const early = answers.availability;
   const known = early && early.exitCode === 0 && early.stdout.trim() !== '' ? parseAptPolicy(early.stdout) : undefined;
   if (wanted.length > 0) {
-    if (known && wanted.every((name) => satisfiable(ensureOf(apt, name), known[name]))) {
+    if (known && apt.every((r) => !wanted.includes(r.name) || satisfiable(r.attrs.ensure, known[r.name]))) {
       state.availability = known;
     } else {
       step('apt lists');
@@ -144,11 +144,6 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
     if (r.attrs.unless || r.attrs.onlyif) state.guards[r.ref] = guards;
   }
   return state;
-}
-
-function ensureOf(apt: readonly Resource[], name: string): string {
-  const resource = apt.find((r) => r.name === name);
-  return resource?.type === 'apt' ? resource.attrs.ensure : 'present';
 }
 
 function satisfiable(ensure: string, availability: PackageAvailability | undefined): boolean {

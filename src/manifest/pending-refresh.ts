@@ -23,16 +23,13 @@ export function renderPendingRefresh(refs: readonly string[]): string {
   return `${JSON.stringify({ refresh: [...refs].sort() }, null, 2)}\n`;
 }
 
-/** devenv's own records on a target live here, next to each other. */
-const RECORDS_DIR = PENDING_REFRESH_PATH.slice(0, PENDING_REFRESH_PATH.lastIndexOf('/'));
-
 /**
  * Writing a record, as file changes (the folder, then the file through a temp file and
  * a rename): they can ride in the same round trip as the files an apply writes.
  */
 export function recordChanges(path: string, content: string): FileChange[] {
   return [
-    { path: path.slice(0, path.lastIndexOf('/')) || RECORDS_DIR, mkdir: true },
+    { path: path.slice(0, path.lastIndexOf('/')), mkdir: true },
     { path, write: { content, mode: '0644', owner: 'root', group: 'root' } },
   ];
 }
@@ -41,8 +38,13 @@ export function pendingRefreshChanges(refs: readonly string[]): FileChange[] {
   return recordChanges(PENDING_REFRESH_PATH, renderPendingRefresh(refs));
 }
 
-/** Records what is owed, alone in its round trip; throws when the target refuses. */
-export async function writePendingRefresh(target: Target, refs: readonly string[]): Promise<void> {
-  const { failed } = await runFileBatch(target, pendingRefreshChanges(refs));
-  if (failed) throw new OperationError(`could not record pending refreshes in ${PENDING_REFRESH_PATH}: ${failed.error}`);
+/** Writes records (recordChanges, one or several) in one round trip; throws "could not <what>" when the target refuses. */
+export async function writeRecords(target: Target, changes: readonly FileChange[], what: string): Promise<void> {
+  const { failed } = await runFileBatch(target, changes);
+  if (failed) throw new OperationError(`could not ${what}: ${failed.error}`);
+}
+
+/** Records what is owed, alone in its round trip. */
+export function writePendingRefresh(target: Target, refs: readonly string[]): Promise<void> {
+  return writeRecords(target, pendingRefreshChanges(refs), `record pending refreshes in ${PENDING_REFRESH_PATH}`);
 }

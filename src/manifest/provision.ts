@@ -4,10 +4,8 @@ import type { Target } from '../targets/target.js';
 import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, compileTemplates, renderDesiredContents, TemplateSet } from './desired-content.js';
-import { OperationError } from '../core/errors.js';
-import { runFileBatch } from '../targets/file-batch.js';
 import { provisionedMarkerChanges } from './inputs.js';
-import { pendingRefreshChanges } from './pending-refresh.js';
+import { pendingRefreshChanges, writeRecords } from './pending-refresh.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
 import type { Plan } from './operation.js';
@@ -101,10 +99,7 @@ export async function provisionEnvironment(
     ...(finalRecord ? pendingRefreshChanges(finalRecord) : []),
     ...(clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs ? provisionedMarkerChanges(options.recordInputs) : []),
   ];
-  if (records.length > 0) {
-    const { failed } = await runFileBatch(target, records);
-    if (failed) throw new OperationError(`could not write devenv's records on ${target.describe().name}: ${failed.error}`);
-  }
+  if (records.length > 0) await writeRecords(target, records, `write devenv's records on ${target.describe().name}`);
   return report;
 }
 
