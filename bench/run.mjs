@@ -48,7 +48,19 @@ const FILES = [
   '/etc/apt/apt.conf.d/20auto-upgrades',
   '/etc/logrotate.d/mysite',
 ];
-const SYSTEMD_RUN = ['--stop-signal', 'SIGRTMIN+3', '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro', '--label', RUN_LABEL];
+/** The flags that boot systemd on this engine: devenv's own choice (systemdContainerSpec), read once. */
+let systemdRunArgs;
+async function systemdRun() {
+  if (!systemdRunArgs) {
+    const { engineFacts, systemdContainerSpec } = await dist('backends/docker/systemd-container-spec.js');
+    const info = JSON.parse((await docker(['info', '--format', '{{json .}}'])).stdout);
+    const version = JSON.parse((await docker(['version', '--format', '{{json .Server}}'])).stdout);
+    const spec = systemdContainerSpec(engineFacts(info, { ...version, ApiVersion: version.ApiVersion ?? version.Components?.[0]?.Details?.ApiVersion }));
+    if (!spec.supported) throw new Error(`systemd cannot boot on this engine: ${spec.why} (${spec.fix})`);
+    systemdRunArgs = spec.runArgs;
+  }
+  return systemdRunArgs;
+}
 const VAGRANT_ENV = { VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_NO_COLOR: '1' };
 
 // ---------------------------------------------------------------- arguments
@@ -169,7 +181,7 @@ async function waitForSystemd(container) {
 }
 
 async function runSystemdContainer(image, name, extra = []) {
-  await docker(['run', '-d', '--name', name, ...SYSTEMD_RUN, ...extra, image]);
+  await docker(['run', '-d', '--name', name, ...(await systemdRun()), '--label', RUN_LABEL, ...extra, image]);
   const remove = defer(`container ${name}`, () => docker(['rm', '-f', '-v', name], { reject: false }));
   await waitForSystemd(name);
   return remove;
@@ -569,7 +581,7 @@ async function benchVagrant(ctx) {
   await cp(join(ROOT, 'bench/vagrant/provision.sh'), join(dir, 'provision.sh'));
   await cp(files, join(dir, 'files'), { recursive: true });
   const vname = `devenv-bench-vagrant-${RUN_ID}`;
-  const env = { ...VAGRANT_ENV, VAGRANT_CWD: dir, DEVENV_BENCH_VAGRANT_IMAGE: r.image, DEVENV_BENCH_VAGRANT_NAME: vname, DEVENV_BENCH_LABELS: RUN_LABEL };
+  const env = { ...VAGRANT_ENV, VAGRANT_CWD: dir, DEVENV_BENCH_VAGRANT_IMAGE: r.image, DEVENV_BENCH_VAGRANT_NAME: vname, DEVENV_BENCH_LABELS: RUN_LABEL, DEVENV_BENCH_SYSTEMD_ARGS: JSON.stringify(await systemdRun()) };
   const vagrant = (args, options = {}) => sh('vagrant', args, { cwd: dir, env, reject: false, ...options });
   defer(`vagrant machine in ${dir}`, async () => {
     await vagrant(['destroy', '-f'], { timeout: 120_000 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Dockerode from 'dockerode';
 import { describe, it } from 'vitest';
-import { LABEL } from '../../src/backends/docker/engine.js';
+import { LABEL, systemdSpecFor } from '../../src/backends/docker/engine.js';
+import { withSystemdHostConfig } from '../../src/backends/docker/systemd-container-spec.js';
 import { boxImageRef } from '../../src/box/build.js';
 import { bundledBoxesDir, loadBoxDefinition } from '../../src/box/definition.js';
 import { DockerTarget } from '../../src/targets/docker-target.js';
@@ -66,17 +67,15 @@ export async function startTestContainer(options: TestContainerOptions = {}): Pr
     exposed[`${port}/tcp`] = {};
     bindings[`${port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
   }
+  // The same systemd settings as devenv's own environments, chosen from the engine.
+  const spec = await systemdSpecFor(docker);
   const container = await docker.createContainer({
     name,
     Image: image,
     Labels: { [LABEL.test]: 'true', [LABEL.managed]: 'true' },
-    StopSignal: 'SIGRTMIN+3',
+    StopSignal: spec.stopSignal,
     ExposedPorts: exposed,
-    HostConfig: {
-      Tmpfs: { '/run': 'rw,exec', '/run/lock': 'rw' },
-      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'],
-      PortBindings: bindings,
-    },
+    HostConfig: withSystemdHostConfig(spec, { PortBindings: bindings }),
   });
   const dispose = async (): Promise<void> => {
     await container.remove({ force: true, v: true }).catch(() => undefined);

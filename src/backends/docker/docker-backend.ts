@@ -11,7 +11,9 @@ import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
 import { pack as packTar } from 'tar-stream';
 import { DockerImageCache } from './docker-image-cache.js';
-import { connectDocker, LABEL } from './engine.js';
+import { connectDocker, engineFactsOf, LABEL, systemdSpecFor } from './engine.js';
+import { demuxDockerFrames, lastLines } from '../../core/last-lines.js';
+import { withSystemdHostConfig, type SystemdContainerSpec } from './systemd-container-spec.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
 /** The named volume behind the machine-wide apt archive (kept by destroy: it belongs to no one environment). */
@@ -50,7 +52,7 @@ export class DockerBackend implements Backend {
         }
         await this.progress.step(`start ${this.containerName}`, async () => {
           await container.start();
-          await this.waitForBoot(new DockerTarget(docker, found.Id, this.containerName), options.signal);
+          await this.waitForBoot(docker, found.Id, options.signal);
         });
         return { action: 'started', status: this.describe(await container.inspect()) };
       }
@@ -60,16 +62,18 @@ export class DockerBackend implements Backend {
       action = 'recreated';
     }
 
+    // An engine where systemd cannot boot is said before a box is built or anything created.
+    const spec = await systemdSpecFor(docker);
     const image = options.image ?? (await this.ensureBoxImage(docker, options.signal));
     if (options.signal?.aborted) throw new InterruptedError();
-    const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image));
+    const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image, spec));
     const container = docker.getContainer(id);
     // Every environment gets its own machine-id before first boot. Left empty, systemd in a
     // container derives it from the host's DMI UUID (every container alike); a saved image carries its own.
     await container.putArchive(machineIdTar(randomBytes(16).toString('hex')) as unknown as NodeJS.ReadableStream, { path: '/etc' });
     await this.progress.step('boot systemd', async (update) => {
       await container.start();
-      await this.waitForBoot(new DockerTarget(docker, id, this.containerName), options.signal, update);
+      await this.waitForBoot(docker, id, options.signal, update);
     });
     return { action, status: this.describe(await container.inspect()) };
   }
@@ -170,7 +174,7 @@ export class DockerBackend implements Backend {
     return buildBox(docker, this.profile.box, this.progress, { signal });
   }
 
-  private async create(docker: Dockerode, image: string): Promise<string> {
+  private async create(docker: Dockerode, image: string, spec: SystemdContainerSpec): Promise<string> {
     const { data, sync } = this.profile;
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -191,13 +195,10 @@ export class DockerBackend implements Backend {
           [LABEL.inputs]: this.profile.environmentHash,
           [LABEL.box]: this.profile.box.name,
         },
-        // systemd stops cleanly on SIGRTMIN+3, not SIGTERM.
-        StopSignal: 'SIGRTMIN+3',
+        StopSignal: spec.stopSignal,
         ExposedPorts: exposed,
-        HostConfig: {
-          Tmpfs: { '/run': 'rw,exec', '/run/lock': 'rw' },
+        HostConfig: withSystemdHostConfig(spec, {
           Binds: [
-            '/sys/fs/cgroup:/sys/fs/cgroup:ro',
             // One archive of .debs for every environment on this machine: a cold apply downloads each once.
             `${APT_ARCHIVE_VOLUME}:${SHARED_APT_ARCHIVE}`,
             ...sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`),
@@ -206,7 +207,7 @@ export class DockerBackend implements Backend {
           NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
           Memory: data.resources.memory,
           Sysctls: Object.keys(data.sysctls).length ? data.sysctls : undefined,
-        },
+        }),
       });
       return container.id;
     } catch (error) {
@@ -215,8 +216,27 @@ export class DockerBackend implements Backend {
     }
   }
 
-  private waitForBoot(target: DockerTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
-    return waitForSystemdBoot(target, this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 150, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
+  private async waitForBoot(docker: Dockerode, id: string, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
+    try {
+      await waitForSystemdBoot(new DockerTarget(docker, id, this.containerName), this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 150, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
+    } catch (error) {
+      // A container whose systemd gave up has exited: its own last lines say why.
+      const exited = await this.exitedDuringBoot(docker, id);
+      throw exited ?? error;
+    }
+  }
+
+  private async exitedDuringBoot(docker: Dockerode, id: string): Promise<OperationError | undefined> {
+    const container = docker.getContainer(id);
+    const info = await container.inspect().catch(() => undefined);
+    if (!info || info.State.Running) return undefined;
+    const logs = await container.logs({ stdout: true, stderr: true, tail: 20, follow: false }).catch(() => Buffer.alloc(0));
+    const said = lastLines(demuxDockerFrames(logs as unknown as Buffer), 3, 400);
+    const engine = await engineFactsOf(docker).catch(() => undefined);
+    return new OperationError(
+      `systemd could not start in ${this.containerName} (the container exited with status ${info.State.ExitCode}${said ? `: ${said}` : ''})`,
+      { hint: `\`devenv doctor\` shows the mode chosen for this engine${engine ? ` (${engine.product} ${engine.version}, cgroup v${engine.cgroupVersion})` : ''}; \`docker logs ${this.containerName}\` has the whole boot` },
+    );
   }
 
   private describeAbsent(): EnvironmentStatus {

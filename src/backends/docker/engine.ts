@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { UnavailableError } from '../../core/errors.js';
+import { engineFacts, systemdContainerSpec, type EngineFacts, type EngineInfoDocument, type EngineVersionDocument, type SystemdContainerSpec } from './systemd-container-spec.js';
 
 /** Labels on everything devenv creates, so it can find (and clean) its own things again. */
 export const LABEL = {
@@ -41,6 +42,30 @@ export function connectDocker(): Promise<Dockerode> {
     return docker;
   })();
   return cached;
+}
+
+const facts = new WeakMap<Dockerode, Promise<EngineFacts>>();
+
+/** The engine's kind, version and cgroup setup (two requests, once per process). */
+export function engineFactsOf(docker: Dockerode): Promise<EngineFacts> {
+  let known = facts.get(docker);
+  if (!known) {
+    known = Promise.all([docker.info(), docker.version()]).then(([info, version]) =>
+      engineFacts(info as EngineInfoDocument, version as unknown as EngineVersionDocument),
+    );
+    facts.set(docker, known);
+  }
+  return known;
+}
+
+/**
+ * The create options that boot systemd on this engine; an engine where no mode
+ * can is exit 3 with the one-line fix, before anything is created.
+ */
+export async function systemdSpecFor(docker: Dockerode): Promise<SystemdContainerSpec> {
+  const decision = systemdContainerSpec(await engineFactsOf(docker));
+  if (!decision.supported) throw new UnavailableError(`systemd cannot boot in a container on this engine: ${decision.why}`, { hint: decision.fix });
+  return decision;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -9,7 +9,7 @@ import type { LoadedProfile } from '../../profile/load.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { controlPathFor, parseSshConfig, VagrantTarget } from '../../targets/vagrant-target.js';
 import type { AttachOptions, Backend, EnvironmentState, EnvironmentStatus, UpOptions, UpResult } from '../backend.js';
-import { connectDocker, isNotFound, LABEL } from '../docker/engine.js';
+import { connectDocker, isNotFound, LABEL, systemdSpecFor } from '../docker/engine.js';
 import { progressText, type VagrantEvent } from './machine-readable.js';
 import { VagrantCli } from './vagrant-cli.js';
 import { ensureVagrantBoxImage, vagrantBoxImageRef, vagrantInsecurePublicKey } from './vagrant-box.js';
@@ -96,6 +96,7 @@ export class VagrantBackend implements Backend {
               [LABEL.profile]: this.profile.path,
               [LABEL.box]: this.profile.box.name,
             },
+            systemdRunArgs: (await systemdSpecFor(await this.dockerFactory())).runArgs,
           }
         : undefined;
     return renderVagrantfile(template, vagrantfileInputs(this.profile, docker));

@@ -22,6 +22,8 @@ export interface VagrantfileInputs {
   containerName?: string;
   /** Docker provider: labels so devenv (and test cleanup) recognise the container. */
   labels?: Record<string, string>;
+  /** Docker provider: the `docker run` flags that boot systemd on this engine (systemdContainerSpec). */
+  systemdRunArgs?: string[];
   /** Docker provider: the profile's namespaced kernel settings (a container cannot write /proc/sys). */
   sysctls?: Record<string, string>;
   cpus?: number;
@@ -31,7 +33,10 @@ export interface VagrantfileInputs {
   sync: { hostPath: string; guest: string; readOnly: boolean }[];
 }
 
-export function vagrantfileInputs(profile: LoadedProfile, docker?: { image: string; containerName: string; labels: Record<string, string> }): VagrantfileInputs {
+export function vagrantfileInputs(
+  profile: LoadedProfile,
+  docker?: { image: string; containerName: string; labels: Record<string, string>; systemdRunArgs: string[] },
+): VagrantfileInputs {
   const provider = profile.data.vagrant?.provider ?? 'virtualbox';
   return {
     provider,
@@ -41,6 +46,7 @@ export function vagrantfileInputs(profile: LoadedProfile, docker?: { image: stri
     image: docker?.image,
     containerName: docker?.containerName,
     labels: docker?.labels,
+    systemdRunArgs: docker?.systemdRunArgs,
     ...(docker && Object.keys(profile.data.sysctls).length ? { sysctls: profile.data.sysctls } : {}),
     cpus: profile.data.resources.cpus,
     memory: profile.data.resources.memory,
@@ -56,9 +62,7 @@ export function vagrantfileInputs(profile: LoadedProfile, docker?: { image: stri
 export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unknown> {
   const memoryMiB = inputs.memory === undefined ? undefined : Math.max(64, Math.round(inputs.memory / 1024 ** 2));
   const createArgs: string[] = [
-    '--tmpfs', '/run', '--tmpfs', '/run/lock',
-    '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    '--stop-signal', 'SIGRTMIN+3',
+    ...(inputs.systemdRunArgs ?? []),
     ...(inputs.cpus !== undefined ? ['--cpus', String(inputs.cpus)] : []),
     ...(inputs.memory !== undefined ? ['--memory', `${inputs.memory}b`] : []),
     ...Object.entries(inputs.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--label', `${k}=${v}`]),

@@ -1,6 +1,7 @@
 import { mkdir, statfs } from 'node:fs/promises';
 import { execa } from 'execa';
-import { connectDocker } from '../../backends/docker/engine.js';
+import { connectDocker, engineFactsOf } from '../../backends/docker/engine.js';
+import { systemdContainerSpec } from '../../backends/docker/systemd-container-spec.js';
 import { cacheDir } from '../../box/build.js';
 import { DevenvError } from '../../core/errors.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
@@ -26,16 +27,18 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   try {
     const docker = await connectDocker();
     const version = await docker.version();
-    items.push({ item: 'docker engine', ok: true, detail: `Docker ${version.Version} (API ${version.ApiVersion})` });
-    const info = (await docker.info()) as { CgroupVersion?: string; CgroupDriver?: string };
-    items.push({
-      item: 'cgroups for systemd containers',
-      ok: true,
-      detail: `cgroup v${info.CgroupVersion ?? '?'} (${info.CgroupDriver ?? '?'} driver); containers mount /sys/fs/cgroup read-only`,
-    });
+    const where = process.env.DOCKER_HOST ?? 'the local socket';
+    items.push({ item: 'container engine', ok: true, detail: `${version.Components?.some((c) => /podman/i.test(c.Name)) ? 'Podman' : 'Docker'} ${version.Version} (API ${version.ApiVersion}) at ${where}` });
+    const engine = await engineFactsOf(docker);
+    const decision = systemdContainerSpec(engine);
+    items.push(
+      decision.supported
+        ? { item: 'systemd in containers', ok: true, detail: `mode ${decision.mode} — ${decision.why}` }
+        : { item: 'systemd in containers', ok: false, detail: decision.why, fix: decision.fix },
+    );
   } catch (error) {
     items.push({
-      item: 'docker engine',
+      item: 'container engine',
       ok: false,
       detail: error instanceof DevenvError ? error.message : String(error),
       fix: 'install docker.io and start dockerd (`sudo systemctl start docker`, or `sudo dockerd &`)',

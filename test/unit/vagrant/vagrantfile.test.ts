@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledTemplatePath, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type VagrantfileInputs, type VagrantProvider } from '../../../src/backends/vagrant/vagrantfile.js';
 import { loadProfile } from '../../../src/profile/load.js';
+import { systemdContainerSpec } from '../../../src/backends/docker/systemd-container-spec.js';
 
 const template = await readFile(bundledTemplatePath(), 'utf8');
+// The create flags come from the one systemd spec: here the mode of a rootful Docker 20.10 on cgroup v1.
+const cgroupV1Spec = systemdContainerSpec({ product: 'docker', version: '20.10.24', apiVersion: '1.41', cgroupVersion: 1, cgroupDriver: 'cgroupfs', rootless: false, operatingSystem: 'Debian GNU/Linux 12 (bookworm)', arch: 'amd64' });
+const cgroupV1RunArgs = cgroupV1Spec.supported ? cgroupV1Spec.runArgs : [];
 const vagrant = spawnSync('vagrant', ['--version'], { encoding: 'utf8' }).status === 0;
 const ruby = spawnSync('ruby', ['--version']).status === 0;
 
@@ -30,6 +34,7 @@ function inputs(provider: VagrantProvider, extra: Partial<VagrantfileInputs> = {
     image: provider === 'docker' ? 'devenv-box/debian-12-vagrant:0123456789abcdef' : undefined,
     containerName: provider === 'docker' ? 'devenv-vagrant-mysite-12345678' : undefined,
     labels: provider === 'docker' ? { 'devenv.managed': 'true', 'devenv.project': 'mysite' } : undefined,
+    systemdRunArgs: provider === 'docker' ? cgroupV1RunArgs : undefined,
     cpus: 2,
     memory: 2 * 1024 ** 3,
     ports: [
@@ -58,7 +63,7 @@ describe('Vagrantfile rendering', () => {
     expect(l).toContain('d.has_ssh = true');
     expect(l).toContain('d.remains_running = true');
     expect(text).toContain(
-      'd.create_args = ["--tmpfs", "/run", "--tmpfs", "/run/lock", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--stop-signal", "SIGRTMIN+3", "--cpus", "2", "--memory", "2147483648b", "--label", "devenv.managed=true", "--label", "devenv.project=mysite"]',
+      'd.create_args = ["--tmpfs", "/run:rw,exec", "--tmpfs", "/run/lock:rw", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "--stop-signal", "SIGRTMIN+3", "--cpus", "2", "--memory", "2147483648b", "--label", "devenv.managed=true", "--label", "devenv.project=mysite"]',
     );
     expect(l).toContain('config.vm.network "forwarded_port", id: "ssh", guest: 22, host: 2222, disabled: true');
     expect(l).toContain('config.vm.network "forwarded_port", id: "devenv-tcp-8080", guest: 80, host: 8080, host_ip: "127.0.0.1", protocol: "tcp"');
