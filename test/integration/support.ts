@@ -75,7 +75,7 @@ export async function startTestContainer(options: TestContainerOptions = {}): Pr
     Labels: { [LABEL.test]: 'true', [LABEL.managed]: 'true' },
     StopSignal: spec.stopSignal,
     ExposedPorts: exposed,
-    HostConfig: withSystemdHostConfig(spec, { PortBindings: bindings }),
+    HostConfig: withSystemdHostConfig(spec, { Binds: [], PortBindings: bindings }),
   });
   const dispose = async (): Promise<void> => {
     await container.remove({ force: true, v: true }).catch(() => undefined);

@@ -71,10 +71,16 @@ export class DockerBackend implements Backend {
     // Every environment gets its own machine-id before first boot. Left empty, systemd in a
     // container derives it from the host's DMI UUID (every container alike); a saved image carries its own.
     await container.putArchive(machineIdTar(randomBytes(16).toString('hex')) as unknown as NodeJS.ReadableStream, { path: '/etc' });
-    await this.progress.step('boot systemd', async (update) => {
-      await container.start();
-      await this.waitForBoot(docker, id, options.signal, update);
-    });
+    try {
+      await this.progress.step('boot systemd', async (update) => {
+        await container.start();
+        await this.waitForBoot(docker, id, options.signal, update);
+      });
+    } catch (error) {
+      // A container that never booted is nothing to come back to: the next up starts clean.
+      if (!(error instanceof InterruptedError)) await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    }
     return { action, status: this.describe(await container.inspect()) };
   }
 
@@ -231,12 +237,40 @@ export class DockerBackend implements Backend {
     const info = await container.inspect().catch(() => undefined);
     if (!info || info.State.Running) return undefined;
     const logs = await container.logs({ stdout: true, stderr: true, tail: 20, follow: false }).catch(() => Buffer.alloc(0));
-    const said = lastLines(demuxDockerFrames(logs as unknown as Buffer), 3, 400);
+    const said = lastLines(demuxDockerFrames(logs as unknown as Buffer), 3, 400) || (await this.bootOnATerminal(docker, info));
     const engine = await engineFactsOf(docker).catch(() => undefined);
     return new OperationError(
       `systemd could not start in ${this.containerName} (the container exited with status ${info.State.ExitCode}${said ? `: ${said}` : ''})`,
-      { hint: `\`devenv doctor\` shows the mode chosen for this engine${engine ? ` (${engine.product} ${engine.version}, cgroup v${engine.cgroupVersion})` : ''}; \`docker logs ${this.containerName}\` has the whole boot` },
+      { hint: `\`devenv doctor\` shows the mode chosen for this engine${engine ? ` (${engine.product} ${engine.version}, cgroup v${engine.cgroupVersion})` : ''}; DEVENV_SYSTEMD_MODE=<mode> tries another` },
     );
+  }
+
+  /**
+   * systemd writes why it gave up to a terminal only, and an environment has none:
+   * the same container once more on a terminal (no ports), its last words, removed.
+   */
+  private async bootOnATerminal(docker: Dockerode, failed: Dockerode.ContainerInspectInfo): Promise<string> {
+    let probe: Dockerode.Container | undefined;
+    try {
+      const { PortBindings: _ports, ...hostConfig } = failed.HostConfig;
+      probe = await docker.createContainer({
+        Image: failed.Config.Image,
+        Cmd: failed.Config.Cmd,
+        Env: failed.Config.Env,
+        StopSignal: 'SIGRTMIN+3',
+        Labels: { [LABEL.managed]: 'true' },
+        Tty: true,
+        HostConfig: hostConfig,
+      });
+      await probe.start();
+      await probe.wait({ condition: 'not-running', abortSignal: AbortSignal.timeout(15_000) } as object);
+      const logs = await probe.logs({ stdout: true, stderr: true, tail: 20, follow: false });
+      return lastLines(demuxDockerFrames(logs as unknown as Buffer).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), 3, 400);
+    } catch {
+      return '';
+    } finally {
+      await probe?.remove({ force: true, v: true }).catch(() => undefined);
+    }
   }
 
   private describeAbsent(): EnvironmentStatus {

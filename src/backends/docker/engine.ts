@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
-import { UnavailableError } from '../../core/errors.js';
-import { engineFacts, systemdContainerSpec, type EngineFacts, type EngineInfoDocument, type EngineVersionDocument, type SystemdContainerSpec } from './systemd-container-spec.js';
+import { UnavailableError, UsageError } from '../../core/errors.js';
+import { engineFacts, systemdContainerSpec, type EngineFacts, type EngineInfoDocument, type EngineVersionDocument, type SystemdContainerSpec, type SystemdMode } from './systemd-container-spec.js';
 
 /** Labels on everything devenv creates, so it can find (and clean) its own things again. */
 export const LABEL = {
@@ -62,10 +62,29 @@ export function engineFactsOf(docker: Dockerode): Promise<EngineFacts> {
  * The create options that boot systemd on this engine; an engine where no mode
  * can is exit 3 with the one-line fix, before anything is created.
  */
-export async function systemdSpecFor(docker: Dockerode): Promise<SystemdContainerSpec> {
-  const decision = systemdContainerSpec(await engineFactsOf(docker));
+export async function systemdSpecFor(docker: Dockerode, forced = process.env.DEVENV_SYSTEMD_MODE): Promise<SystemdContainerSpec> {
+  const engine = await engineFactsOf(docker);
+  if (forced) return forcedSpec(engine, forced);
+  const decision = systemdContainerSpec(engine);
   if (!decision.supported) throw new UnavailableError(`systemd cannot boot in a container on this engine: ${decision.why}`, { hint: decision.fix });
   return decision;
+}
+
+/** What each mode is chosen for: DEVENV_SYSTEMD_MODE takes a mode whatever the engine says (a workaround, and tests). */
+const MODE_ENGINES: Record<SystemdMode, Partial<EngineFacts>> = {
+  'cgroup-v1': { product: 'docker', cgroupVersion: 1, rootless: false, apiVersion: '1.41' },
+  'cgroup-v2-host': { product: 'docker', cgroupVersion: 2, rootless: false, apiVersion: '1.41' },
+  'cgroup-v2-writable': { product: 'docker', cgroupVersion: 2, rootless: false, apiVersion: '1.48' },
+  rootless: { product: 'docker', cgroupVersion: 2, rootless: true, apiVersion: '1.41' },
+  podman: { product: 'podman', cgroupVersion: 2, rootless: false },
+};
+
+function forcedSpec(engine: EngineFacts, mode: string): SystemdContainerSpec {
+  const patch = MODE_ENGINES[mode as SystemdMode];
+  if (!patch) throw new UsageError(`DEVENV_SYSTEMD_MODE=${mode} is not a mode; known: ${Object.keys(MODE_ENGINES).join(', ')}`);
+  const decision = systemdContainerSpec({ ...engine, ...patch });
+  if (!decision.supported) throw new UsageError(`DEVENV_SYSTEMD_MODE=${mode} cannot be used: ${decision.why}`);
+  return { ...decision, why: `forced by DEVENV_SYSTEMD_MODE=${mode} (the engine is ${engine.product} ${engine.version} on cgroup v${engine.cgroupVersion})` };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

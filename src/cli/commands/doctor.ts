@@ -1,7 +1,6 @@
 import { mkdir, statfs } from 'node:fs/promises';
 import { execa } from 'execa';
-import { connectDocker, engineFactsOf } from '../../backends/docker/engine.js';
-import { systemdContainerSpec } from '../../backends/docker/systemd-container-spec.js';
+import { connectDocker, systemdSpecFor } from '../../backends/docker/engine.js';
 import { cacheDir } from '../../box/build.js';
 import { DevenvError } from '../../core/errors.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
@@ -29,13 +28,13 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
     const version = await docker.version();
     const where = process.env.DOCKER_HOST ?? 'the local socket';
     items.push({ item: 'container engine', ok: true, detail: `${version.Components?.some((c) => /podman/i.test(c.Name)) ? 'Podman' : 'Docker'} ${version.Version} (API ${version.ApiVersion}) at ${where}` });
-    const engine = await engineFactsOf(docker);
-    const decision = systemdContainerSpec(engine);
-    items.push(
-      decision.supported
-        ? { item: 'systemd in containers', ok: true, detail: `mode ${decision.mode} — ${decision.why}` }
-        : { item: 'systemd in containers', ok: false, detail: decision.why, fix: decision.fix },
-    );
+    try {
+      const spec = await systemdSpecFor(docker);
+      items.push({ item: 'systemd in containers', ok: true, detail: `mode ${spec.mode} — ${spec.why}` });
+    } catch (error) {
+      if (!(error instanceof DevenvError)) throw error;
+      items.push({ item: 'systemd in containers', ok: false, detail: error.message, fix: error.hint });
+    }
   } catch (error) {
     items.push({
       item: 'container engine',
