@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
-import { configErrorAt } from '../profile/yaml-source.js';
+import { ConfigError } from '../core/errors.js';
+import { configErrorAt, displayPath } from '../profile/yaml-source.js';
 import type { Catalog } from './catalog.js';
 import { withManagedHeader } from './header.js';
 import { manifestSourcePath } from './load.js';
@@ -63,6 +64,52 @@ export async function compileTemplates(catalog: Catalog, templates: TemplateSet)
       // Reported by renderDesiredContents.
     }
   }
+}
+
+/**
+ * Compiles every template now, while the profile loads: a syntax error is a
+ * ConfigError at the template's own line and column (exit 2), before any engine
+ * is touched. The compiled templates stay in `templates` for the render.
+ */
+export function checkTemplates(catalog: Catalog, templates: TemplateSet): void {
+  for (const resource of catalog.ordered) {
+    if (resource.type !== 'file' || resource.attrs.template === undefined || fileEnsure(resource.attrs) !== 'file') continue;
+    try {
+      templates.templateOf(resource);
+    } catch (error) {
+      throw templateSyntaxError(manifestSourcePath(resource, resource.attrs.template), resource.ref, error);
+    }
+  }
+}
+
+/** nunjucks says "(file) [Line 3, Column 1]\n  expected variable end": that position, in the editor's terms. */
+export function templateSyntaxError(path: string, usedBy: string, error: unknown): ConfigError {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /\[Line (\d+), Column (\d+)\]/.exec(message);
+  const detail = message.replace(/^\([^)]*\)\s*/, '').replace(/\[Line \d+, Column \d+\]/, '').replace(/^Template render error:\s*/, '').replace(/\s+/g, ' ').trim();
+  let line = at ? Number(at[1]) : 1;
+  let column = at ? Number(at[2]) : 1;
+  let opened = '';
+  // An unclosed tag is found where the parser gave up, often lines later: point at the tag that was opened.
+  const tag = /expected (variable|block) end/.exec(detail);
+  if (tag) {
+    const open = unclosedTagBefore(readFileSync(path, 'utf8'), tag[1] === 'variable' ? ['{{', '}}'] : ['{%', '%}'], line, column);
+    if (open) {
+      opened = ` (the ${tag[1] === 'variable' ? '{{' : '{%'} here is never closed)`;
+      ({ line, column } = open);
+    }
+  }
+  return new ConfigError({ file: displayPath(path), line, column }, '', `template syntax error: ${detail || 'does not compile'}${opened}; used by ${usedBy}`, { cause: error });
+}
+
+function unclosedTagBefore(text: string, [open, close]: [string, string], line: number, column: number): { line: number; column: number } | undefined {
+  const lines = text.split('\n');
+  const offset = lines.slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0) + column - 1;
+  const before = text.slice(0, offset);
+  const start = before.lastIndexOf(open);
+  if (start < 0 || before.indexOf(close, start) >= 0) return undefined;
+  const upTo = text.slice(0, start).split('\n');
+  return { line: upTo.length, column: (upTo[upTo.length - 1]?.length ?? 0) + 1 };
 }
 
 /**

@@ -22,7 +22,7 @@ export interface PlannedEnvironment {
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
 export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
   const catalog = buildCatalog(profile.manifests);
-  const templates = new TemplateSet();
+  const templates = profile.templates ?? new TemplateSet();
   // Template facts come in the observation's own round trip; the templates compile
   // while it is in flight (most of a no-change run is waiting for the engine).
   const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, async (update) => {

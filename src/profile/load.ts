@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
 import type { LoadedManifest } from '../manifest/load.js';
+import type { TemplateSet } from '../manifest/desired-content.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -27,6 +28,8 @@ export interface LoadedProfile {
   box: BoxDefinition;
   manifests: LoadedManifest[];
   sync: ResolvedSync[];
+  /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
+  templates?: TemplateSet;
   /** Hash of what shapes the environment itself (box, ports, sync, resources): changing it recreates the environment. */
   environmentHash: string;
 }
@@ -104,8 +107,15 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     seenManifests.set(manifestPath, index);
     manifests.push(await loadManifestFile!(manifestPath, { source, at: ['manifests', index] }));
   }
-  // References across manifests and cycles are load-time errors too (exit 2 before an engine is touched).
-  if (manifests.length > 0) (await import('../manifest/catalog.js')).buildCatalog(manifests);
+  // References across manifests, cycles and template syntax are load-time errors too
+  // (exit 2 before an engine is touched); the compiled templates are kept for the render.
+  let templates: LoadedProfile['templates'];
+  if (manifests.length > 0) {
+    const catalog = (await import('../manifest/catalog.js')).buildCatalog(manifests);
+    const { checkTemplates, TemplateSet } = await import('../manifest/desired-content.js');
+    templates = new TemplateSet();
+    checkTemplates(catalog, templates);
+  }
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);
@@ -122,7 +132,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sysctls: data.sysctls,
   });
 
-  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash };
+  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}) };
 }
 
 /** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */

@@ -67,6 +67,14 @@ export function parseYamlSource(text: string, path: string): YamlSource {
         throw new ConfigError({ file, line: opened.line, column: opened.col }, '', 'invalid YAML: the quoted string starting here is never closed');
       }
     }
+    if (first.code === 'BLOCK_AS_IMPLICIT_KEY') {
+      // `box: debian-12` then `  backend: docker`: the library blames the value above;
+      // the line to fix is the one indented too deep.
+      const deeper = nextContentLine(text, line);
+      if (deeper) {
+        throw new ConfigError({ file, line: deeper.line, column: deeper.column }, '', 'invalid YAML: this line is indented more than the key above it, which already has a value (check the indentation)');
+      }
+    }
     throw new ConfigError({ file, line, column: col }, '', oneLine(yamlErrorSentence(first.code, first.message)));
   }
   const unknownTag = doc.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
@@ -76,6 +84,17 @@ export function parseYamlSource(text: string, path: string): YamlSource {
   }
   checkAliases(source);
   return source;
+}
+
+/** The first line after `line` (1-based) with something other than blanks or a comment, and its first column. */
+function nextContentLine(text: string, line: number): { line: number; column: number } | undefined {
+  const lines = text.split('\n');
+  for (let index = line; index < lines.length; index++) {
+    const content = lines[index]!;
+    const column = content.search(/\S/);
+    if (column >= 0 && content[column] !== '#') return { line: index + 1, column: column + 1 };
+  }
+  return undefined;
 }
 
 function openingQuoteBefore(doc: Document.Parsed, offset: number): number | undefined {

@@ -54,6 +54,16 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
     }
   });
 
+  it('a template syntax error stops up and plan with no engine reachable: exit 2 at the template’s own line, not exit 3', () => {
+    const profile = 'test/fixtures/profiles/bad/template-unclosed-tag/devenv.yaml';
+    for (const command of ['up', 'plan', 'provision']) {
+      const { status, stderr } = devenv(['-p', profile, command]);
+      expect(stderr, command).toMatch(/^test\/fixtures\/profiles\/bad\/template-unclosed-tag\/manifests\/templates\/app\.conf\.j2:2:11: template syntax error: /);
+      expect(stderr.trimEnd().split('\n'), command).toHaveLength(1);
+      expect(status, command).toBe(2);
+    }
+  });
+
   it('a missing profile is exit 2 too, without a stack', () => {
     const { status, stderr } = devenv(['-p', 'test/fixtures/profiles/bad/no-such-case.yaml', 'status']);
     expect(stderr).toMatch(/^devenv: no profile at test\/fixtures\/profiles\/bad\/no-such-case\.yaml\n/);

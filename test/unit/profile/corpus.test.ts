@@ -29,7 +29,8 @@ const M = 'manifests/base.yaml';
 const CASES: Case[] = [
   // YAML itself
   { name: 'yaml-unclosed-quote',        file: P, line: 2, column: 6,  field: '', phrase: 'quoted string starting here is never closed' },
-  { name: 'yaml-bad-indent',            file: P, line: 4, column: 9,  field: '', phrase: 'check the indentation' },
+  { name: 'yaml-bad-indent',            file: P, line: 5, column: 4,  field: '', phrase: 'check the indentation' },
+  { name: 'yaml-indented-key',          file: P, line: 3, column: 3,  field: '', phrase: 'this line is indented more than the key above it' },
   { name: 'yaml-tab-indent',            file: P, line: 4, column: 1,  field: '', phrase: 'tabs are not allowed as indentation' },
   { name: 'yaml-duplicate-key',         file: P, line: 3, column: 1,  field: 'name', phrase: 'duplicate key "name"' },
   { name: 'yaml-duplicate-nested-key',  file: P, line: 6, column: 3,  field: 'resources.cpus', phrase: 'duplicate key "cpus"' },
@@ -85,6 +86,8 @@ const CASES: Case[] = [
   { name: 'manifest-listed-twice',      file: P, line: 5, column: 5,  field: 'manifests[1]', phrase: 'is already listed as manifests[0]' },
   { name: 'manifest-not-mapping',       file: M, line: 2, column: 1,  field: '', phrase: 'a manifest is a mapping' },
   { name: 'manifest-yaml-syntax',       file: M, line: 3, column: 1,  field: '', phrase: 'invalid YAML' },
+  { name: 'template-unclosed-tag',      file: 'manifests/templates/app.conf.j2', line: 2, column: 11, field: '', phrase: 'template syntax error: expected variable end (the {{ here is never closed); used by file:/etc/app.conf' },
+  { name: 'template-unknown-block',     file: 'manifests/templates/app.conf.j2', line: 4, column: 4, field: '', phrase: 'unknown block tag: endfi' },
   { name: 'manifest-duplicate-key',     file: M, line: 3, column: 3,  field: 'apt.nginx', phrase: 'duplicate key "nginx"' },
   // production
   { name: 'production-ssh-and-facts',   file: P, line: 4, column: 3,  field: 'production', phrase: 'give exactly one of "ssh" or "facts"' },
