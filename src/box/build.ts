@@ -100,10 +100,10 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
         buffer: false,
         stdout: 'pipe',
       });
-      const [repo, tag] = ref.split(':') as [string, string];
+      // The tag goes inside `repo` (`name:tag`): Podman's import ignores the `tag`
+      // parameter (its image would be `:latest`), and Docker reads a tagged repo alike.
       const response = await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
-        repo,
-        tag,
+        repo: ref,
         changes: [
           'CMD ["/sbin/init"]',
           'ENV container=docker',

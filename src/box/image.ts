@@ -10,6 +10,26 @@ export function boxImageRef(box: BoxDefinition): string {
   return `devenv-box/${box.name}:${box.hash}`;
 }
 
+/** Registry parts an engine may put before a local image's name (Podman: `docker.io/` after import or commit, `localhost/` after load). */
+const DEFAULT_REGISTRIES = ['docker.io/library/', 'docker.io/', 'index.docker.io/library/', 'index.docker.io/', 'localhost/'];
+
+/**
+ * An image name as devenv writes it, whatever the engine reports: Docker lists
+ * `devenv-box/debian-12:TAG`, Podman `docker.io/devenv-box/debian-12:TAG` or
+ * `localhost/devenv-box/debian-12:TAG` for the same image. Only the default
+ * registries are stripped: an image of another registry keeps its full name.
+ * Every check of an engine-reported name (RepoTags) goes through this.
+ */
+export function shortImageName(ref: string): string {
+  for (const prefix of DEFAULT_REGISTRIES) if (ref.startsWith(prefix) && ref.length > prefix.length) return ref.slice(prefix.length);
+  return ref;
+}
+
+/** The image's names as devenv writes them (see shortImageName). */
+export function shortImageNames(image: { RepoTags?: string[] | null }): string[] {
+  return (image.RepoTags ?? []).map(shortImageName);
+}
+
 export async function findBoxImage(docker: Dockerode, box: BoxDefinition): Promise<string | undefined> {
   const images = await docker.listImages({ filters: { label: [`${LABEL.boxHash}=${box.hash}`] } });
   return images.length > 0 ? boxImageRef(box) : undefined;
@@ -33,7 +53,7 @@ export async function pruneStaleBoxImages(docker: Dockerode, bundledNames: Reado
   const images = await docker.listImages({ filters: { label: [LABEL.boxHash] } });
   const removed: string[] = [];
   for (const image of images) {
-    const tag = (image.RepoTags ?? []).find((t) => t.startsWith('devenv-box/'));
+    const tag = shortImageNames(image).find((t) => t.startsWith('devenv-box/'));
     const name = image.Labels?.[LABEL.box];
     const hash = image.Labels?.[LABEL.boxHash];
     if (!tag || !name || !hash || !bundledNames.has(name)) continue;

@@ -115,7 +115,13 @@ for (const host of hosts) {
       const up = await devenv(['up', '--json'], { cwd: dir, env: env() });
       expect(up.exitCode, up.stderr).toBe(0);
       expect(JSON.parse(up.stdout).state).toBe('running');
-      expect((await host.fetchPage(port)).status).toBe(200);
+      // gunicorn's unit is Type=simple: systemd calls it started before it binds its socket.
+      let page = await host.fetchPage(port);
+      for (let i = 0; i < 20 && page.status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        page = await host.fetchPage(port);
+      }
+      expect(page.status).toBe(200);
       expect((await devenv(['destroy', '--force'], { cwd: dir, env: env() })).exitCode).toBe(0);
       expect(JSON.parse((await devenv(['status', '--json'], { cwd: dir, env: env() })).stdout).state).toBe('absent');
     });

@@ -3,7 +3,7 @@ import type Dockerode from 'dockerode';
 import { OperationError, InterruptedError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
-import { findBoxImage } from '../../box/image.js';
+import { findBoxImage, shortImageName } from '../../box/image.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import { SHARED_APT_ARCHIVE } from '../../manifest/apt-archive.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
@@ -291,7 +291,7 @@ export class DockerBackend implements Backend {
       backend: 'docker',
       state,
       id: info.Id.slice(0, 12),
-      image: info.Config.Image,
+      image: shortImageName(info.Config.Image),
       upToDate: info.Config.Labels?.[LABEL.inputs] === this.profile.environmentHash,
       ports,
       sync: this.syncStatus(),

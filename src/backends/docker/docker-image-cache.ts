@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode';
 import { OperationError } from '../../core/errors.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { CachedImage, ProvisionedImageCache } from '../image-cache.js';
+import { shortImageNames } from '../../box/image.js';
 import { LABEL } from './engine.js';
 
 export const CACHE_LABEL = {
@@ -25,7 +26,8 @@ export class DockerImageCache implements ProvisionedImageCache {
     const byKey = new Map(images.map((image) => [image.Labels?.[CACHE_LABEL.key], image]));
     for (let stage = stageKeys.length; stage >= 1; stage--) {
       const image = byKey.get(stageKeys[stage - 1]);
-      if (image) return { image: image.RepoTags?.find((tag) => tag.startsWith(`${CACHE_REPOSITORY}/`)) ?? image.Id, stage };
+      // Podman reports `docker.io/devenv-cache/…`; the short name is what devenv writes and both engines resolve it.
+      if (image) return { image: shortImageNames(image).find((tag) => tag.startsWith(`${CACHE_REPOSITORY}/`)) ?? image.Id, stage };
     }
     return undefined;
   }
@@ -82,7 +84,7 @@ export async function pruneCacheImages(docker: Dockerode, options: { all: boolea
     if (!options.all && options.exists(profile)) continue;
     try {
       await docker.getImage(image.Id).remove({ force: false });
-      removed.push(image.RepoTags?.[0] ?? image.Id);
+      removed.push(shortImageNames(image)[0] ?? image.Id);
     } catch {
       // In use by an environment: kept.
     }

@@ -172,7 +172,11 @@ export interface EngineInfoDocument {
   OperatingSystem?: string;
   Architecture?: string;
   ServerVersion?: string;
-  /** Podman's compat /info nests its own host facts here. */
+  /**
+   * Libpod's own /info (`/v4.x/libpod/info`) has host.security.rootless; Podman 4.3's
+   * compat /info (the Docker API devenv speaks) has no `host` key (recorded on rootful
+   * 4.3.1), so there rootlessness can only come from SecurityOptions.
+   */
   host?: { security?: { rootless?: boolean } };
 }
 export interface EngineVersionDocument {

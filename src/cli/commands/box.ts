@@ -4,7 +4,7 @@ import { CACHE_LABEL, pruneCacheImages } from '../../backends/docker/docker-imag
 import { connectDocker, LABEL } from '../../backends/docker/engine.js';
 import { vagrantBoxHash, vagrantInsecurePublicKey } from '../../backends/vagrant/vagrant-box.js';
 import { buildBox, findBoxImage } from '../../box/build.js';
-import { pruneStaleBoxImages, type CurrentBoxHashes } from '../../box/image.js';
+import { pruneStaleBoxImages, shortImageNames, type CurrentBoxHashes } from '../../box/image.js';
 import { bundledBoxesDir, listBundledBoxNames, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
 import { locateProfile, loadProfile } from '../../profile/load.js';
@@ -31,11 +31,11 @@ export async function runList(_args: object, ctx: CommandContext): Promise<numbe
   const docker = await connectDocker();
   const all = await docker.listImages({ filters: { label: [LABEL.boxHash] } });
   // Saved environments inherit the box's labels: they are listed apart.
-  const images = all.filter((image) => image.Labels?.[CACHE_LABEL.key] === undefined && (image.RepoTags ?? []).some((tag) => tag.startsWith('devenv-box/')));
+  const images = all.filter((image) => image.Labels?.[CACHE_LABEL.key] === undefined && shortImageNames(image).some((tag) => tag.startsWith('devenv-box/')));
   const saved = all
     .filter((image) => image.Labels?.[CACHE_LABEL.key] !== undefined)
     .map((image) => ({
-      image: image.RepoTags?.[0] ?? image.Id,
+      image: shortImageNames(image)[0] ?? image.Id,
       profile: image.Labels?.[CACHE_LABEL.profile] ?? '?',
       stage: Number(image.Labels?.[CACHE_LABEL.stage] ?? 0),
       size_bytes: image.Size,
@@ -43,7 +43,7 @@ export async function runList(_args: object, ctx: CommandContext): Promise<numbe
   const boxes = images.map((image) => ({
     name: image.Labels?.[LABEL.box] ?? '?',
     hash: image.Labels?.[LABEL.boxHash] ?? '?',
-    image: image.RepoTags?.[0] ?? image.Id,
+    image: shortImageNames(image).find((tag) => tag.startsWith('devenv-box/')) ?? image.Id,
     size_bytes: image.Size,
     created: new Date(image.Created * 1000).toISOString(),
   }));
