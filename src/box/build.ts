@@ -1,6 +1,5 @@
 import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { execa } from 'execa';
@@ -8,18 +7,21 @@ import { InterruptedError, OperationError, UnavailableError } from '../core/erro
 import type { Progress } from '../core/progress.js';
 import { LABEL } from '../backends/docker/engine.js';
 import type { BoxDefinition } from './definition.js';
-import { boxImageRef } from './image.js';
+import { boxImageRef, findBoxImage } from './image.js';
+import { cacheDir } from '../core/cache-dir.js';
+import { acquireLock, describeHolder } from '../core/lock.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
 
-/** Where devenv keeps caches on this machine (debootstrap's .debs, build trees). */
-export function cacheDir(): string {
-  return process.env.DEVENV_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv');
-}
+export { cacheDir } from '../core/cache-dir.js';
 
 export { boxImageRef, findBoxImage } from './image.js';
 
 export interface BuildBoxOptions {
   signal?: AbortSignal;
+  /** false (--no-wait): another run building the same box is exit 3, not a wait. */
+  wait?: boolean;
+  /** Build even when the image exists (`box build --force`); otherwise a build finished meanwhile is used. */
+  force?: boolean;
 }
 
 /**
@@ -35,6 +37,23 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
     });
   }
   const ref = boxImageRef(box);
+  // One build of a box at a time on this machine; a second run waits and then finds the image.
+  const lock = await acquireLock(join(cacheDir(), 'locks', `box-${box.name}-${box.hash}.lock`), {
+    what: `the box ${box.name}`,
+    command: 'box build',
+    wait: options.wait ?? true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onWait: (holder) => progress.info(`waiting for ${describeHolder(holder)}, which is building the box ${box.name}`),
+  });
+  try {
+    if (!options.force && (await findBoxImage(docker, box))) return ref;
+    return await buildUnlocked(docker, box, ref, progress, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function buildUnlocked(docker: Dockerode, box: BoxDefinition, ref: string, progress: Progress, options: BuildBoxOptions): Promise<string> {
   const buildRoot = join(cacheDir(), 'build');
   const tree = join(buildRoot, `${box.name}-${box.hash}-${process.pid}`);
   const debCache = join(cacheDir(), 'debootstrap', box.debootstrap.suite);

@@ -12,6 +12,8 @@ export interface GlobalOptions {
   acceptNewHostKey: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** false with --no-wait: a command that finds the environment in use exits 3 instead of waiting. */
+  wait: boolean;
   color: boolean;
 }
 

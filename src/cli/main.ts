@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { config as zodConfig } from 'zod';
-import { DevenvError, ExitCode, InternalError } from '../core/errors.js';
-import { Progress } from '../core/progress.js';
+import { DevenvError, ExitCode, InternalError, OperationError } from '../core/errors.js';
+import { Progress, unforeseenMessage } from '../core/progress.js';
 import type { CommandContext, GlobalOptions, OutputFormat } from './context.js';
 
 // A command validates each schema once: zod's JIT (code generated per object shape)
@@ -37,6 +37,7 @@ function globalOptions(command: Command): GlobalOptions {
     quiet?: boolean;
     verbose?: boolean;
     color?: boolean;
+    wait?: boolean;
   }>();
   const format = (raw.json ? 'json' : (raw.format ?? 'text')) as OutputFormat;
   return {
@@ -47,6 +48,7 @@ function globalOptions(command: Command): GlobalOptions {
     acceptNewHostKey: raw.acceptNewHostKey ?? false,
     quiet: raw.quiet ?? false,
     verbose: raw.verbose ?? false,
+    wait: raw.wait !== false,
     color: raw.color !== false && process.env.NO_COLOR === undefined,
   };
 }
@@ -64,8 +66,18 @@ async function runCommand<A>(command: Command, load: () => Promise<CommandModule
   process.exitCode = await module.run(args, ctx);
 }
 
+/** docker-modem's errors carry the engine's HTTP status: the engine said no, devenv did not break. */
+function isEngineError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as { statusCode?: unknown }).statusCode === 'number';
+}
+
 function renderError(error: unknown, verbose: boolean): number {
-  const known = error instanceof DevenvError ? error : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
+  const known =
+    error instanceof DevenvError
+      ? error
+      : isEngineError(error)
+        ? new OperationError(`the container engine refused a request: ${unforeseenMessage(error)}`, { cause: error })
+        : new InternalError(error instanceof Error ? error.message : String(error), { cause: error });
   // Config errors lead with file:line:column, compiler style; the rest say who speaks.
   const line = known.code === 'config' ? known.message : `devenv: ${known.message}`;
   process.stderr.write(`${line}\n`);
@@ -89,6 +101,7 @@ const program = new Command('devenv')
   .option('-q, --quiet', 'only results and errors')
   .option('-v, --verbose', 'more detail, stacks on errors')
   .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+  .option('--no-wait', 'when another devenv run is changing the same environment (or box), exit 3 instead of waiting')
   .showHelpAfterError('(run devenv --help for usage)')
   .exitOverride();
 

@@ -1,3 +1,4 @@
+import { DevenvError, OperationError } from './errors.js';
 import type { Ora } from 'ora';
 
 /**
@@ -9,6 +10,13 @@ export interface ProgressOptions {
   verbose?: boolean;
   color?: boolean;
   stream?: NodeJS.WriteStream;
+}
+
+/** docker-modem says "(HTTP code 409) unexpected - container … is not running": keep the engine's own words. */
+export function unforeseenMessage(error: unknown): string {
+  const engine = (error as { json?: { message?: unknown } } | undefined)?.json?.message;
+  const text = typeof engine === 'string' && engine ? engine : error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 export class Progress {
@@ -45,7 +53,10 @@ export class Progress {
       return result;
     } catch (error) {
       this.finish('fail', title, started);
-      throw error;
+      // An error devenv did not foresee (an engine's HTTP 409/500, a library's throw)
+      // becomes one line naming the step that failed; its stack stays for --verbose.
+      if (error instanceof DevenvError) throw error;
+      throw new OperationError(`${title} failed: ${unforeseenMessage(error)}`, { cause: error });
     }
   }
 
@@ -55,6 +66,11 @@ export class Progress {
 
   debug(message: string): void {
     if (this.verbose) this.line(this.dim(message));
+  }
+
+  /** Lines that explain a failure: shown even with --quiet, before the error itself. */
+  explain(text: string): void {
+    for (const line of text.trimEnd().split('\n')) if (line) this.line(line);
   }
 
   warn(message: string): void {

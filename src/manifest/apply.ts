@@ -4,6 +4,7 @@ import type { Catalog } from './catalog.js';
 import { withSharedAptArchive } from './apt-archive.js';
 import { withCoalescedRestarts } from './apt-service-restarts.js';
 import { refreshAptLists } from './observe.js';
+import { aptFailureExplanation, aptRecoveryFor, type AptRecovery } from './apt-recovery.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
 import { FILE_BATCH_MAX_OPERATIONS, runFileBatch, type FileChange } from '../targets/file-batch.js';
 import { PENDING_REFRESH_PATH, pendingRefreshChanges, writePendingRefresh, writeRecords } from './pending-refresh.js';
@@ -460,13 +461,29 @@ async function runAptTransaction(target: Target, operations: Extract<Operation, 
   for (const transaction of aptTransactions(operations, { disposable: kind === 'docker' || kind === 'vagrant' })) {
     const argv = withSharedAptArchive(withCoalescedRestarts(transaction));
     let result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
-    if (result.exitCode !== 0 && /Unable to fetch|404\s+Not Found|Failed to fetch/.test(result.stderr)) {
-      // The lists name files the mirror has since replaced: refresh them once and retry.
-      await refreshAptLists(target);
+    // Each kind of recovery at most once: a second failure of the same kind is the answer.
+    const tried = new Set<AptRecovery['kind']>();
+    for (let recovery = aptRecoveryFor(result.stderr); result.exitCode !== 0 && recovery && !tried.has(recovery.kind); recovery = aptRecoveryFor(result.stderr)) {
+      tried.add(recovery.kind);
+      await recoverApt(target, recovery);
       result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
     }
-    if (result.exitCode !== 0) throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${tail(result)}`);
+    if (result.exitCode !== 0) throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${aptFailureExplanation(result.stdout, result.stderr)}`);
   }
+}
+
+/** Waits for the apt-get a killed run left behind (never fights it), repairs dpkg, or refreshes the lists. */
+async function recoverApt(target: Target, recovery: AptRecovery): Promise<void> {
+  if (recovery.kind === 'refresh-lists') return refreshAptLists(target);
+  if (recovery.kind === 'configure') {
+    await must(target, ['dpkg', '--configure', '-a'], { env: APT_ENV, timeout: 1_800_000 });
+    return;
+  }
+  // `kill -0` from inside the environment: the holder is a process there, not here.
+  await target.exec(['sh', '-c', 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done', 'devenv-wait-apt', String(recovery.pid)], { timeout: 1_800_000 });
+  // It may itself have been killed halfway: dpkg then needs finishing first.
+  const audit = await target.exec(['dpkg', '--audit']);
+  if (audit.stdout.trim()) await must(target, ['dpkg', '--configure', '-a'], { env: APT_ENV, timeout: 1_800_000 });
 }
 
 async function runPip(target: Target, operations: Extract<Operation, { kind: 'pip' }>[]): Promise<void> {

@@ -58,6 +58,16 @@ const MARK: Record<ApplyReport['resources'][number]['status'], string> = {
   skipped: '-',
 };
 
+/** Only what failed or was skipped, with its cause: what `up` shows when provisioning did not converge. */
+export function renderFailuresText(report: ApplyReport): string {
+  const lines: string[] = [];
+  for (const resource of report.resources) {
+    if (resource.status !== 'failed' && resource.status !== 'skipped') continue;
+    lines.push(`${MARK[resource.status]} ${resource.ref} (${resource.status})${resource.error ? `: ${resource.error}` : ''}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
 /** The readable report: one block per resource that changed (or would), then totals and time. */
 export function renderReportText(report: ApplyReport, options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];

@@ -5,7 +5,7 @@ import type { CommandContext, OutputFormat } from '../../src/cli/context.js';
 export function commandContext(profile: string, format: OutputFormat = 'text'): { ctx: CommandContext; output: () => string } {
   let text = '';
   const ctx: CommandContext = {
-    options: { profile, format, sudo: false, acceptNewHostKey: false, quiet: true, verbose: false, color: false },
+    options: { profile, format, sudo: false, acceptNewHostKey: false, quiet: true, verbose: false, wait: true, color: false },
     progress: silentProgress(),
     out: (chunk) => {
       text += chunk;

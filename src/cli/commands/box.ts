@@ -21,7 +21,7 @@ export async function runBuild(args: { name?: string; force: boolean }, ctx: Com
   const box = await boxFor(args.name, ctx);
   const docker = await connectDocker();
   const existing = args.force ? undefined : await findBoxImage(docker, box);
-  const image = existing ?? (await buildBox(docker, box, ctx.progress, { signal: ctx.signal }));
+  const image = existing ?? (await buildBox(docker, box, ctx.progress, { signal: ctx.signal, wait: ctx.options.wait, force: args.force }));
   if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, image, built: !existing });
   else ctx.out(`${box.name}: ${image}${existing ? ' (already built; --force rebuilds)' : ''}\n`);
   return 0;

@@ -1,5 +1,6 @@
 import { createBackend } from '../../backends/open.js';
 import { writeJson, type CommandContext } from '../context.js';
+import { withEnvironmentLock } from '../environment-lock.js';
 import { loadProfileFor } from '../load-profile.js';
 import { statusDocument } from '../render-status.js';
 
@@ -21,7 +22,7 @@ export async function run(args: { force: boolean }, ctx: CommandContext): Promis
       return 0;
     }
   }
-  await backend.destroy();
+  await withEnvironmentLock(ctx, profile, 'destroy', () => backend.destroy());
   if (ctx.options.format === 'json') writeJson(ctx, statusDocument(await backend.status(), { action: 'destroyed' }));
   return 0;
 }

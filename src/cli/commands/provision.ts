@@ -3,7 +3,8 @@ import { ExitCode } from '../../core/errors.js';
 import { provisionInputsHash } from '../../manifest/inputs.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
-import { loadProfile, locateProfile } from '../../profile/load.js';
+import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { withEnvironmentLock } from '../environment-lock.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 /**
@@ -12,6 +13,10 @@ import { writeJson, type CommandContext } from '../context.js';
  */
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
+  return withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, ctx));
+}
+
+async function provisionLocked(profile: LoadedProfile, ctx: CommandContext): Promise<number> {
   const target = await openEnvironmentTarget(profile, ctx);
   try {
     // A clean run tells the next `up` that this environment matches its inputs.

@@ -6,6 +6,7 @@ import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvi
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
 import { writeJson, type CommandContext } from '../context.js';
+import { withEnvironmentLock } from '../environment-lock.js';
 import { loadProfileFor } from '../load-profile.js';
 import { renderStatusText, statusDocument } from '../render-status.js';
 
@@ -14,6 +15,10 @@ type Provisioned = 'skipped' | 'unchanged' | 'applied' | 'verified';
 export async function run(args: { rebuild: boolean; provision: boolean }, ctx: CommandContext): Promise<number> {
   const started = performance.now();
   const profile = await loadProfileFor(ctx);
+  return withEnvironmentLock(ctx, profile, 'up', () => bringUp(args, profile, started, ctx));
+}
+
+async function bringUp(args: { rebuild: boolean; provision: boolean }, profile: LoadedProfile, started: number, ctx: CommandContext): Promise<number> {
   const backend = await createBackend(profile, ctx);
   const stages = args.provision ? provisionStages(profile) : [];
   const cache = stages.length > 0 && backend.imageCache ? await backend.imageCache() : undefined;
@@ -81,8 +86,11 @@ async function applyOrThrow(profile: LoadedProfile, target: Target, ctx: Command
   const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
   stopIfInterrupted(ctx);
   if (report.summary.failed > 0 || report.summary.skipped > 0) {
-    throw new OperationError(`provisioning ${profile.data.name} failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped`, {
-      hint: 'see `devenv provision` for the report; `devenv up` tries again',
+    // Where the user is looking: what broke and why, not a pointer to another command.
+    const { renderFailuresText } = await import('../../manifest/report.js');
+    ctx.progress.explain(renderFailuresText(report));
+    throw new OperationError(`provisioning ${profile.data.name} failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped (above)`, {
+      hint: 'fix the cause and run `devenv up` again: it goes on from there (`devenv provision` shows the whole report)',
     });
   }
 }
