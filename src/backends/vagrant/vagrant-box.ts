@@ -12,7 +12,9 @@ import { execOrThrow } from '../../targets/target.js';
 import { LABEL } from '../docker/engine.js';
 
 /** Bump when the recipe below changes the image. */
-export const VAGRANT_BOX_RECIPE_VERSION = 2;
+export const VAGRANT_BOX_RECIPE_VERSION = 3;
+/** The uid and gid of the vagrant user in devenv's Vagrant images (docker provider). */
+export const VAGRANT_USER_ID = 59999;
 
 const KEY_DIRS = [
   '/usr/share/vagrant/keys',
@@ -58,7 +60,10 @@ const RECIPE = [
   'export DEBIAN_FRONTEND=noninteractive',
   'apt-get update -qq',
   'apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null',
-  'id vagrant >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --user-group vagrant',
+  // Not 1000: that is the first account of every production host, and a profile declaring
+  // it (ops, deploy) must get it. The top of Debian's dynamic user range stays clear of them.
+  `getent group vagrant >/dev/null || groupadd --gid ${VAGRANT_USER_ID} vagrant`,
+  `id vagrant >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --uid ${VAGRANT_USER_ID} --gid vagrant vagrant`,
   'install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh',
   'printf "%s\\n" "$1" > /home/vagrant/.ssh/authorized_keys',
   'chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys && chmod 0600 /home/vagrant/.ssh/authorized_keys',

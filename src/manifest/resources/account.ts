@@ -7,12 +7,24 @@ import type { GroupResource, UserResource } from '../resource.js';
  * argv element, and names were validated at load time, so none can be read
  * as an option.
  */
+/** The other account that already has this id in the environment, if any. */
+function holderOf<T>(accounts: Record<string, T>, id: number, self: string, idOf: (account: T) => number): string | undefined {
+  return Object.entries(accounts).find(([other, account]) => other !== self && idOf(account) === id)?.[0];
+}
+
+function idTaken(kind: 'uid' | 'gid', id: number, type: 'user' | 'group', holder: string): string {
+  const vagrant = holder === 'vagrant' ? " (the Vagrant box's own user)" : '';
+  return `${kind} ${id} is already taken in the environment by the ${type} "${holder}"${vagrant}, which the box or backend made: give this ${type} another ${kind}, or remove "${holder}" first`;
+}
+
 export function planGroup(resource: GroupResource, observed: ObservedState): ResourcePlan {
   const { name, attrs } = resource;
   const current = observed.groups[name];
   if (attrs.ensure === 'absent') {
     return current ? { changes: ['ensure: present → absent'], operation: commands([['groupdel', name]]) } : { changes: [] };
   }
+  const gidTaken = attrs.gid !== undefined && current?.gid !== attrs.gid ? holderOf(observed.groups, attrs.gid, name, (g) => g.gid) : undefined;
+  if (gidTaken) return { changes: [], problem: idTaken('gid', attrs.gid!, 'group', gidTaken) };
   if (!current) {
     const argv = ['groupadd', ...(attrs.system ? ['--system'] : []), ...(attrs.gid !== undefined ? ['--gid', String(attrs.gid)] : []), name];
     return { changes: ['ensure: absent → present'], operation: commands([argv]) };
@@ -29,6 +41,9 @@ export function planUser(resource: UserResource, observed: ObservedState): Resou
   if (attrs.ensure === 'absent') {
     return current ? { changes: ['ensure: present → absent'], operation: commands([['userdel', name]]) } : { changes: [] };
   }
+  // Found at plan time, before anything changes: useradd would stop halfway with "UID 1000 is not unique".
+  const uidTaken = attrs.uid !== undefined && current?.uid !== attrs.uid ? holderOf(observed.users, attrs.uid, name, (u) => u.uid) : undefined;
+  if (uidTaken) return { changes: [], problem: idTaken('uid', attrs.uid!, 'user', uidTaken) };
   // Debian's useradd makes a same-named group unless told which one; if that group exists (or is declared), use it.
   const primary = attrs.group ?? (observed.groups[name] ? name : undefined);
   if (!current) {

@@ -141,6 +141,22 @@ describe('plan (pure)', () => {
     });
   });
 
+  it('a uid the box or backend already gave another account is a plan problem naming both, before anything changes', () => {
+    const vagrant = { uid: 1000, gid: 1000, comment: '', home: '/home/vagrant', shell: '/bin/bash' };
+    const result = plan(desiredFrom('user:\n  ops: { uid: 1000, shell: /bin/bash }\n'), observed({ users: { vagrant } }));
+    expect(result.problems).toEqual([
+      { ref: 'user:ops', message: 'uid 1000 is already taken in the environment by the user "vagrant" (the Vagrant box\'s own user), which the box or backend made: give this user another uid, or remove "vagrant" first' },
+    ]);
+    expect(result.changes[0]?.operation).toBeUndefined();
+    // The same uid on the account itself is no conflict.
+    expect(plan(desiredFrom('user:\n  ops: { uid: 1000 }\n'), observed({ users: { ops: { ...vagrant, home: '/home/ops' } } })).problems).toEqual([]);
+  });
+
+  it('a gid another group already has is a plan problem too', () => {
+    const result = plan(desiredFrom('group:\n  ops: { gid: 100 }\n'), observed({ groups: { users: { gid: 100, members: [] } } }));
+    expect(result.problems[0]?.message).toMatch(/^gid 100 is already taken in the environment by the group "users"/);
+  });
+
   it('creates a missing system user in its declared group', () => {
     const result = plan(desiredFrom('user:\n  mysite: { system: true, group: mysite, shell: /usr/sbin/nologin }\n'), observed({}));
     expect(result.changes[0]!.operation).toEqual({
