@@ -108,6 +108,20 @@ for (const host of hosts) {
       expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
     });
 
+    if (host.mode === 'cgroup-v2-host') {
+      it('the engine restarted under a running environment: up brings it back', async () => {
+        expect((await execa('bash', [host.script, 'stop'], { reject: false, timeout: 120_000 })).exitCode).toBe(0);
+        // While the engine is gone, status says so in one line, exit 3.
+        const absent = await devenv(['status'], { cwd: dir, env: env() });
+        expect(absent.exitCode).toBe(3);
+        expect(absent.stderr.trimEnd().split('\n')[0]).toMatch(/^devenv: the Docker engine is not reachable at unix:\/\/\/run\/devenv-cgroup2\/docker\.sock$/);
+        expect((await execa('bash', [host.script, 'start'], { reject: false, timeout: 180_000 })).exitCode).toBe(0);
+        const up = await devenv(['up', '--json'], { cwd: dir, env: env() });
+        expect(up.exitCode, up.stderr).toBe(0);
+        expect(JSON.parse(up.stdout)).toMatchObject({ action: 'started', state: 'running' });
+      }, 300_000);
+    }
+
     it('halt, up again (the page is back), destroy', async () => {
       expect((await devenv(['halt'], { cwd: dir, env: env() })).exitCode).toBe(0);
       const status = JSON.parse((await devenv(['status', '--json'], { cwd: dir, env: env() })).stdout);

@@ -1,4 +1,5 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +71,23 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
     expect((await devenv(['plan'], { cwd: dir })).exitCode).toBe(0);
     // A read-only command never waits; a writer with --no-wait on a free environment just runs.
     expect((await devenv(['halt', '--no-wait'], { cwd: dir })).exitCode).toBe(0);
+  });
+
+  it('a forwarded port already in use on this machine: exit 2 at the profile line, before anything is created', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devenv-port-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const holder = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => holder.once('listening', resolve));
+    try {
+      await writeFile(join(dir, 'devenv.yaml'), `name: porttaken\nbox: debian-12\nports: ["${port}:80"]\n`);
+      const up = await devenv(['up'], { cwd: dir });
+      expect(up.stderr).toMatch(new RegExp(`^devenv\\.yaml:3:9: ports\\[0\\]: host port 127\\.0\\.0\\.1:${port} is already in use on this machine`, 'm'));
+      expect(up.exitCode).toBe(2);
+      expect(await containersOf(docker, join(dir, 'devenv.yaml'))).toHaveLength(0);
+    } finally {
+      holder.close();
+    }
   });
 
   let example: string;

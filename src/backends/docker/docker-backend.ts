@@ -6,6 +6,7 @@ import type { Progress } from '../../core/progress.js';
 import { findBoxImage, shortImageName } from '../../box/image.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import { SHARED_APT_ARCHIVE } from '../../manifest/apt-archive.js';
+import { checkHostPortsFree } from '../host-ports.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
@@ -62,8 +63,9 @@ export class DockerBackend implements Backend {
       action = 'recreated';
     }
 
-    // An engine where systemd cannot boot is said before a box is built or anything created.
+    // An engine where systemd cannot boot, or a forwarded port in use, is said before a box is built or anything created.
     const spec = await systemdSpecFor(docker);
+    await checkHostPortsFree(this.profile);
     const image = options.image ?? (await this.ensureBoxImage(docker, options.signal));
     if (options.signal?.aborted) throw new InterruptedError();
     const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image, spec));
