@@ -1,21 +1,59 @@
 #!/usr/bin/env bash
-# Prepares a bare Debian machine for devenv: Docker engine, debootstrap, OpenSSH
-# client, and a running dockerd. Safe to run again: it only does what is missing.
+# Prepares a Debian machine for devenv, installing only what the chosen backend needs,
+# and starts the Docker engine where no systemd does. Safe to run again: it only does
+# what is missing.
+#
+#   bash scripts/setup-host.sh              # the Docker backend (the default; the bundled example)
+#   bash scripts/setup-host.sh vagrant      # + vagrant (its recommends bring vagrant-libvirt, libvirt, qemu)
+#   bash scripts/setup-host.sh podman       # rootful Podman instead of Docker, its Docker-compatible socket started
+#                                           # (then: export DOCKER_HOST=unix:///run/podman/podman.sock)
+#   bash scripts/setup-host.sh all          # everything the test suite runs against (what .ci/run uses)
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+want=${1:-docker}
+case "$want" in docker | vagrant | podman | all) ;; *) echo "usage: $0 [docker|vagrant|podman|all]" >&2; exit 2 ;; esac
+
+# package → the command that shows it is there
 need=()
-command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
-command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
-command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
-command -v vagrant >/dev/null 2>&1 || need+=(vagrant)
+have() { command -v "$1" >/dev/null 2>&1; }
+[ "$want" = podman ] || have dockerd || need+=(docker.io)
+have debootstrap || need+=(debootstrap)
+have ssh || need+=(openssh-client)
+have ssh-keygen || need+=(openssh-client)
+if [ "$want" = vagrant ] || [ "$want" = all ]; then have vagrant || need+=(vagrant); fi
+if [ "$want" = podman ] || [ "$want" = all ]; then
+  have podman || need+=(podman)
+  have runc || need+=(runc)
+  have curl || need+=(curl)
+fi
+if [ "$want" = all ]; then
+  # The host matrix's second engine (test/hosts/cgroup2-engine.sh) and its checks.
+  have curl || need+=(curl)
+  have iptables || need+=(iptables)
+  have ip || need+=(iproute2)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup-host: installing ${need[*]}" >&2
   as_root apt-get update -qq
   # With their recommends, as the tests ran: docker.io's cgroupfs-mount and xz-utils, vagrant's libvirt plugin.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ "$want" = podman ]; then
+  sock=/run/podman/podman.sock
+  if ! as_root curl -fsS --max-time 2 --unix-socket "$sock" http://d/v1.41/version >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+      as_root systemctl start podman.socket
+    else
+      echo "setup-host: starting podman's API service in the background (log: /var/log/podman-service.log)" >&2
+      as_root sh -c "mkdir -p /run/podman && nohup podman system service --time=0 unix://$sock >/var/log/podman-service.log 2>&1 &"
+      for _ in $(seq 1 40); do as_root curl -fsS --max-time 2 --unix-socket "$sock" http://d/v1.41/version >/dev/null 2>&1 && break; sleep 0.25; done
+    fi
+  fi
+  echo "setup-host: Podman $(as_root podman version --format '{{.Server.Version}}' 2>/dev/null || as_root podman --version) answers on $sock: export DOCKER_HOST=unix://$sock" >&2
+  exit 0
 fi
 
 if ! as_root docker info >/dev/null 2>&1; then
