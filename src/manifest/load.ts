@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap } from 'yaml';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type FieldPath, type YamlSource } from '../profile/yaml-source.js';
@@ -64,8 +64,12 @@ function checkLocalFiles(resource: Resource): void {
       throw configErrorAt(resource.origin.source, at, `"${relative}" must be relative to the manifest (it is read on this machine, not in the guest)`);
     }
     const full = resolve(resource.origin.dir, relative);
-    if (!existsSync(full) || !statSync(full).isFile()) {
-      throw configErrorAt(resource.origin.source, at, `${displayPath(full)} does not exist`);
+    if (!existsSync(full)) throw configErrorAt(resource.origin.source, at, `${displayPath(full)} does not exist`);
+    if (!statSync(full).isFile()) throw configErrorAt(resource.origin.source, at, `${displayPath(full)} is not a file`);
+    try {
+      accessSync(full, constants.R_OK);
+    } catch (error) {
+      throw configErrorAt(resource.origin.source, at, `${displayPath(full)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
   }
 }

@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
@@ -91,6 +93,8 @@ export async function provisionEnvironment(
     if (current.plan.problems.length > 0) throw planProblemsError(current.plan.problems, true);
   }
   const report = applyReport(target.describe().name, outcomes, performance.now() - started);
+  const full = report.resources.find((r) => r.status === 'failed' && /No space left on device/i.test(r.error ?? ''));
+  if (full) throw await diskFullError(target, full.ref);
   // A clean run records its inputs for the next `up` (a round trip saved when the target already says so).
   // The last word of the refresh record and the marker share one round trip. Until the
   // record is written it says more is owed than is: a crash now refreshes again, no less.
@@ -101,6 +105,20 @@ export async function provisionEnvironment(
   ];
   if (records.length > 0) await writeRecords(target, records, `write devenv's records on ${target.describe().name}`);
   return report;
+}
+
+/**
+ * A full disk is named as such, with the space df sees where it ran out: not a
+ * resource's "No space left on device" among others. Nothing is recorded as provisioned.
+ */
+async function diskFullError(target: Target, ref: string): Promise<OperationError> {
+  const where = ref.startsWith('file:') ? posix.dirname(ref.slice('file:'.length)) : '/';
+  const df = await target.exec(['df', '-Pk', '--', where]).catch(() => undefined);
+  const row = df?.stdout.trim().split('\n')[1]?.split(/\s+/);
+  const space = row && row.length >= 6 ? `${row[5]} holds ${row[1]} KiB (${row[3]} KiB free now)` : `${where} is full`;
+  return new OperationError(`${target.describe().name} ran out of disk space applying ${ref}: ${space}; nothing was recorded as provisioned`, {
+    hint: 'free space in the environment (or give the engine more disk), then run again: it goes on from there',
+  });
 }
 
 /** Passes of one run: each but the last may stop after a package transaction (one per apt phase). */

@@ -90,6 +90,30 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
     }
   });
 
+  it.runIf(process.getuid?.() === 0)('a full disk in the environment: exit 4 naming the space, nothing recorded as provisioned', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'devenv-full-'));
+    dirs.push(dir);
+    // A synced folder on a 256 KiB tmpfs of this machine: a real ENOSPC inside the environment.
+    const small = join(dir, 'small');
+    await mkdir(small);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'devenv-test-full', small]);
+    try {
+      await mkdir(join(dir, 'manifests', 'files'), { recursive: true });
+      await writeFile(join(dir, 'manifests', 'files', 'big.bin'), 'x'.repeat(1024 * 1024));
+      await writeFile(join(dir, 'manifests', 'app.yaml'), 'file:\n  /srv/full/big.bin: { source: files/big.bin, header: false }\n');
+      await writeFile(join(dir, 'devenv.yaml'), 'name: diskfull\nbox: debian-12\nsync: ["./small:/srv/full"]\nmanifests: [manifests/app.yaml]\n');
+      const up = await devenv(['up'], { cwd: dir });
+      expect(up.exitCode, up.stderr).toBe(4);
+      expect(up.stderr).toMatch(/^devenv: devenv-diskfull-\w+ ran out of disk space applying file:\/srv\/full\/big\.bin: \/srv\/full holds 256 KiB \(\d+ KiB free now\); nothing was recorded as provisioned$/m);
+      const [found] = await containersOf(docker, join(dir, 'devenv.yaml'));
+      const marker = await execa('docker', ['exec', found!.Id, 'test', '-e', '/var/lib/devenv/provisioned'], { reject: false });
+      expect(marker.exitCode).not.toBe(0);
+      await devenv(['destroy', '--force'], { cwd: dir });
+    } finally {
+      await execa('umount', [small], { reject: false });
+    }
+  });
+
   let example: string;
   let port: number;
   beforeAll(async () => {

@@ -86,6 +86,7 @@ const CASES: Case[] = [
   { name: 'manifest-listed-twice',      file: P, line: 5, column: 5,  field: 'manifests[1]', phrase: 'is already listed as manifests[0]' },
   { name: 'manifest-not-mapping',       file: M, line: 2, column: 1,  field: '', phrase: 'a manifest is a mapping' },
   { name: 'manifest-yaml-syntax',       file: M, line: 3, column: 1,  field: '', phrase: 'invalid YAML' },
+  { name: 'manifest-source-folder',     file: M, line: 3, column: 13, field: 'file["/etc/app.conf"].source', phrase: 'files/app.d is not a file' },
   { name: 'template-unclosed-tag',      file: 'manifests/templates/app.conf.j2', line: 2, column: 11, field: '', phrase: 'template syntax error: expected variable end (the {{ here is never closed); used by file:/etc/app.conf' },
   { name: 'template-unknown-block',     file: 'manifests/templates/app.conf.j2', line: 4, column: 4, field: '', phrase: 'unknown block tag: endfi' },
   { name: 'manifest-duplicate-key',     file: M, line: 3, column: 3,  field: 'apt.nginx', phrase: 'duplicate key "nginx"' },
