@@ -5,6 +5,7 @@ import { withSharedAptArchive } from './apt-archive.js';
 import { withCoalescedRestarts } from './apt-service-restarts.js';
 import { refreshAptLists } from './observe.js';
 import { aptFailureExplanation, aptRecoveryFor, type AptRecovery } from './apt-recovery.js';
+import { exactPinClosure } from './apt-pin-closure.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
 import { FILE_BATCH_MAX_OPERATIONS, runFileBatch, type FileChange } from '../targets/file-batch.js';
 import { PENDING_REFRESH_PATH, pendingRefreshChanges, writePendingRefresh, writeRecords } from './pending-refresh.js';
@@ -459,21 +460,29 @@ export function aptTransactions(operations: readonly Extract<Operation, { kind: 
 async function runAptTransaction(target: Target, operations: Extract<Operation, { kind: 'apt' }>[]): Promise<void> {
   const { kind } = target.describe();
   for (const transaction of aptTransactions(operations, { disposable: kind === 'docker' || kind === 'vagrant' })) {
-    const argv = withSharedAptArchive(withCoalescedRestarts(transaction));
-    let result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
+    let argv = transaction;
+    const run = (): Promise<ExecResult> => target.exec(withSharedAptArchive(withCoalescedRestarts(argv)), { env: APT_ENV, timeout: 1_800_000 });
+    let result = await run();
     // Each kind of recovery at most once: a second failure of the same kind is the answer.
     const tried = new Set<AptRecovery['kind']>();
     for (let recovery = aptRecoveryFor(result.stderr); result.exitCode !== 0 && recovery && !tried.has(recovery.kind); recovery = aptRecoveryFor(result.stderr)) {
       tried.add(recovery.kind);
-      await recoverApt(target, recovery);
-      result = await target.exec(argv, { env: APT_ENV, timeout: 1_800_000 });
+      if (recovery.kind === 'closure') {
+        // apt resolves nothing before it changes something: adding the pins' siblings and retrying is safe.
+        const siblings = await exactPinClosure(target, argv);
+        if (siblings.length === 0) break;
+        argv = [...argv, ...siblings];
+      } else {
+        await recoverApt(target, recovery);
+      }
+      result = await run();
     }
     if (result.exitCode !== 0) throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${aptFailureExplanation(result.stdout, result.stderr)}`);
   }
 }
 
 /** Waits for the apt-get a killed run left behind (never fights it), repairs dpkg, or refreshes the lists. */
-async function recoverApt(target: Target, recovery: AptRecovery): Promise<void> {
+async function recoverApt(target: Target, recovery: Exclude<AptRecovery, { kind: 'closure' }>): Promise<void> {
   if (recovery.kind === 'refresh-lists') return refreshAptLists(target);
   if (recovery.kind === 'configure') {
     await must(target, ['dpkg', '--configure', '-a'], { env: APT_ENV, timeout: 1_800_000 });

@@ -11,13 +11,16 @@ export type AptRecovery =
   /** dpkg was interrupted: `dpkg --configure -a` finishes what it was doing. */
   | { kind: 'configure' }
   /** The lists name files the mirror has since replaced: `apt-get update`, once. */
-  | { kind: 'refresh-lists' };
+  | { kind: 'refresh-lists' }
+  /** apt could not resolve the request: exact pins may need their siblings at the same version (apt-closure.ts). */
+  | { kind: 'closure' };
 
 export function aptRecoveryFor(stderr: string): AptRecovery | undefined {
   const lock = /Could not get lock \S+?\.? It is held by process (\d+)(?: \(([^)]*)\))?/.exec(stderr);
   if (lock) return { kind: 'wait', pid: Number(lock[1]), holder: lock[2] ?? 'unknown' };
   if (/dpkg was interrupted, you must manually run '?dpkg --configure -a'?/.test(stderr)) return { kind: 'configure' };
   if (/Unable to fetch|404\s+Not Found|Failed to fetch/.test(stderr)) return { kind: 'refresh-lists' };
+  if (/held broken packages|Unable to correct problems/.test(stderr)) return { kind: 'closure' };
   return undefined;
 }
 

@@ -29,8 +29,11 @@ describe('aptRecoveryFor', () => {
   it('a file the mirror replaced: refresh the lists', () => {
     expect(aptRecoveryFor('E: Failed to fetch http://mirror/pool/main/n/nginx/nginx_1.22.1-9+deb12u9_amd64.deb  404  Not Found')).toEqual({ kind: 'refresh-lists' });
   });
-  it('an unsatisfiable request: nothing to retry', () => {
-    expect(aptRecoveryFor(HELD_STDERR)).toBeUndefined();
+  it('an unsatisfiable request: look at the closure of the exact pins', () => {
+    expect(aptRecoveryFor(HELD_STDERR)).toEqual({ kind: 'closure' });
+  });
+  it('anything else: nothing to retry', () => {
+    expect(aptRecoveryFor('E: Sub-process /usr/bin/dpkg returned an error code (1)')).toBeUndefined();
   });
 });
 
