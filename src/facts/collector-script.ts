@@ -84,7 +84,9 @@ section_apt_sources() {
 section_packages() {
   have dpkg-query || { fail "dpkg-query not found"; return 1; }
   echo "native=$(dpkg --print-architecture)"
-  dpkg-query -W -f 'P\t\${Package}\t\${Version}\t\${Architecture}\t\${db:Status-Abbrev}\n' || { fail "dpkg-query failed"; return 1; }
+  # apt's own answer, its built-in default included: does this host install Recommends?
+  have apt-config && echo "recommends=$(apt-config shell r APT::Install-Recommends/b 2>/dev/null)"
+  dpkg-query -W -f 'P\t\${Package}\t\${Version}\t\${Architecture}\t\${db:Status-Abbrev}\t\${Recommends}\n' || { fail "dpkg-query failed"; return 1; }
   if [ -r /var/lib/apt/extended_states ]; then
     awk '/^Package:/{p=$2} /^Architecture:/{a=$2} /^Auto-Installed: *1/{print "A\t" p "\t" a}' /var/lib/apt/extended_states
   fi

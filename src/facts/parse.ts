@@ -162,16 +162,29 @@ const parsePackages: SectionParser = ({ lines }) => {
   const native = keyValues(lines).get('native') ?? '';
   const auto = new Set(tabbed(lines, 'A').map(([name = '', arch = '']) => `${name}:${arch}`));
   const deb: NonNullable<Collected['packages']>['deb'] = {};
-  for (const [name = '', version = '', arch = '', rawStatus = ''] of tabbed(lines, 'P')) {
+  const recommendedBy: string[][] = [];
+  for (const [name = '', version = '', arch = '', rawStatus = '', recommends = ''] of tabbed(lines, 'P')) {
     const status = rawStatus.trim();
     if (!name || !isInstalledStatus(status)) continue;
     const key = arch === native || arch === 'all' || arch === '' ? name : `${name}:${arch}`;
     // extended_states records the real arch (or "all"); a package absent from it was installed by hand.
     const manual = !auto.has(`${name}:${arch}`) && !auto.has(`${name}:${native}`);
     deb[key] = { version, arch, status, manual };
+    // Each Recommends group of a hand-installed package, as the names that would satisfy it.
+    if (manual && recommends.trim()) {
+      for (const group of recommends.split(',')) recommendedBy.push(group.split('|').map((alt) => alt.trim().split(/[\s(:]/)[0]!).filter(Boolean));
+    }
   }
   if (Object.keys(deb).length === 0) throw new Error('dpkg-query listed no installed packages');
-  return { packages: { deb } };
+  const configured = /'(true|false)'/.exec(keyValues(lines).get('recommends') ?? '')?.[1];
+  const met = recommendedBy.filter((names) => names.some((n) => deb[n] !== undefined)).length;
+  return {
+    packages: {
+      deb,
+      ...(configured ? { install_recommends: configured === 'true' } : {}),
+      ...(recommendedBy.length ? { recommends_met: { met, of: recommendedBy.length } } : {}),
+    },
+  };
 };
 
 const parsePython: SectionParser = ({ lines }) => {

@@ -180,7 +180,15 @@ export const FactsSchema = z.object({
   platform: PlatformFacts.optional(),
   resources: ResourceFacts.optional(),
   apt_sources: z.array(AptSource).optional(),
-  packages: z.object({ deb: z.record(str, DebPackage) }).optional(),
+  packages: z
+    .object({
+      deb: z.record(str, DebPackage),
+      /** apt's APT::Install-Recommends on the host (its default included); absent from importers and older facts. */
+      install_recommends: z.boolean().optional(),
+      /** How many Recommends of the hand-installed packages are installed: how the host was really built. */
+      recommends_met: z.object({ met: z.number().int(), of: z.number().int() }).optional(),
+    })
+    .optional(),
   runtimes: z
     .object({
       python: z.record(str, PythonVenv).optional(),

@@ -110,6 +110,19 @@ export function projectPathFor(path: string): string {
   return `files${path}`;
 }
 
+/**
+ * Does production install Recommends? apt's setting says what a plain `apt-get install`
+ * does; what is installed says how the host was really built (a script with
+ * --no-install-recommends leaves most of them out whatever the setting).
+ */
+export function installsRecommends(facts: Facts): boolean {
+  if (facts.packages?.install_recommends === false) return false;
+  const seen = facts.packages?.recommends_met;
+  // A handful of groups says little; most of many unmet says the host was built without them.
+  if (seen && seen.of >= 5 && seen.met / seen.of < 0.5) return false;
+  return true;
+}
+
 export function filesFromFacts(facts: Facts, options: FromFactsOptions): ScaffoldFile[] {
   const box = boxForFacts(facts, options.boxes);
   if (!box) {
@@ -238,6 +251,8 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     backend: 'docker',
     ports: [`${options.hostPort ?? 8080}:80`],
     manifests: ['manifests/packages.yaml', 'manifests/accounts.yaml', 'manifests/config.yaml'],
+    // Like production: the default (yes) is left unsaid.
+    ...(installsRecommends(facts) ? {} : { apt: { install_recommends: false } }),
     production: options.production,
     parity: { ignore: ['packages.deb.linux-*', 'packages.deb.grub*', 'packages.deb.firmware-*'] },
     ...(appUser || secretPaths.length ? { checklist: { ...(appUser ? { app_user: appUser } : {}), ...(secretPaths.length ? { secrets: secretPaths.sort() } : {}) } } : {}),

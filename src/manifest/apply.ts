@@ -38,6 +38,8 @@ export interface ApplyOptions {
    * caller, as ApplyResult.record, to go in one round trip with what it writes next.
    */
   deferFinalRecord?: boolean;
+  /** apt installs Recommends (the profile's apt.install_recommends; default: Debian's, yes). */
+  installRecommends?: boolean;
 }
 
 export interface ApplyResult {
@@ -59,7 +61,7 @@ const SYSTEMD_UNIT_PATH = /^\/(etc|lib|usr\/lib)\/systemd\/system\//;
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
 const APT_INSTALL_SAFE = [
-  'apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades',
+  'apt-get', 'install', '-y', '-q', '--allow-downgrades',
   '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
 ];
 
@@ -239,7 +241,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       step(`apt: ${runnable.map((c) => c.ref.slice(4)).join(' ')}`);
       await beforeRunning(runnable.map((c) => c.ref));
       try {
-        await runAptTransaction(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'apt'));
+        await runAptTransaction(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'apt'), options.installRecommends);
         for (const change of runnable) succeed(change);
       } catch (error) {
         for (const change of runnable) fail(change, error);
@@ -439,11 +441,14 @@ const APT_UNSAFE_IO = ['-o', 'Dpkg::Options::=--force-unsafe-io'];
 export interface AptTransactionOptions {
   /** The target is an environment devenv made (a container, a Vagrant machine). */
   disposable?: boolean;
+  /** The profile's apt.install_recommends (said explicitly: a box or host may configure either). */
+  installRecommends?: boolean;
 }
 
 /** The argv of one apt transaction (or two, when both plain removals and purges are asked for). */
 export function aptTransactions(operations: readonly Extract<Operation, { kind: 'apt' }>[], options: AptTransactionOptions = {}): string[][] {
-  const install = options.disposable ? [...APT_INSTALL_SAFE, ...APT_UNSAFE_IO] : APT_INSTALL_SAFE;
+  const recommends = ['-o', `APT::Install-Recommends=${options.installRecommends === false ? 'false' : 'true'}`];
+  const install = [...APT_INSTALL_SAFE, ...recommends, ...(options.disposable ? APT_UNSAFE_IO : [])];
   const installs = operations.flatMap((op) => (op.install ? [op.install] : []));
   const removals = operations.filter((op) => op.remove === 'remove').map((op) => `${op.name}-`);
   const purges = operations.filter((op) => op.remove === 'purge').map((op) => `${op.name}-`);
@@ -457,9 +462,9 @@ export function aptTransactions(operations: readonly Extract<Operation, { kind: 
   return [[...install, ...(purges.length ? ['--purge'] : []), ...installs, ...removals, ...purges]];
 }
 
-async function runAptTransaction(target: Target, operations: Extract<Operation, { kind: 'apt' }>[]): Promise<void> {
+async function runAptTransaction(target: Target, operations: Extract<Operation, { kind: 'apt' }>[], installRecommends: boolean | undefined): Promise<void> {
   const { kind } = target.describe();
-  for (const transaction of aptTransactions(operations, { disposable: kind === 'docker' || kind === 'vagrant' })) {
+  for (const transaction of aptTransactions(operations, { disposable: kind === 'docker' || kind === 'vagrant', ...(installRecommends !== undefined ? { installRecommends } : {}) })) {
     let argv = transaction;
     const run = (): Promise<ExecResult> => target.exec(withSharedAptArchive(withCoalescedRestarts(argv)), { env: APT_ENV, timeout: 1_800_000 });
     let result = await run();

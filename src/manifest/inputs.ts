@@ -29,7 +29,7 @@ export function provisionInputsHash(profile: LoadedProfile): string {
     }
     files.push([path, content]);
   }
-  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), files, vars: profile.data.vars, box: profile.box.hash });
+  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), files, vars: profile.data.vars, box: profile.box.hash, apt: profile.data.apt });
 }
 
 /** Written in the guest after a clean provision: the inputs hash it was made from. */

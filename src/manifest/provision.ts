@@ -65,6 +65,7 @@ export async function provisionEnvironment(
       pendingOnTarget,
       stopAfterPackages,
       deferFinalRecord: true,
+      installRecommends: profile.data.apt.install_recommends,
       ...(signal ? { signal } : {}),
     });
   // A run stops after each package transaction that changed the system and plans the rest

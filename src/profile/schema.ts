@@ -175,6 +175,15 @@ export const ProfileSchema = z
       .default([])
       .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home', examples: [['./:/srv/mysite/app']] }),
     manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
+    apt: z
+      .strictObject({
+        install_recommends: z
+          .boolean()
+          .default(true)
+          .describe("Install each package's Recommends, as Debian (and Puppet, Ansible and production) do by default; `init --from` sets it from production"),
+      })
+      .default({ install_recommends: true })
+      .describe('How packages are installed'),
     vars: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown())
       .default({})

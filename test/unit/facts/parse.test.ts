@@ -43,6 +43,12 @@ describe('parseCollectorOutput', () => {
     expect(deb['held']!.status).toBe('hi');
   });
 
+  it('reads whether apt installs Recommends there (apt-config, its default included)', () => {
+    expect(facts.packages!.install_recommends).toBe(false);
+    // adduser (by hand) recommends liblocale-gettext-perl, which is not installed.
+    expect(facts.packages!.recommends_met).toEqual({ met: 0, of: 1 });
+  });
+
   it('reads venv packages with PEP 503 names and the interpreter', () => {
     expect(facts.runtimes?.python).toEqual({
       '/srv/mysite/venv': { python: '/usr/bin/python3.11', packages: { django: '4.2.16', 'typing-extensions': '4.12.2', 'zope-interface': '6.1' } },

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Facts } from '../../../src/facts/schema.js';
-import { boxForFacts, environmentFilesOf, filesFromFacts, scrubSecrets } from '../../../src/init/from-facts.js';
+import { boxForFacts, environmentFilesOf, filesFromFacts, installsRecommends, scrubSecrets } from '../../../src/init/from-facts.js';
 import { detectProject, parseProcfile, profileNameFor } from '../../../src/init/detect.js';
 
 function productionFacts(): Facts {
@@ -57,6 +57,26 @@ describe('init --from: profile and manifests from production facts', () => {
   it('picks the box of production’s release', () => {
     expect(parse(byPath.get('devenv.yaml')!)).toMatchObject({ name: 'mysite', box: 'debian-12', production: { ssh: 'ops@prod' }, checklist: { app_user: 'mysite' } });
     expect(boxForFacts({ ...productionFacts(), platform: { ...productionFacts().platform!, os: { id: 'debian', version_id: '10' } } }, ['debian-12'])).toBeUndefined();
+  });
+
+  it('installs Recommends like production: said only when production does not (the default is yes)', () => {
+    expect(parse(byPath.get('devenv.yaml')!).apt).toBeUndefined();
+    const facts = productionFacts();
+    facts.packages!.install_recommends = false;
+    const without = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents });
+    expect(parse(without.find((f) => f.path === 'devenv.yaml')!.content).apt).toEqual({ install_recommends: false });
+  });
+
+  it('a host built with --no-install-recommends (apt says yes, most Recommends missing) is reproduced without them', () => {
+    const facts = productionFacts();
+    expect(installsRecommends(facts)).toBe(true);
+    facts.packages!.recommends_met = { met: 1, of: 12 };
+    expect(installsRecommends(facts)).toBe(false);
+    facts.packages!.recommends_met = { met: 10, of: 12 };
+    expect(installsRecommends(facts)).toBe(true);
+    // Too few to judge: the setting stands.
+    facts.packages!.recommends_met = { met: 0, of: 3 };
+    expect(installsRecommends(facts)).toBe(true);
   });
 
   it('pins every manually installed package to production’s exact version, without kernels or removed ones', () => {

@@ -6,7 +6,8 @@ import { mergeOutcomes } from '../../../src/manifest/provision.js';
 import { unifiedDiff } from '../../../src/manifest/unified-diff.js';
 import { catalogFromText } from './manifest-text.js';
 
-const PREFIX = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+// Recommends are installed by default, as Debian does (and said explicitly: a box may configure either).
+const PREFIX = ['apt-get', 'install', '-y', '-q', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'APT::Install-Recommends=true'];
 
 describe('apply commands (pure parts)', () => {
   it('puts every apt install and removal of a phase in one transaction', () => {
@@ -23,6 +24,13 @@ describe('apply commands (pure parts)', () => {
     const op = { kind: 'apt' as const, name: 'nginx', install: 'nginx' };
     expect(aptTransactions([op], { disposable: true })).toEqual([[...PREFIX, '-o', 'Dpkg::Options::=--force-unsafe-io', 'nginx']]);
     expect(aptTransactions([op], { disposable: false })).toEqual([[...PREFIX, 'nginx']]);
+  });
+
+  it('leaves Recommends out when the profile says apt.install_recommends: false', () => {
+    const op = { kind: 'apt' as const, name: 'nginx', install: 'nginx' };
+    const [argv] = aptTransactions([op], { installRecommends: false });
+    expect(argv).toContain('APT::Install-Recommends=false');
+    expect(argv).not.toContain('APT::Install-Recommends=true');
   });
 
   it('splits purges from plain removals, since --purge applies to the whole transaction', () => {

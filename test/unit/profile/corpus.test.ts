@@ -90,6 +90,9 @@ const CASES: Case[] = [
   { name: 'template-unclosed-tag',      file: 'manifests/templates/app.conf.j2', line: 2, column: 11, field: '', phrase: 'template syntax error: expected variable end (the {{ here is never closed); used by file:/etc/app.conf' },
   { name: 'template-unknown-block',     file: 'manifests/templates/app.conf.j2', line: 4, column: 4, field: '', phrase: 'unknown block tag: endfi' },
   { name: 'manifest-duplicate-key',     file: M, line: 3, column: 3,  field: 'apt.nginx', phrase: 'duplicate key "nginx"' },
+  // apt
+  { name: 'apt-recommends-string',      file: P, line: 4, column: 23, field: 'apt.install_recommends', phrase: 'expected a boolean, got the string "yes"' },
+  { name: 'apt-unknown-key',            file: P, line: 4, column: 3,  field: 'apt.recommends', phrase: 'unknown key "recommends"' },
   // production
   { name: 'production-ssh-and-facts',   file: P, line: 4, column: 3,  field: 'production', phrase: 'give exactly one of "ssh" or "facts"' },
   { name: 'production-ssh-proxycommand', file: P, line: 4, column: 8, field: 'production.ssh', phrase: 'must be user@host[:port]' },

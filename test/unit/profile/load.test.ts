@@ -21,6 +21,7 @@ describe('loadProfile on a minimal profile', () => {
       ports: [],
       sync: [],
       manifests: [],
+      apt: { install_recommends: true },
       sysctls: {},
       vars: {},
       parity: { ignore: [] },
