@@ -131,6 +131,8 @@ describeWithEngine('init --from production over ssh, then up, then parity (issue
 
     const profile = parse(await readFile(join(project, 'devenv.yaml'), 'utf8'));
     expect(profile).toMatchObject({ box: 'debian-12', ports: [`${hostPort}:80`], production: { ssh: destination, identity, sudo: true }, checklist: { app_user: 'shop', secrets: ['/etc/shop/secrets.env'] } });
+    // This production was built with --no-install-recommends (most Recommends missing, whatever apt's setting): so is the copy.
+    expect(profile.apt).toEqual({ install_recommends: false });
 
     // Every pin is production's exact version.
     const apt = parse(await readFile(join(project, 'manifests/packages.yaml'), 'utf8')).apt as Record<string, { ensure: string }>;
