@@ -29,7 +29,10 @@ if [ "$want" = podman ] || [ "$want" = all ]; then
   have curl || need+=(curl)
 fi
 if [ "$want" = all ]; then
-  # The host matrix's second engine (test/hosts/cgroup2-engine.sh) and its checks.
+  # The host matrix's second engine (test/hosts/cgroup2-engine.sh) and its checks,
+  # and rootless Podman (test/hosts/rootless-podman.sh): user namespaces and its network.
+  have newuidmap || need+=(uidmap)
+  have slirp4netns || need+=(slirp4netns)
   have curl || need+=(curl)
   have iptables || need+=(iptables)
   have ip || need+=(iproute2)

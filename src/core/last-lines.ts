@@ -1,10 +1,16 @@
-/** The last `count` non-empty lines of a command's output, joined on one line (an error message's detail). */
-export function lastLines(text: string, count = 3, maxChars = 500): string {
-  const lines = text
+/**
+ * The last lines of a command's output on one line: the detail of an error
+ * message (apt, systemctl, ssh and vagrant failures all end with what matters).
+ */
+export function lastLines(text: string, options: { count?: number; max?: number; separator?: string } = {}): string {
+  const { count = 3, max = 500, separator = ' ' } = options;
+  return text
+    .trim()
     .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line) => line.trim() !== '');
-  return lines.slice(-count).join(' | ').slice(-maxChars);
+    .filter((line) => line.trim() !== '')
+    .slice(-count)
+    .join(separator)
+    .slice(0, max);
 }
 
 /** Splits a non-TTY Docker log or attach stream (8-byte frame headers) into its text. */

@@ -4,6 +4,7 @@ import type { Catalog } from './catalog.js';
 import { withSharedAptArchive } from './apt-archive.js';
 import { withCoalescedRestarts } from './apt-service-restarts.js';
 import { refreshAptLists } from './observe.js';
+import { lastLines } from '../core/last-lines.js';
 import { aptFailureExplanation, aptRecoveryFor, type AptRecovery } from './apt-recovery.js';
 import { exactPinClosure } from './apt-pin-closure.js';
 import type { FileOperation, Operation, Plan, PlannedChange, PlanProblem } from './operation.js';
@@ -428,7 +429,7 @@ async function must(target: Target, argv: readonly string[], options: ExecOption
 }
 
 function tail(result: ExecResult): string {
-  return (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' ').slice(0, 500);
+  return lastLines(result.stderr.trim() || result.stdout);
 }
 
 /**

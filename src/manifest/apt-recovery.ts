@@ -5,6 +5,8 @@
  * failure that cannot (the unmet dependency, the held package) instead of its
  * last line alone. Pure: the actor is runAptTransaction.
  */
+import { lastLines } from '../core/last-lines.js';
+
 export type AptRecovery =
   /** Another apt-get or dpkg holds the lock (often the one a killed devenv left running): wait for it. */
   | { kind: 'wait'; pid: number; holder: string }
@@ -44,12 +46,5 @@ export function aptFailureExplanation(stdout: string, stderr: string, maxChars =
     inDependencies = false;
     if (/^E: /.test(line)) explained.push(line.trim());
   }
-  const text = explained.length
-    ? [...new Set(explained)].join('; ')
-    : lines
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .slice(-3)
-        .join(' | ');
-  return text.slice(0, maxChars);
+  return explained.length ? [...new Set(explained)].join('; ').slice(0, maxChars) : lastLines(lines.map((l) => l.trim()).join('\n'), { max: maxChars, separator: ' | ' });
 }

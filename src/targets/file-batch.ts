@@ -1,3 +1,4 @@
+import { lastLines } from '../core/last-lines.js';
 import type { ExecResult, Target } from './target.js';
 
 /** One change to one path, in the order the fields are applied: write, remove, folder, link, owner, group, mode. */
@@ -89,7 +90,7 @@ export type FileBatchResult = { done: number; failed?: { index: number; error: s
 export function parseFileBatchResult(result: ExecResult, count: number): FileBatchResult {
   if (result.exitCode === 0) return { done: count };
   const index = result.exitCode === 3 ? Number.parseInt(result.stdout.trim().split('\n').pop() ?? '', 10) : Number.NaN;
-  const error = (result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`).split('\n').slice(-3).join(' ').slice(0, 500);
+  const error = lastLines(result.stderr.trim() || result.stdout.trim() || `exit ${result.exitCode}`);
   // Anything else (the shell itself failed) fails the first operation: the rest are retried one by one.
   if (!Number.isInteger(index) || index < 0 || index >= count) return { done: 0, failed: { index: 0, error } };
   return { done: index, failed: { index, error } };

@@ -1,3 +1,4 @@
+import { lastLines } from '../core/last-lines.js';
 /**
  * Somewhere commands run: a container, a Vagrant machine, or production over SSH.
  * Everything that acts on a system (apply, facts, checks' probes) goes through
@@ -50,7 +51,7 @@ export async function execOrThrow(target: Target, argv: readonly string[], optio
   const { OperationError } = await import('../core/errors.js');
   const result = await target.exec(argv, options);
   if (result.exitCode !== 0) {
-    const detail = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 400);
+    const detail = lastLines(result.stderr || result.stdout, { max: 400 });
     throw new OperationError(`${argv.join(' ')} failed on ${target.describe().name} (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`);
   }
   return result;

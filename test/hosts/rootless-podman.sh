@@ -133,7 +133,7 @@ start() { local mode=cgroup2 tree
   echo "$URL"
 }
 
-stop() { local pid= d
+stop() { local pid= d pids
   id -u "$USER_NAME" >/dev/null 2>&1 || { say "stopped (no user $USER_NAME)"; return 0; }
   paths
   # All of the engine's containers, not only devenv's: the user is the engine's alone,
@@ -146,9 +146,15 @@ stop() { local pid= d
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  # Delegated subtrees, as found before start (rmdir only takes empty groups).
+  # What outlives the service sits in the delegated subtrees: conmons of finished
+  # exec sessions (they linger 300 s), slirp4netns, rootlessport, a crashed
+  # engine's containers. Then the subtrees go, as found before start (rmdir only
+  # takes empty groups).
   for d in "$CG1" "$(cg2_tree)/$CG"; do
-    [ ! -d "$d" ] || find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ -d "$d" ] || continue
+    pids=$(find "$d" -name cgroup.procs -exec cat {} +)
+    [ -z "$pids" ] || { kill -KILL $pids 2>/dev/null || true; sleep 1; }
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
   # Podman's run state (no mounts survive the pause process's namespace): as after a reboot.
   [ ! -d "$XRD" ] || find "$XRD" -mindepth 1 -delete

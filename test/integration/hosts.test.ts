@@ -48,6 +48,13 @@ const hosts: Host[] = [
     mode: 'podman',
     fetchPage: (port) => curl(['curl', `http://127.0.0.1:${port}/`]),
   },
+  {
+    // An unprivileged user's engine on cgroup v2, with its cgroup subtree delegated as user@.service does.
+    name: 'rootless Podman',
+    script: join(HOSTS, 'rootless-podman.sh'),
+    mode: 'podman',
+    fetchPage: (port) => curl(['curl', `http://127.0.0.1:${port}/`]),
+  },
 ];
 
 const isRoot = process.getuid?.() === 0;
@@ -95,6 +102,7 @@ for (const host of hosts) {
       const systemd = report.items.find((i) => i.item === 'systemd in containers');
       expect(systemd, doctor.stdout).toMatchObject({ ok: true });
       expect(systemd!.detail).toContain(`mode ${host.mode}`);
+      if (host.name.startsWith('rootless')) expect(systemd!.detail).toMatch(/\(rootless\) on cgroup v2/);
     });
 
     it('up provisions the example, its page is served, and plan is empty', async () => {

@@ -43,6 +43,8 @@ describeWithVagrant('devenv on Vagrant with the docker provider (real vagrant, r
         '  demo: { system: true }',
         'user:',
         '  demo: { system: true, group: demo, shell: /usr/sbin/nologin, home: /srv/demo }',
+        // Production's first account: uid 1000 is free, the box's own vagrant user is not on it.
+        '  ops: { uid: 1000, shell: /bin/bash, home: /home/ops }',
         'file:',
         '  /etc/demo.conf: { content: "managed on a vagrant machine\\n", mode: "0640", owner: root, group: demo }',
         '',
@@ -101,6 +103,8 @@ describeWithVagrant('devenv on Vagrant with the docker provider (real vagrant, r
     expect(plan.exitCode, plan.stderr + plan.stdout).toBe(0);
     expect(JSON.parse(plan.stdout).summary.changed).toBe(0);
     expect((await devenv(['exec', '--', 'stat', '-c', '%a %U %G', '/etc/demo.conf'], { cwd: dir })).stdout.trim()).toBe('640 root demo');
+    expect((await devenv(['exec', '--', 'id', '-u', 'ops'], { cwd: dir })).stdout.trim()).toBe('1000');
+    expect((await devenv(['exec', '--', 'id', '-u', 'vagrant'], { cwd: dir })).stdout.trim()).toBe('59999');
 
     // The container: ports on 127.0.0.1 only, resources, labels.
     const info = await docker.getContainer(first.id).inspect();

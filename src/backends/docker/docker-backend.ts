@@ -239,7 +239,7 @@ export class DockerBackend implements Backend {
     const info = await container.inspect().catch(() => undefined);
     if (!info || info.State.Running) return undefined;
     const logs = await container.logs({ stdout: true, stderr: true, tail: 20, follow: false }).catch(() => Buffer.alloc(0));
-    const said = lastLines(demuxDockerFrames(logs as unknown as Buffer), 3, 400) || (await this.bootOnATerminal(docker, info));
+    const said = lastLines(demuxDockerFrames(logs as unknown as Buffer), { max: 400, separator: ' | ' }) || (await this.bootOnATerminal(docker, info));
     const engine = await engineFactsOf(docker).catch(() => undefined);
     return new OperationError(
       `systemd could not start in ${this.containerName} (the container exited with status ${info.State.ExitCode}${said ? `: ${said}` : ''})`,
@@ -267,7 +267,7 @@ export class DockerBackend implements Backend {
       await probe.start();
       await probe.wait({ condition: 'not-running', abortSignal: AbortSignal.timeout(15_000) } as object);
       const logs = await probe.logs({ stdout: true, stderr: true, tail: 20, follow: false });
-      return lastLines(demuxDockerFrames(logs as unknown as Buffer).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), 3, 400);
+      return lastLines(demuxDockerFrames(logs as unknown as Buffer).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), { max: 400, separator: ' | ' });
     } catch {
       return '';
     } finally {

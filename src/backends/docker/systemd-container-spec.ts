@@ -88,17 +88,12 @@ export function systemdContainerSpec(engine: EngineFacts): SystemdContainerSpec 
   });
 
   if (engine.product === 'podman') {
-    if (engine.rootless && engine.cgroupVersion === 1) {
-      return {
-        supported: false,
-        why: `${what}: rootless Podman cannot give systemd a cgroup tree of its own on cgroup v1`,
-        fix: 'boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1 on the kernel command line), or use rootful Podman',
-      };
-    }
     // Podman's own systemd mode (on for an image whose command is /sbin/init) mounts
     // /run, /run/lock, /tmp and a private writable cgroup itself; a bind of the host's
-    // /sys/fs/cgroup would defeat it.
-    return spec('podman', "Podman's own systemd mode (the box's command is /sbin/init): it mounts /run, /tmp and a private cgroup tree itself", { Binds: [] }, ['--systemd=always']);
+    // /sys/fs/cgroup would defeat it. Rootless, it needs a cgroup subtree handed to the
+    // user (systemd's user@.service does it with Delegate=yes), on v1 as on v2.
+    const delegated = engine.rootless ? '; rootless, so systemd needs a cgroup subtree delegated to the user (systemd’s user@.service does that)' : '';
+    return spec('podman', `Podman's own systemd mode (the box's command is /sbin/init): it mounts /run, /tmp and a private cgroup tree itself${delegated}`, { Binds: [] }, ['--systemd=always']);
   }
 
   if (engine.cgroupVersion === 1) {
@@ -172,6 +167,8 @@ export interface EngineInfoDocument {
   OperatingSystem?: string;
   Architecture?: string;
   ServerVersion?: string;
+  /** Podman's compat /info: true for a rootless engine (its SecurityOptions do not say). */
+  Rootless?: boolean;
   /**
    * Libpod's own /info (`/v4.x/libpod/info`) has host.security.rootless; Podman 4.3's
    * compat /info (the Docker API devenv speaks) has no `host` key (recorded on rootful
@@ -191,7 +188,8 @@ export function engineFacts(info: EngineInfoDocument, version: EngineVersionDocu
   const components = version.Components ?? [];
   const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
   const security = info.SecurityOptions ?? [];
-  const rootless = security.some((option) => option.split(',').includes('name=rootless')) || info.host?.security?.rootless === true;
+  // Docker says so in SecurityOptions; Podman's compat /info in a top-level Rootless.
+  const rootless = security.some((option) => option.split(',').includes('name=rootless')) || info.Rootless === true || info.host?.security?.rootless === true;
   return {
     product: podman ? 'podman' : 'docker',
     version: (podman ? components.find((c) => /podman/i.test(c.Name ?? ''))?.Version : undefined) ?? version.Version ?? info.ServerVersion ?? 'unknown',

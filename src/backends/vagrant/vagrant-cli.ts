@@ -1,3 +1,4 @@
+import { lastLines } from '../../core/last-lines.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
@@ -75,7 +76,7 @@ export class VagrantCli {
     if (failure?.type === 'error-exit') throw this.errorFor(args, failure.errorClass, failure.message);
     if (result.exitCode !== 0) {
       const last = result.events.filter((e) => e.type === 'ui' && e.level === 'error').pop();
-      const detail = (last?.type === 'ui' ? last.message : result.stderr).trim().split('\n').slice(-3).join(' ');
+      const detail = lastLines(last?.type === 'ui' ? last.message : result.stderr, { max: Infinity });
       throw new OperationError(`vagrant ${args[0]} failed (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`);
     }
     return result;

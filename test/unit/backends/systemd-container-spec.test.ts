@@ -30,6 +30,7 @@ const rows: { file: string; mode: SystemdMode | 'unsupported'; args?: string[]; 
   { file: 'docker-rootless-27-cgroup2.json', mode: 'rootless', args: ['--privileged', '--cgroupns=private'], absentArgs: ['writable-cgroups=true'] },
   { file: 'docker-rootless-20.10-cgroup1.json', mode: 'unsupported' },
   { file: 'podman-4.3-rootful.json', mode: 'podman', args: ['--systemd=always'], absentArgs: ['/sys/fs/cgroup:/sys/fs/cgroup:ro', '--tmpfs'] },
+  { file: 'podman-4.3-rootless-cgroup2.json', mode: 'podman', args: ['--systemd=always'], absentArgs: ['--privileged', '/sys/fs/cgroup:/sys/fs/cgroup'] },
 ];
 
 describe('systemdContainerSpec over recorded engines', () => {
@@ -64,6 +65,7 @@ describe('engineFacts', () => {
     expect(engine('docker-20.10-cgroup1.json')).toMatchObject({ product: 'docker', cgroupVersion: 1, rootless: false, apiVersion: '1.41' });
     expect(engine('docker-rootless-27-cgroup2.json')).toMatchObject({ product: 'docker', cgroupVersion: 2, rootless: true });
     expect(engine('podman-4.3-rootful.json')).toMatchObject({ product: 'podman', rootless: false });
+    expect(engine('podman-4.3-rootless-cgroup2.json')).toMatchObject({ product: 'podman', rootless: true, cgroupVersion: 2 });
     expect(engine('docker-desktop-4.30.json')).toMatchObject({ operatingSystem: 'Docker Desktop', arch: 'arm64' });
   });
 
@@ -79,8 +81,10 @@ describe('the decisions no recorded engine reaches', () => {
     expect(decision.supported).toBe(false);
     if (!decision.supported) expect(decision.fix).toMatch(/Docker 20\.10 or newer/);
   });
-  it('rootless Podman on cgroup v1 is unsupported', () => {
-    expect(systemdContainerSpec({ ...base, product: 'podman', version: '4.3.1', apiVersion: '1.41', cgroupVersion: 1, rootless: true }).supported).toBe(false);
+  it('rootless Podman (v1 or v2) boots in its own systemd mode, and says it needs a delegated cgroup subtree', () => {
+    const decision = systemdContainerSpec({ ...base, product: 'podman', version: '4.3.1', apiVersion: '1.41', cgroupVersion: 1, rootless: true });
+    expect(decision.supported && decision.mode).toBe('podman');
+    expect(decision.supported && decision.why).toMatch(/delegated to the user/);
   });
   it('compares API versions as numbers', () => {
     expect(apiAtLeast('1.9', '1.41')).toBe(false);
