@@ -22,7 +22,8 @@ export interface EnvironmentStatus {
   /** True when the environment was made from the profile's current inputs. */
   upToDate?: boolean;
   ports: PortBinding[];
-  sync: { host: string; guest: string; readOnly: boolean }[];
+  /** copied: the engine is on another machine, so the folder is copied in (at up, by `devenv sync`), not mounted. */
+  sync: { host: string; guest: string; readOnly: boolean; copied?: boolean }[];
   startedAt?: string;
 }
 
@@ -51,6 +52,8 @@ export interface Backend {
   imageCache?(): Promise<ProvisionedImageCache>;
   /** Runs a command wired to this terminal's stdio (exec, shell) and returns its exit code. */
   attach(argv: readonly string[], options: AttachOptions): Promise<number>;
+  /** Copies the synced folders in again where they cannot be mounted (a remote engine); 'mounted' where they are. */
+  sync?(): Promise<{ guest: string; files: number; bytes: number }[] | 'mounted'>;
 }
 
 export interface AttachOptions {

@@ -150,6 +150,11 @@ program
   .action(async (opts: { user?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user }));
 
 program
+  .command('sync')
+  .description('copy the synced folders into the environment again (a remote engine cannot mount them)')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/sync.js'), {}));
+
+program
   .command('halt')
   .description('stop the environment (it keeps its state)')
   .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/halt.js'), {}));

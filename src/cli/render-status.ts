@@ -13,6 +13,9 @@ export function renderStatusText(status: EnvironmentStatus): string {
     const host = port.hostIp.includes(':') ? `[${port.hostIp}]` : port.hostIp;
     lines.push(`  port  ${host}:${port.hostPort} → ${port.guestPort}/${port.protocol}`);
   }
-  for (const folder of status.sync) lines.push(`  sync  ${folder.host} → ${folder.guest}${folder.readOnly ? ' (read-only)' : ''}`);
+  for (const folder of status.sync) {
+    const how = folder.copied ? ' (copied: the engine is remote; `devenv sync` copies again)' : folder.readOnly ? ' (read-only)' : '';
+    lines.push(`  sync  ${folder.host} → ${folder.guest}${how}`);
+  }
   return `${lines.join('\n')}\n`;
 }

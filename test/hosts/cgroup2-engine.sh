@@ -13,6 +13,9 @@
 # docker0 once. Ports it publishes on 127.0.0.1 are on the netns's loopback, so
 # tests reach them with: ip netns exec devenv-cg2 curl http://127.0.0.1:PORT/
 # (ports published on all addresses are also at 10.213.0.2:PORT from the host).
+# It also answers on tcp://10.213.0.2:2376 with TLS (client certificates in
+# /var/lib/devenv-cgroup2/tls: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=that folder):
+# an engine devenv reaches as a remote one, whose host folders it cannot mount.
 # Needs root, iproute2, util-linux (unshare), iptables, dockerd and the docker CLI.
 set -euo pipefail
 
@@ -22,6 +25,7 @@ RUN=/run/devenv-cgroup2                # on the host's /run, so the socket is re
 SOCK=$RUN/docker.sock
 PIDFILE=$RUN/dockerd.pid
 DATA=/var/lib/devenv-cgroup2
+TLS=$DATA/tls
 LOG=/var/log/devenv-cgroup2-dockerd.log
 HOST_IF=devenv-cg2-h NS_IF=devenv-cg2-n
 NET=10.213.0.0/30 HOST_IP=10.213.0.1 NS_IP=10.213.0.2
@@ -66,8 +70,26 @@ write_resolv() {
   say "no non-loopback nameserver in /etc/resolv.conf"; exit 3
 }
 
+# A CA, a server certificate for the netns address and a client certificate, once.
+tls_ready() {
+  [ -s "$TLS/key.pem" ] && return 0
+  mkdir -p "$TLS"
+  (
+    cd "$TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=devenv-cgroup2-ca -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=devenv-cgroup2 -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$NS_IP" >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=devenv-client -keyout key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile client.ext -out cert.pem 2>/dev/null
+    rm -f ./*.csr ./*.ext
+  )
+}
+
 start() {
   if up; then echo "$DOCKER_HOST"; return 0; fi
+  tls_ready
   # A dead engine's leftovers (stale pidfile, netns) would trip the new one.
   [ -e "$PIDFILE" ] && stop
   mkdir -p "$RUN" "$DATA"
@@ -89,7 +111,9 @@ start() {
     if [ -d /run/containerd ]; then mount -t tmpfs devenv-cgroup2 /run/containerd; fi
     shift
     exec dockerd "$@"' sh "$RUN" \
-      --host "$DOCKER_HOST" --data-root "$DATA" --exec-root "$RUN/exec" \
+      --host "$DOCKER_HOST" --host "tcp://$NS_IP:2376" \
+      --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server-cert.pem" --tlskey "$TLS/server-key.pem" \
+      --data-root "$DATA" --exec-root "$RUN/exec" \
       --pidfile "$PIDFILE" --bip "$BIP" --exec-opt native.cgroupdriver=cgroupfs \
       --cgroup-parent /devenv-cgroup2 \
       </dev/null >>"$LOG" 2>&1 &

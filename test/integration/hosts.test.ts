@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +149,34 @@ for (const host of hosts) {
     });
 
     if (host.mode === 'cgroup-v2-host') {
+      it('reached as a remote engine (tcp with TLS): synced folders are copied in at up and by `devenv sync`, status says so', async () => {
+        const remote = { DOCKER_HOST: 'tcp://10.213.0.2:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/var/lib/devenv-cgroup2/tls' };
+        const project = await mkdtemp(join(tmpdir(), 'devenv-remote-'));
+        try {
+          await mkdir(join(project, 'app', 'static'), { recursive: true });
+          await writeFile(join(project, 'app', 'hello.txt'), 'from this machine\n');
+          await writeFile(join(project, 'app', 'static', 'old.css'), 'old\n');
+          await writeFile(join(project, 'devenv.yaml'), 'name: remote\nbox: debian-12\nsync: ["./app:/srv/app"]\n');
+          const up = await devenv(['up'], { cwd: project, env: remote });
+          expect(up.exitCode, up.stderr).toBe(0);
+          const read = async (): Promise<string> => (await devenv(['exec', '--', 'sh', '-c', 'cat /srv/app/hello.txt; ls /srv/app/static; grep -c " /srv/app " /proc/self/mountinfo || true'], { cwd: project, env: remote })).stdout;
+          // The content is there, and /srv/app is not a mount: a copy.
+          expect(await read()).toBe('from this machine\nold.css\n0\n');
+          const status = JSON.parse((await devenv(['status', '--json'], { cwd: project, env: remote })).stdout);
+          expect(status.sync).toEqual([expect.objectContaining({ guest: '/srv/app', copied: true })]);
+          await writeFile(join(project, 'app', 'hello.txt'), 'changed here\n');
+          await rm(join(project, 'app', 'static', 'old.css'));
+          await writeFile(join(project, 'app', 'static', 'new.css'), 'new\n');
+          const sync = await devenv(['sync', '--json'], { cwd: project, env: remote });
+          expect(sync.exitCode, sync.stderr).toBe(0);
+          expect(JSON.parse(sync.stdout)).toMatchObject({ schema: 'devenv.sync/v1', mode: 'copied', folders: [{ guest: '/srv/app', files: 2 }] });
+          expect(await read()).toBe('changed here\nnew.css\n0\n');
+        } finally {
+          await devenv(['destroy', '--force'], { cwd: project, env: remote });
+          await rm(project, { recursive: true, force: true });
+        }
+      }, 300_000);
+
       it('the cgroup v1 settings cannot boot systemd here: one line with systemd’s own reason, exit 4, nothing left', async () => {
         const up = await devenv(['up', '--no-provision'], { cwd: dir, env: { ...env(), DEVENV_SYSTEMD_MODE: 'cgroup-v1' } });
         expect(up.exitCode, up.stderr).toBe(4);

@@ -14,6 +14,7 @@ import { pack as packTar } from 'tar-stream';
 import { DockerImageCache } from './docker-image-cache.js';
 import { connectDocker, engineFactsOf, LABEL, systemdSpecFor } from './engine.js';
 import { demuxDockerFrames, lastLines } from '../../core/last-lines.js';
+import { copySyncedFolders, isRemoteEngine, type CopiedFolder } from './sync-copy.js';
 import { withSystemdHostConfig, type SystemdContainerSpec } from './systemd-container-spec.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
@@ -83,7 +84,19 @@ export class DockerBackend implements Backend {
       if (!(error instanceof InterruptedError)) await container.remove({ force: true, v: true }).catch(() => undefined);
       throw error;
     }
+    if (isRemoteEngine() && this.profile.sync.length > 0) await this.copySync(docker, id);
     return { action, status: this.describe(await container.inspect()) };
+  }
+
+  /** `devenv sync`: copies the synced folders in again (only where they cannot be bind mounts). */
+  async sync(): Promise<CopiedFolder[] | 'mounted'> {
+    if (!isRemoteEngine()) return 'mounted';
+    const docker = await this.dockerFactory();
+    return this.copySync(docker, await this.runningContainerId(docker));
+  }
+
+  private copySync(docker: Dockerode, id: string): Promise<CopiedFolder[]> {
+    return this.progress.step(`copy ${this.profile.sync.length} synced folder(s) to the remote engine`, () => copySyncedFolders(docker, id, this.profile.sync));
   }
 
   async halt(): Promise<EnvironmentStatus> {
@@ -209,7 +222,8 @@ export class DockerBackend implements Backend {
           Binds: [
             // One archive of .debs for every environment on this machine: a cold apply downloads each once.
             `${APT_ARCHIVE_VOLUME}:${SHARED_APT_ARCHIVE}`,
-            ...sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`),
+            // A remote engine cannot see this machine's folders: they are copied in after boot.
+            ...(isRemoteEngine() ? [] : sync.map((s) => `${s.hostPath}:${s.guest}${s.readOnly ? ':ro' : ''}`)),
           ],
           PortBindings: bindings,
           NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
@@ -302,7 +316,8 @@ export class DockerBackend implements Backend {
   }
 
   private syncStatus(): EnvironmentStatus['sync'] {
-    return this.profile.sync.map((s) => ({ host: s.hostPath, guest: s.guest, readOnly: s.readOnly }));
+    const copied = isRemoteEngine();
+    return this.profile.sync.map((s) => ({ host: s.hostPath, guest: s.guest, readOnly: s.readOnly, ...(copied ? { copied: true } : {}) }));
   }
 }
 
