@@ -142,7 +142,12 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
 
   const users = facts.accounts?.users ?? {};
   const groupsByGid = new Map(Object.entries(facts.accounts?.groups ?? {}).map(([name, g]) => [g.gid, name]));
-  const serviceUsers = new Set(Object.values(facts.services ?? {}).map((s) => s.user).filter((u) => u && u !== 'root'));
+  // The app's own services are those whose unit production's admins wrote (/etc/systemd/system),
+  // not a package's (chrony runs as _chrony): their users are the app's accounts.
+  const ownUnits = Object.keys(facts.files ?? {})
+    .map((path) => /^\/etc\/systemd\/system\/([^/]+\.service)$/.exec(path)?.[1])
+    .filter((unit): unit is string => unit !== undefined);
+  const serviceUsers = new Set(ownUnits.map((unit) => facts.services?.[unit]?.user).filter((u): u is string => u !== undefined && u !== '' && u !== 'root'));
   const user: Record<string, Record<string, unknown>> = {};
   const group: Record<string, Record<string, unknown>> = {};
   for (const [name, account] of Object.entries(users).sort(([, a], [, b]) => a.uid - b.uid)) {

@@ -59,6 +59,18 @@ describe('init --from: profile and manifests from production facts', () => {
     expect(boxForFacts({ ...productionFacts(), platform: { ...productionFacts().platform!, os: { id: 'debian', version_id: '10' } } }, ['debian-12'])).toBeUndefined();
   });
 
+  it('takes the app user from the services production’s admins wrote, never a package’s system user (chrony’s _chrony)', () => {
+    const facts = productionFacts();
+    facts.accounts!.users['_chrony'] = { uid: 101, gid: 104, home: '/var/lib/chrony', shell: '/usr/sbin/nologin', groups: [] };
+    // Listed first, so a rule that takes any service's user would pick it.
+    facts.services = { 'chrony.service': { enabled: 'enabled', active: 'active', user: '_chrony', restart: 'on-failure' }, ...facts.services };
+    const written = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents });
+    const profile = parse(written.find((f) => f.path === 'devenv.yaml')!.content);
+    expect(profile.checklist.app_user).toBe('mysite');
+    const accounts = parse(written.find((f) => f.path === 'manifests/accounts.yaml')!.content);
+    expect(Object.keys(accounts.user)).not.toContain('_chrony');
+  });
+
   it('installs Recommends like production: said only when production does not (the default is yes)', () => {
     expect(parse(byPath.get('devenv.yaml')!).apt).toBeUndefined();
     const facts = productionFacts();
