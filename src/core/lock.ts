@@ -83,6 +83,21 @@ async function readHolder(path: string): Promise<{ text: string; holder: LockHol
 }
 
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
+  try {
+    return await acquire(path, options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EROFS' || code === 'ENOSPC' || code === 'EPERM' || code === 'ENOTDIR') {
+      throw new UnavailableError(`cannot write the lock for ${options.what} at ${path} (${code})`, {
+        hint: 'point DEVENV_CACHE_DIR at a folder you can write',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+async function acquire(path: string, options: LockOptions): Promise<HeldLock> {
   await mkdir(dirname(path), { recursive: true });
   const mine: LockHolder = {
     pid: process.pid,

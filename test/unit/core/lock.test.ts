@@ -79,6 +79,15 @@ describe('acquireLock', () => {
     await expect(acquireLock(path, { ...base, wait: false })).rejects.toThrow(/on elsewhere/);
   });
 
+  it('a folder it cannot write: exit 3 in one line with the fix, not a stack', async () => {
+    // A file where the lock folder should be (as root, a mode would not stop us).
+    await writeFile(join(dir, 'not-a-folder'), '');
+    const path = join(dir, 'not-a-folder', 'locks', 'env.lock');
+    const error = await acquireLock(path, { ...base, wait: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as UnavailableError).hint).toMatch(/DEVENV_CACHE_DIR/);
+  });
+
   it('release never removes a lock someone else holds now', async () => {
     const path = join(dir, 'env.lock');
     const mine = await acquireLock(path, { ...base, wait: false });
