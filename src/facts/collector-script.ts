@@ -123,29 +123,32 @@ section_services() {
   # CLI's bundle stays ASCII, which Node reads several times faster.
   # Loaded units plus every unit file on disk: list-unit-files would do the
   # same but takes 200-400 ms; ls and one batched show take a fraction of that.
-  units=$( { systemctl list-units --type=service --all --no-legend --plain 2>/dev/null
+  # Timers ride along in the same calls: the cron section reads them from SERVICES_SHOW.
+  units=$( { systemctl list-units --type=service,timer --all --no-legend --plain 2>/dev/null
              for d in /etc/systemd/system /run/systemd/system /usr/local/lib/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
                [ -d "$d" ] && ls -1 "$d"
              done; } |
-           awk '{u=($1=="\342\227\217"||$1=="*")?$2:$1; if (u ~ /\.service$/ && u !~ /@\.service$/) print u}' | sort -u)
+           awk '{u=($1=="\342\227\217"||$1=="*")?$2:$1; if (u ~ /\.(service|timer)$/ && u !~ /@\.(service|timer)$/) print u}' | sort -u)
   [ -n "$units" ] || { fail "systemctl listed no services"; return 1; }
   # shellcheck disable=SC2086 - unit names have no spaces; one call for all.
   out=$(systemctl show -p Id,LoadState,UnitFileState,ActiveState,SubState,User,Restart,FragmentPath,DropInPaths,MainPID,ConditionResult,ConditionTimestampMonotonic $units) || { fail "systemctl show failed"; return 1; }
   printf '%s\n' "$out"
+  SERVICES_SHOW=$out
   ENABLED_UNITS=$(printf '%s\n' "$out" | awk -F= '
-    /^$/ { if (state == "enabled") print id; id = ""; state = ""; next }
+    /^$/ { if (state == "enabled" && id ~ /\.service$/) print id; id = ""; state = ""; next }
     $1 == "Id" { id = $2 } $1 == "UnitFileState" { state = $2 }
-    END { if (state == "enabled") print id }')
+    END { if (state == "enabled" && id ~ /\.service$/) print id }')
   echo "@hashes"
   files=$(printf '%s\n' "$out" | awk -F= '($1=="FragmentPath"||$1=="DropInPaths")&&$2!=""{n=split($2,a," "); for(i=1;i<=n;i++) print a[i]}' | sort -u)
   if [ -n "$files" ]; then
     set -f; IFS=$NL
     # shellcheck disable=SC2086
-    sha256sum $files 2>/dev/null
+    SERVICES_HASHES=$(sha256sum $files 2>/dev/null
     # Units written by devenv, Puppet... hash without their header (printed last, so it wins), as the files section does.
     # shellcheck disable=SC2086
-    for f in $(grep -Eil "$CM_HEADER" $files 2>/dev/null); do printf '%s  %s\n' "$(unmanaged_sha256 "$f")" "$f"; done
+    for f in $(grep -Eil "$CM_HEADER" $files 2>/dev/null); do printf '%s  %s\n' "$(unmanaged_sha256 "$f")" "$f"; done)
     unset IFS; set +f
+    printf '%s\n' "$SERVICES_HASHES"
   fi
   return 0
 }
@@ -350,7 +353,128 @@ section_logging() {
   return 0
 }
 
-for s in meta platform resources apt_sources packages python accounts services listeners processes files sysctl time locale ssh firewall env security_updates fail2ban logging; do
+# The find -printf shape the sections below describe files with:
+# S TAB type TAB mode TAB owner TAB group TAB size TAB path TAB link target.
+FIND_FMT='S\t%y\t%m\t%u\t%g\t%s\t%p\t%l\n'
+# Marks secrets on S lines (first field becomes Q): owner and mode only, never
+# content. The profile's secrets, account shadows, private keys and
+# credential-like names, and any regular file others may not read (sudoers
+# excepted: its content is policy, not a secret).
+mark_secrets() {
+  { printf '%s\n@@\n' "$SECRETS"; cat; } | awk -F'\t' -v OFS='\t' '
+    !body { if ($0 == "@@") body = 1; else if ($0 != "") listed[$0] = 1; next }
+    $1 == "S" && $2 == "f" {
+      p = $7; n = p; sub(/.*\//, "", n); n = tolower(n)
+      if ((p in listed) || n ~ /^(g?shadow-?|opasswd)$/ || p ~ /^\/etc\/ssl\/private\// || n ~ /^ssh_host_.*_key$/ ||
+          n ~ /\.(key|pem|p12|pfx|jks|keystore|keytab)$/ || (n ~ /(secret|token|credential|password|\.env$)/ && p !~ /^\/etc\/pam\.d\//) ||
+          ($3 !~ /[4567]$/ && p !~ /^\/etc\/sudoers(\.d\/|$)/)) $1 = "Q"
+    }
+    { print }'
+}
+# S/Q lines on stdin -> the same lines, then H TAB sha256 TAB path for every
+# non-secret regular file: its content without configuration-management header
+# lines where it has one (printed last, so it wins), as the files section does.
+describe() {
+  lines=$(mark_secrets)
+  [ -n "$lines" ] || return 0
+  printf '%s\n' "$lines"
+  hash_these=$(printf '%s\n' "$lines" | awk -F'\t' '$1 == "S" && $2 == "f" { print $7 }')
+  [ -n "$hash_these" ] || return 0
+  set -f; IFS=$NL
+  # shellcheck disable=SC2086
+  sha256sum -- $hash_these 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  # shellcheck disable=SC2086
+  for f in $(grep -Eil -e "$CM_HEADER" -- $hash_these 2>/dev/null); do printf 'H\t%s\t%s\n' "$(unmanaged_sha256 "$f")" "$f"; done
+  unset IFS; set +f
+}
+
+# Package conffiles whose content is not what the package shipped, by dpkg's
+# own md5 record (and ucf's, for the files packages install through ucf).
+section_conffiles() {
+  have dpkg-query || { fail "dpkg-query not found"; return 1; }
+  recorded=$( { dpkg-query -W -f '\${Package}\n\${Conffiles}\n' 2>/dev/null |
+                awk '/^ \// { if ($3 != "obsolete" && $2 != "newconffile") print $1 "\t" pkg "\t" $2 "\tdpkg"; next } NF { pkg = $1 }'
+              if [ -r /var/lib/ucf/registry ] && [ -r /var/lib/ucf/hashfile ]; then
+                awk 'FNR == NR { reg[$2] = $1; next } ($2 in reg) { print $2 "\t" reg[$2] "\t" $1 "\tucf" }' /var/lib/ucf/registry /var/lib/ucf/hashfile
+              fi; } )
+  [ -n "$recorded" ] || return 0
+  changed=$( { printf '%s\n@@\n' "$recorded"; printf '%s\n' "$recorded" | cut -f1 | xargs -d "$NL" md5sum 2>/dev/null; } | awk -F'\t' '
+    !body { if ($0 == "@@") body = 1; else if (!($1 in want)) { want[$1] = $3; pkg[$1] = $2; src[$1] = $4 }; next }
+    { got[substr($0, 35)] = substr($0, 1, 32) }
+    END { for (p in want) if (!(p in got)) print "X\t" p "\t" pkg[p] "\t" src[p]; else if (got[p] != want[p]) print "C\t" p "\t" pkg[p] "\t" src[p] }' | sort -t "$TAB" -k2,2)
+  [ -n "$changed" ] || return 0
+  printf '%s\n' "$changed"
+  paths=$(printf '%s\n' "$changed" | cut -f2)
+  set -f; IFS=$NL
+  # shellcheck disable=SC2086
+  find $paths -maxdepth 0 -printf "$FIND_FMT" 2>/dev/null | describe
+  unset IFS; set +f
+  return 0
+}
+
+# Every file under /etc (and every keyring in /usr/share/keyrings) that no
+# package owns: not in dpkg's file lists, not either side of a diversion, not
+# registered with ucf. The parity rules know which of them every host has.
+section_unowned_files() {
+  [ -d /var/lib/dpkg/info ] || { fail "no dpkg database"; return 1; }
+  { cat /var/lib/dpkg/info/*.list 2>/dev/null
+    [ -r /var/lib/dpkg/diversions ] && cat /var/lib/dpkg/diversions
+    [ -r /var/lib/ucf/registry ] && awk '{ print $2 }' /var/lib/ucf/registry
+    echo @@
+    find /etc /usr/share/keyrings -xdev \( -name "*$NL*" -o -name "*$TAB*" \) -prune -o \( -type f -o -type l \) -printf "$FIND_FMT" 2>/dev/null
+  } | awk -F'\t' '!body { if ($0 == "@@") body = 1; else owned[$0] = 1; next }
+    # update-ca-certificates links each certificate of the package (and its hash alias): derived, left out. Hand-added ones point elsewhere.
+    # (mawk has no {n} intervals: the eight hex digits are spelled out.)
+    $2 == "l" && $7 ~ /^\/etc\/ssl\/certs\// && ($8 ~ /^\/usr\/share\/ca-certificates\// || ($7 ~ /\/[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]\.[0-9]+$/ && $8 !~ /\//)) { next }
+    !($7 in owned)' | describe
+  return 0
+}
+
+# Each top-level tree under /usr/local and /opt: small trees in full with the
+# content hash of each file up to 1 MiB, large ones as a count, a digest of
+# their listing (no content read) and its first lines.
+section_trees() {
+  set --
+  for d in /usr/local /opt; do [ -d "$d" ] && set -- "$@" "$d"; done
+  [ $# -gt 0 ] || return 0
+  out=$(find "$@" -xdev -mindepth 1 \( -name "*$NL*" -o -name "*$TAB*" \) -prune -o -printf "$FIND_FMT" 2>/dev/null | awk -F'\t' -v OFS='\t' '
+    { p = $7; r = p ~ /^\/usr\/local\// ? "/usr/local" : "/opt"; rest = substr(p, length(r) + 2); i = index(rest, "/")
+      t = r "/" (i ? substr(rest, 1, i - 1) : rest); n[t]++; if (n[t] <= 1000) line[t, n[t]] = $0 }
+    END { for (t in n) {
+      if (n[t] > 1000) { print "B", t, n[t]; for (k = 1; k <= 200; k++) print line[t, k]; continue }
+      for (k = 1; k <= n[t]; k++) { print line[t, k]; split(line[t, k], f, "\t"); if (f[2] == "f" && f[6] <= 1048576) print "W", f[7] }
+    } }')
+  printf '%s\n' "$out" | grep -v "^W$TAB"
+  printf '%s\n' "$out" | sed -n "s/^W$TAB//p" | xargs -d "$NL" -r sha256sum -- 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  printf '%s\n' "$out" | awk -F'\t' '$1 == "B" { print $2 }' | while IFS= read -r t; do
+    printf 'D\t%s\t%s\n' "$(find "$t" -xdev -printf '%y %m %u %g %s %P %l\n' 2>/dev/null | sort | sha256sum | cut -c1-64)" "$t"
+  done
+  return 0
+}
+
+# Per-user crontabs (their job lines only: crontab(1) stamps a header with a
+# temporary file name and a date), and the timers the services section read.
+section_cron() {
+  d=/var/spool/cron/crontabs
+  if [ -d "$d" ]; then
+    if [ -r "$d" ] && [ -x "$d" ]; then
+    for f in "$d"/*; do
+      [ -f "$f" ] || continue
+      printf 'J\t%s\t%s\t%s\n' "$(grep -Ev '^[[:space:]]*(#|$)' -- "$f" | sha256sum | cut -c1-64)" "$(grep -Evc '^[[:space:]]*(#|$)' -- "$f")" "$f"
+    done
+    find "$d" -mindepth 1 -maxdepth 1 -type f -printf "$FIND_FMT" 2>/dev/null
+    else printf 'R\t%s\n' "$d"; fi
+  fi
+  if [ -n "\${SERVICES_SHOW-}" ]; then
+    echo "@timers"
+    printf '%s\n\n' "$SERVICES_SHOW" | awk 'BEGIN { RS = ""; ORS = "\n\n" } /(^|\n)Id=[^\n]*\.timer(\n|$)/'
+    echo "@hashes"
+    printf '%s\n' "\${SERVICES_HASHES-}" | grep -E '\.timer(\.d/[^/]*\.conf)?$'
+  fi
+  return 0
+}
+
+for s in meta platform resources apt_sources packages python accounts services listeners processes files conffiles unowned_files trees cron sysctl time locale ssh firewall env security_updates fail2ban logging; do
   run_section "$s"
 done
 } </dev/null
@@ -358,7 +482,7 @@ done
 
 export const COLLECTOR_SECTIONS = [
   'meta', 'platform', 'resources', 'apt_sources', 'packages', 'python', 'accounts', 'services', 'listeners',
-  'processes', 'files', 'sysctl', 'time', 'locale', 'ssh', 'firewall', 'env', 'security_updates', 'fail2ban', 'logging',
+  'processes', 'files', 'conffiles', 'unowned_files', 'trees', 'cron', 'sysctl', 'time', 'locale', 'ssh', 'firewall', 'env', 'security_updates', 'fail2ban', 'logging',
 ] as const;
 export type CollectorSection = (typeof COLLECTOR_SECTIONS)[number];
 

@@ -252,7 +252,7 @@ const parseAccounts: SectionParser = ({ lines }) => {
   return { accounts: { users, groups } };
 };
 
-const parseServices: SectionParser = ({ lines }) => {
+function parseServices({ lines }: RawSection, _context?: ParseContext, suffix = '.service'): Partial<Collected> {
   const hashAt = lines.indexOf('@hashes');
   const showLines = hashAt >= 0 ? lines.slice(0, hashAt) : lines;
   const fileHashes = new Map<string, string>();
@@ -275,14 +275,14 @@ const parseServices: SectionParser = ({ lines }) => {
   for (const props of blocks) {
     const id = props.get('Id');
     const load = props.get('LoadState');
-    if (!id || !id.endsWith('.service') || load === 'not-found' || load === 'bad-setting' && !props.get('FragmentPath')) continue;
+    if (!id || !id.endsWith(suffix) || load === 'not-found' || load === 'bad-setting' && !props.get('FragmentPath')) continue;
     const fragment = props.get('FragmentPath') ?? '';
     const dropIns = (props.get('DropInPaths') ?? '').split(' ').filter(Boolean);
     const unitFiles = [fragment, ...dropIns].filter(Boolean);
     const hashes = unitFiles.map((f) => fileHashes.get(f));
     const mainPid = Number(props.get('MainPID'));
     const conditionChecked = Number(props.get('ConditionTimestampMonotonic') ?? '0') > 0;
-    services[id.replace(/\.service$/, '')] = {
+    services[id.slice(0, -suffix.length)] = {
       enabled: props.get('UnitFileState') || (load === 'masked' ? 'masked' : 'unknown'),
       active: props.get('ActiveState') ?? 'unknown',
       ...(props.get('SubState') ? { sub: props.get('SubState')! } : {}),
@@ -295,9 +295,9 @@ const parseServices: SectionParser = ({ lines }) => {
       ...(conditionChecked && props.get('ConditionResult') === 'no' ? { condition_failed: true } : {}),
     };
   }
-  if (Object.keys(services).length === 0) throw new Error('systemctl show returned no services');
+  if (Object.keys(services).length === 0 && suffix === '.service') throw new Error('systemctl show returned no services');
   return { services: sortRecord(services) };
-};
+}
 
 /** `users:(("sshd",pid=410,fd=3),…)` → first process name and pid. */
 function processOf(field: string): { process?: string; pid?: number } {
@@ -421,6 +421,149 @@ const parseFiles: SectionParser = ({ lines }) => {
     if (file.sha256 !== undefined && file.sha256_unmanaged === undefined) file.sha256_unmanaged = file.sha256;
   }
   return { files: sortRecord(files) };
+};
+
+type SystemFileEntry = NonNullable<Collected['unowned_files']>[string];
+
+/** find -printf %y → the facts' file types. */
+function findType(letter: string): 'file' | 'directory' | 'link' | 'other' {
+  return letter === 'f' ? 'file' : letter === 'd' ? 'directory' : letter === 'l' ? 'link' : 'other';
+}
+
+/** One `S|Q TAB type TAB mode TAB owner TAB group TAB size TAB path TAB link` line (Q: a secret). */
+function describedFile(fields: readonly string[]): { path: string; file: SystemFileEntry } | undefined {
+  const [kind = '', type = '', mode = '', owner = '', group = '', size = '', path = '', link = ''] = fields;
+  if ((kind !== 'S' && kind !== 'Q') || !path.startsWith('/')) return undefined;
+  const fileType = findType(type);
+  return {
+    path,
+    file: {
+      type: fileType,
+      mode: octalMode(mode),
+      owner,
+      group,
+      ...(fileType === 'file' ? { size: Number(size) } : {}),
+      ...(fileType === 'link' ? { link_target: link } : {}),
+      ...(kind === 'Q' ? { secret: true } : {}),
+    },
+  };
+}
+
+/** S/Q lines and H lines (the last hash of a path wins: the header-free one) → path → file. */
+function describedFiles(lines: readonly string[]): Map<string, SystemFileEntry> {
+  const files = new Map<string, SystemFileEntry>();
+  const hashes = new Map<string, string>();
+  for (const line of lines) {
+    const fields = line.split('\t');
+    if (fields[0] === 'H' && /^[0-9a-f]{64}$/.test(fields[1] ?? '')) hashes.set(fields.slice(2).join('\t'), fields[1]!);
+    const described = describedFile(fields);
+    if (described) files.set(described.path, described.file);
+  }
+  for (const [path, file] of files) {
+    const hash = hashes.get(path);
+    if (hash && file.type === 'file' && !file.secret) file.sha256 = hash;
+  }
+  return files;
+}
+
+const parseConffiles: SectionParser = ({ lines }) => {
+  const described = describedFiles(lines);
+  const conffiles: NonNullable<Collected['conffiles']> = {};
+  for (const line of lines) {
+    const [kind, path = '', pkg = '', via = ''] = line.split('\t');
+    if ((kind !== 'C' && kind !== 'X') || !path.startsWith('/')) continue;
+    const file = described.get(path) ?? { type: 'absent' as const };
+    conffiles[path] = { ...file, package: pkg, via: via === 'ucf' ? 'ucf' : 'dpkg' };
+  }
+  return { conffiles: sortRecord(conffiles) };
+};
+
+const parseUnownedFiles: SectionParser = ({ lines }) => {
+  const files = describedFiles(lines);
+  if (files.size === 0) throw new Error('found no files under /etc');
+  return { unowned_files: sortRecord(Object.fromEntries(files)) };
+};
+
+const TREE_ROOTS = ['/usr/local/', '/opt/'];
+
+/** /usr/local/bin/x → ["/usr/local/bin", "x"]; /opt/agent → ["/opt/agent", ""]. */
+function splitTree(path: string): [string, string] | undefined {
+  const root = TREE_ROOTS.find((r) => path.startsWith(r));
+  if (!root) return undefined;
+  const rest = path.slice(root.length);
+  const slash = rest.indexOf('/');
+  return slash < 0 ? [`${root}${rest}`, ''] : [`${root}${rest.slice(0, slash)}`, rest.slice(slash + 1)];
+}
+
+const parseTrees: SectionParser = ({ lines }) => {
+  type Tree = NonNullable<Collected['trees']>[string];
+  const trees: Record<string, Tree> = {};
+  const listing = new Map<string, string[]>();
+  const big = new Map<string, number>();
+  const digests = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  const tree = (path: string): Tree => (trees[path] ??= { type: 'directory', count: 0, digest: '', content: true, entries: {} });
+  for (const line of lines) {
+    const fields = line.split('\t');
+    if (fields[0] === 'B') big.set(fields[1] ?? '', Number(fields[2]));
+    else if (fields[0] === 'D') digests.set(fields[2] ?? '', fields[1] ?? '');
+    else if (fields[0] === 'H' && /^[0-9a-f]{64}$/.test(fields[1] ?? '')) hashes.set(fields.slice(2).join('\t'), fields[1]!);
+  }
+  for (const line of lines) {
+    const fields = line.split('\t');
+    const described = describedFile(fields);
+    if (!described) continue;
+    const split = splitTree(described.path);
+    if (!split) continue;
+    const [root, rel] = split;
+    const t = tree(root);
+    const { type, mode = '', owner = '', group = '', size, link_target } = described.file;
+    if (rel === '') {
+      Object.assign(t, { type, mode, owner, group, ...(link_target !== undefined ? { link_target } : {}) });
+      continue;
+    }
+    const sha = hashes.get(described.path);
+    const entryType = type === 'absent' ? 'other' : type;
+    t.entries[rel] = { type: entryType, mode, owner, group, ...(size !== undefined ? { size } : {}), ...(sha ? { sha256: sha } : {}), ...(link_target !== undefined ? { link_target } : {}) };
+    (listing.get(root) ?? listing.set(root, []).get(root)!).push([entryType, mode, owner, group, size ?? '', rel, link_target ?? '', sha ?? ''].join('\t'));
+  }
+  for (const [root, t] of Object.entries(trees)) {
+    const count = big.get(root);
+    if (count !== undefined) {
+      Object.assign(t, { count, digest: digests.get(root) ?? '', content: false, truncated: true });
+    } else {
+      t.count = Object.keys(t.entries).length;
+      t.digest = sha256((listing.get(root) ?? []).sort().join('\n'));
+    }
+    t.entries = sortRecord(t.entries);
+  }
+  return { trees: sortRecord(trees) };
+};
+
+const parseCron: SectionParser = ({ lines }, context) => {
+  const timersAt = lines.indexOf('@timers');
+  const cronLines = timersAt >= 0 ? lines.slice(0, timersAt) : lines;
+  const crontabs: NonNullable<NonNullable<Collected['cron']>['crontabs']> = {};
+  const stats = describedFiles(cronLines);
+  for (const [sha = '', jobs = '', path = ''] of tabbed(cronLines, 'J')) {
+    const meta = stats.get(path);
+    crontabs[path.replace(/^.*\//, '')] = {
+      sha256: sha,
+      jobs: Number(jobs) || 0,
+      ...(meta?.mode ? { mode: meta.mode } : {}),
+      ...(meta?.owner ? { owner: meta.owner } : {}),
+      ...(meta?.group ? { group: meta.group } : {}),
+    };
+  }
+  const unreadable = tabbed(cronLines, 'R')[0]?.[0];
+  if (unreadable) context.errors['cron:crontabs'] = `${unreadable} is not readable (collect as root)`;
+  let timers: NonNullable<Collected['cron']>['timers'];
+  if (timersAt >= 0) {
+    // The timer blocks of the services section's systemctl show, and their unit files' hashes: parsed as services are.
+    const parsed = parseServices({ lines: lines.slice(timersAt + 1), errors: [], exitCode: 0 }, context, '.timer').services ?? {};
+    timers = sortRecord(Object.fromEntries(Object.entries(parsed).map(([name, t]) => [name, { enabled: t.enabled, active: t.active, ...(t.unit_sha256 ? { unit_sha256: t.unit_sha256 } : {}), ...(t.condition_failed ? { condition_failed: true } : {}) }])));
+  }
+  return { cron: { ...(unreadable ? {} : { crontabs: sortRecord(crontabs) }), ...(timers ? { timers } : {}) } };
 };
 
 const parseSysctl: SectionParser = ({ lines }) => {
@@ -557,11 +700,15 @@ const PARSERS: Record<Exclude<CollectorSection, 'meta'>, { key: string; parse: S
   packages: { key: 'packages', parse: parsePackages },
   python: { key: 'runtimes', parse: parsePython },
   accounts: { key: 'accounts', parse: parseAccounts },
-  services: { key: 'services', parse: parseServices },
+  services: { key: 'services', parse: (section, context) => parseServices(section, context) },
   // Parsed after processes, so listeners can name the user of each process.
   processes: { key: 'processes', parse: parseProcesses },
   listeners: { key: 'listeners', parse: parseListeners },
   files: { key: 'files', parse: parseFiles },
+  conffiles: { key: 'conffiles', parse: parseConffiles },
+  unowned_files: { key: 'unowned_files', parse: parseUnownedFiles },
+  trees: { key: 'trees', parse: parseTrees },
+  cron: { key: 'cron', parse: parseCron },
   sysctl: { key: 'sysctl', parse: parseSysctl },
   time: { key: 'time', parse: parseTime },
   locale: { key: 'locale', parse: parseLocale },

@@ -167,6 +167,85 @@ export const LoggingFacts = z.object({
   logrotate_configs: z.array(str),
 });
 
+/**
+ * A file the packages do not account for (wave 2): what it is, who owns it, and
+ * the sha256 of its content without configuration-management header lines
+ * (devenv's, Puppet's, Ansible's…), so the same file written by two tools is
+ * the same file. Secrets carry owner and mode only: their content is never read.
+ */
+export const SystemFile = z.object({
+  type: z.enum(['file', 'directory', 'link', 'absent', 'other']),
+  sha256: str.optional(),
+  mode: str.optional(),
+  owner: str.optional(),
+  group: str.optional(),
+  size: num.optional(),
+  link_target: str.optional(),
+  /** Compared by owner and mode only. */
+  secret: z.boolean().optional(),
+});
+
+/** A conffile whose content is not what its package shipped (dpkg's md5 record, or ucf's). */
+export const ChangedConffile = SystemFile.extend({
+  package: str,
+  /** dpkg conffile, or a file the package installs through ucf (sshd_config). */
+  via: z.enum(['dpkg', 'ucf']),
+});
+
+export const TreeEntry = z.object({
+  type: z.enum(['file', 'directory', 'link', 'other']),
+  mode: str,
+  owner: str,
+  group: str,
+  size: num.optional(),
+  sha256: str.optional(),
+  link_target: str.optional(),
+});
+
+/** One top-level tree under /usr/local or /opt. */
+export const TreeFacts = z.object({
+  /** The tree's own node (a directory, or a link such as /usr/local/man). */
+  type: z.enum(['file', 'directory', 'link', 'other']),
+  mode: str.optional(),
+  owner: str.optional(),
+  group: str.optional(),
+  link_target: str.optional(),
+  /** Entries below it. */
+  count: num,
+  /** Over the listing (type, mode, owner, size, path, link) and, when `content`, each file's hash: equal digests, equal trees. */
+  digest: str,
+  /** Files up to 1 MiB are in the digest by content; large trees only by listing. */
+  content: z.boolean(),
+  /** Relative path → entry; the first entries only when `truncated`. */
+  entries: z.record(str, TreeEntry),
+  truncated: z.boolean().optional(),
+});
+
+export const CrontabFacts = z.object({
+  /** sha256 of the job lines (comments and blank lines left out: crontab(1) stamps a dated header). */
+  sha256: str,
+  jobs: num,
+  mode: str.optional(),
+  owner: str.optional(),
+  group: str.optional(),
+});
+
+export const TimerFacts = z.object({
+  enabled: str,
+  active: str,
+  /** Over the timer's unit file and drop-ins, without configuration-management headers. */
+  unit_sha256: str.optional(),
+  /** Its start conditions failed (fstrim.timer in a container): inactive by design. */
+  condition_failed: z.boolean().optional(),
+});
+
+export const CronFacts = z.object({
+  /** user → crontab in /var/spool/cron/crontabs; absent when it could not be read. */
+  crontabs: z.record(str, CrontabFacts).optional(),
+  /** Timer units (systemd's cron), by name without .timer. */
+  timers: z.record(str, TimerFacts).optional(),
+});
+
 export const FactsSchema = z.object({
   schema: z.literal(FACTS_SCHEMA_ID),
   collected_at: str,
@@ -200,6 +279,13 @@ export const FactsSchema = z.object({
   listeners: z.object({ sockets: z.array(SocketListener), unix: z.array(UnixListener) }).optional(),
   processes: z.array(ProcessFacts).optional(),
   files: z.record(str, FileFacts).optional(),
+  /** Package conffiles (and ucf-managed files) changed on this system, by path; unchanged ones are not listed. */
+  conffiles: z.record(str, ChangedConffile).optional(),
+  /** Files under /etc and keyrings in /usr/share/keyrings that no package owns, by path. */
+  unowned_files: z.record(str, SystemFile).optional(),
+  /** Top-level trees under /usr/local and /opt, by path. */
+  trees: z.record(str, TreeFacts).optional(),
+  cron: CronFacts.optional(),
   sysctl: z.record(str, str).optional(),
   time: TimeFacts.optional(),
   locale: LocaleFacts.optional(),
@@ -218,3 +304,5 @@ export type FactsSection = Exclude<keyof Facts, 'schema' | 'collected_at' | 'sou
 export type UserFactsT = z.output<typeof UserFacts>;
 export type ServiceFactsT = z.output<typeof ServiceFacts>;
 export type FileFactsT = z.output<typeof FileFacts>;
+export type SystemFileT = z.output<typeof SystemFile>;
+export type TreeFactsT = z.output<typeof TreeFacts>;

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { Facts } from '../facts/schema.js';
+import { APT_SOURCE_FILE, classifyUnowned } from '../parity/system-files.js';
 import type { ScaffoldFile } from './scaffold.js';
 
 /**
@@ -89,8 +90,11 @@ export function scrubSecrets(path: string, content: string): ScrubbedContent {
   if (SECRET_PATH.test(path)) {
     return { content: `# secret from production, not copied: put this environment's own value here\n`, secret: true };
   }
+  // sudoers holds policy, not secrets: its NOPASSWD: tag is no assignment.
+  if (/^\/etc\/sudoers(\.d\/|$)/.test(path)) return { content, secret: false };
   let secret = false;
-  const scrubbed = content.replace(SECRET_ASSIGNMENT, (_whole, key: string) => {
+  const scrubbed = content.replace(SECRET_ASSIGNMENT, (whole, key: string) => {
+    if (/^(NO)?PASSWD\s*:\s*$/i.test(key)) return whole;
     secret = true;
     return `${key}CHANGE-ME-for-this-environment`;
   });
@@ -108,6 +112,35 @@ export function boxForFacts(facts: Facts, boxes: string[]): string | undefined {
 /** Where a copied production file lives in the project. */
 export function projectPathFor(path: string): string {
   return `files${path}`;
+}
+
+type CarriedFile = NonNullable<Facts['files']>[string] & { secret?: boolean };
+
+/**
+ * What production changed by hand that no fixed list names, carried over like its
+ * config files: every conffile whose content is not its package's, and every
+ * config file under /etc that no package owns (a conf.d snippet, a cron.d job, a
+ * unit drop-in, sudoers.d). Apt sources are the box's; binary keyrings are left
+ * out (the parity report still names them). Secrets are placeholders, never values.
+ */
+export function carriedSystemFiles(facts: Facts): Record<string, CarriedFile> {
+  const carried: Record<string, CarriedFile> = {};
+  const take = (path: string, file: { type: string; mode?: string | undefined; owner?: string | undefined; group?: string | undefined; size?: number | undefined; link_target?: string | undefined; secret?: boolean | undefined }): void => {
+    if (!path.startsWith('/etc/') || APT_SOURCE_FILE.test(path) || /\.(gpg|pgp)$/.test(path)) return;
+    if (file.type !== 'file' && file.type !== 'link') return;
+    carried[path] = {
+      type: file.type,
+      ...(file.mode !== undefined ? { mode: file.mode } : {}),
+      ...(file.owner !== undefined ? { owner: file.owner } : {}),
+      ...(file.group !== undefined ? { group: file.group } : {}),
+      ...(file.size !== undefined ? { size: file.size } : {}),
+      ...(file.link_target !== undefined ? { link_target: file.link_target } : {}),
+      ...(file.secret ? { secret: true } : {}),
+    };
+  };
+  for (const [path, file] of Object.entries(facts.conffiles ?? {})) take(path, file);
+  for (const [path, file] of Object.entries(facts.unowned_files ?? {})) if (classifyUnowned(path, file.type) === 'config') take(path, file);
+  return carried;
 }
 
 /**
@@ -147,7 +180,9 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
   const ownUnits = Object.keys(facts.files ?? {})
     .map((path) => /^\/etc\/systemd\/system\/([^/]+\.service)$/.exec(path)?.[1])
     .filter((unit): unit is string => unit !== undefined);
-  const serviceUsers = new Set(ownUnits.map((unit) => facts.services?.[unit]?.user).filter((u): u is string => u !== undefined && u !== '' && u !== 'root'));
+  // Facts name services with or without their ".service".
+  const serviceOf = (unit: string): { user: string } | undefined => facts.services?.[unit] ?? facts.services?.[unit.replace(/\.service$/, '')];
+  const serviceUsers = new Set(ownUnits.map((unit) => serviceOf(unit)?.user).filter((u): u is string => u !== undefined && u !== '' && u !== 'root'));
   const user: Record<string, Record<string, unknown>> = {};
   const group: Record<string, Record<string, unknown>> = {};
   for (const [name, account] of Object.entries(users).sort(([, a], [, b]) => a.uid - b.uid)) {
@@ -180,9 +215,16 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     copied.push({ path: projectPathFor(path), content: scrubbed.content });
     file[path] = { source: `../${projectPathFor(path)}`, ...ownership(meta), ...(scrubbed.secret ? { secret: true } : {}) };
   };
-  const factsFiles = facts.files ?? {};
+  const factsFiles: Record<string, CarriedFile> = { ...carriedSystemFiles(facts), ...(facts.files ?? {}) };
   for (const [path, meta] of Object.entries(factsFiles).sort(([a], [b]) => a.localeCompare(b))) {
     if (NOT_COPIED.has(path) || !path.startsWith('/etc/')) continue;
+    if (meta.secret && meta.type === 'file') {
+      // Its owner and mode, and a placeholder: production's secret never leaves production.
+      copied.push({ path: projectPathFor(path), content: '# secret from production, not copied: put this environment\'s own content here\n' });
+      file[path] = { source: `../${projectPathFor(path)}`, ...ownership(meta), secret: true };
+      if (!secretPaths.includes(path)) secretPaths.push(path);
+      continue;
+    }
     if (meta.type === 'link' && meta.link_target) {
       // sites-enabled/x → sites-available/x: the link, and the file it points to when it was read.
       const target = linkTargetPath(path, meta.link_target);

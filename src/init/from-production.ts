@@ -8,7 +8,7 @@ import { openTargetSpec } from '../facts/target-spec.js';
 import type { Facts } from '../facts/schema.js';
 import type { Target } from '../targets/target.js';
 import { profileNameFor } from './detect.js';
-import { environmentFilesOf, filesFromFacts, linkTargetPath, type FileStat } from './from-facts.js';
+import { carriedSystemFiles, environmentFilesOf, filesFromFacts, linkTargetPath, type FileStat } from './from-facts.js';
 import type { ScaffoldFile } from './scaffold.js';
 
 /** Files whose content is worth copying into the project (config, units), not logs or binaries. */
@@ -92,12 +92,13 @@ export async function filesFromProduction(
       facts = await ctx.progress.step(`collect facts from ${target.describe().name}`, async () =>
         collectFacts(target, { managedPaths: [], secretPaths: [], fingerprintKey: await loadFingerprintKey(projectDir) }),
       );
-      const wanted = Object.entries(facts.files ?? {})
-        .filter(([path, meta]) => meta.type === 'file' && COPYABLE.test(path) && (meta.size ?? 0) <= MAX_COPY_BYTES)
+      // Production's config files, and what it changed by hand beyond them (secrets are not read).
+      const wanted = Object.entries({ ...carriedSystemFiles(facts), ...(facts.files ?? {}) })
+        .filter(([path, meta]) => meta.type === 'file' && !(meta as { secret?: boolean }).secret && COPYABLE.test(path) && (meta.size ?? 0) <= MAX_COPY_BYTES)
         .map(([path]) => path);
       contents = await ctx.progress.step(`read ${wanted.length} config files`, () => readRemoteFiles(target, wanted));
       // What those point at: link targets under /etc (read), the units' environment files (stat only: they hold secrets).
-      const linked = Object.entries(facts.files ?? {})
+      const linked = Object.entries({ ...carriedSystemFiles(facts), ...(facts.files ?? {}) })
         .filter(([path, meta]) => meta.type === 'link' && meta.link_target && COPYABLE.test(path))
         .map(([path, meta]) => linkTargetPath(path, meta.link_target!))
         .filter((path) => COPYABLE.test(path) && !contents.has(path));

@@ -1,5 +1,6 @@
 import type { Facts } from '../facts/schema.js';
 import { compileIgnore } from './ignore.js';
+import { APT_SOURCE_FILE, DEFAULT_APT_SOURCE_FILE, PRIVILEGED_GROUPS, classifyUnowned, fileGroup, linkedUnit } from './system-files.js';
 import {
   ERROR_LEVEL_SECTIONS,
   SEVERITY_RANK,
@@ -30,7 +31,13 @@ export interface Drift {
   actual: unknown;
   severity: Severity;
   message: string;
+  /** Where a person looks for it (/etc/nginx, /opt/agent): the text report gathers drift of one kind there. */
+  group?: string;
+  /** What kind of thing drifted, for that heading: a file no package owns, a changed conffile, a tree entry, a crontab. */
+  category?: DriftCategory;
 }
+
+export type DriftCategory = 'unowned' | 'conffile' | 'tree' | 'crontab';
 
 export interface ParitySummary {
   error: number;
@@ -72,7 +79,9 @@ function isContainer(facts: Facts): boolean {
   return facts.platform ? facts.platform.virtualization.kind === 'container' : facts.target.container;
 }
 
-type Emit = (topic: DriftTopic, path: string, kind: DriftKind, expected: unknown, actual: unknown, message: string) => void;
+type Emit = (topic: DriftTopic, path: string, kind: DriftKind, expected: unknown, actual: unknown, message: string, place?: Place) => void;
+/** The place and category of a drift, for the report's headings. */
+type Place = { group: string; category: DriftCategory };
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -223,8 +232,10 @@ function compareAccounts(ref: Facts, act: Facts, emit: Emit, options: CompareOpt
     compareValue(emit, strict, `${path}.gid`, `user ${name} gid`, ru.gid, au.gid);
     compareValue(emit, strict, `${path}.shell`, `user ${name} shell`, ru.shell, au.shell);
     compareValue(emit, detail, `${path}.home`, `user ${name} home`, ru.home, au.home);
-    // Group membership grants privileges (sudo, adm, docker): strict for declared users.
-    compareValue(emit, declared ? 'accounts.declared' : 'accounts.undeclared', `${path}.groups`, `user ${name} groups`, [...ru.groups].sort(), [...au.groups].sort());
+    // Group membership grants privileges (sudo, adm, docker): strict for declared users, and for anyone in a privileged group.
+    const membership = new Set([...ru.groups, ...au.groups].filter((g) => ru.groups.includes(g) !== au.groups.includes(g)));
+    const privileged = [...membership].some((g) => PRIVILEGED_GROUPS.has(g));
+    compareValue(emit, declared ? 'accounts.declared' : privileged ? 'accounts.privileged_membership' : 'accounts.undeclared', `${path}.groups`, `user ${name} groups`, [...ru.groups].sort(), [...au.groups].sort());
   }
   for (const name of keysOf(r.groups, a.groups)) {
     const rg = r.groups[name];
@@ -382,6 +393,191 @@ function compareFiles(ref: Facts, act: Facts, emit: Emit, options: CompareOption
   }
 }
 
+type SystemFile = NonNullable<Facts['unowned_files']>[string];
+
+/** Paths the files section compares on both sides already: not reported twice. */
+function comparedByFiles(ref: Facts, act: Facts): Set<string> {
+  return new Set(Object.keys(ref.files ?? {}).filter((path) => act.files?.[path] !== undefined));
+}
+
+/** Owner, group, mode and (links) target of a file both sides have: what there is to compare of a secret. */
+function compareFileMeta(emit: Emit, at: string, label: string, group: Place, r: SystemFile, a: SystemFile): void {
+  for (const key of ['owner', 'group', 'mode'] as const) {
+    if (r[key] !== undefined && a[key] !== undefined && r[key] !== a[key]) {
+      emit('files.meta', `${at}.${key}`, 'changed', r[key], a[key], `${label} ${key}: expected ${r[key]}, got ${a[key]}`, group);
+    }
+  }
+}
+
+function compareConffiles(ref: Facts, act: Facts, emit: Emit): void {
+  const r = ref.conffiles;
+  const a = act.conffiles;
+  if (!r || !a) return;
+  const skip = comparedByFiles(ref, act);
+  for (const path of keysOf(r, a)) {
+    if (skip.has(path)) continue;
+    const rc = r[path];
+    const ac = a[path];
+    const at = `files.${path}`;
+    const group: Place = { group: fileGroup(path), category: 'conffile' };
+    const pkg = (rc ?? ac)!.package;
+    const label = `conffile ${path} (${pkg})`;
+    const state = (c: typeof rc): string => (c === undefined ? 'as packaged' : c.type === 'absent' ? 'deleted' : c.secret ? 'edited (secret: content not compared)' : 'edited');
+    if (rc && ac) {
+      if (rc.type !== ac.type) {
+        emit('conffiles.changed', at, 'changed', state(rc), state(ac), `${label} is ${state(rc)} there, ${state(ac)} here`, group);
+        continue;
+      }
+      compareFileMeta(emit, at, label, group, rc, ac);
+      if (!rc.secret && !ac.secret && rc.sha256 && ac.sha256 && rc.sha256 !== ac.sha256) {
+        emit('conffiles.changed', `${at}.sha256`, 'changed', rc.sha256, ac.sha256, `${label} is edited on both sides, differently (configuration-management headers ignored)`, group);
+      }
+      continue;
+    }
+    // Edited on one side only: the other has what the package shipped, or not the package at all.
+    const other = rc ? act : ref;
+    const installed = other.packages?.deb ? Object.keys(other.packages.deb).some((name) => name === pkg || name.startsWith(`${pkg}:`)) : true;
+    const otherState = installed ? 'as packaged' : `absent (${pkg} not installed)`;
+    if (rc) {
+      emit('conffiles.changed', at, installed ? 'changed' : 'missing', rc.sha256 ?? state(rc), otherState, `production's ${label} is ${state(rc)}; here it is ${otherState}`, group);
+    } else {
+      emit('conffiles.changed', at, installed ? 'changed' : 'extra', otherState, ac!.sha256 ?? state(ac), `${label} is ${state(ac)} here; production's is ${otherState}`, group);
+    }
+  }
+}
+
+function compareUnowned(ref: Facts, act: Facts, emit: Emit): void {
+  const r = ref.unowned_files;
+  const a = act.unowned_files;
+  if (!r || !a) return;
+  const skip = comparedByFiles(ref, act);
+  for (const path of keysOf(r, a)) {
+    if (skip.has(path)) continue;
+    const rf = r[path];
+    const af = a[path];
+    const type = (rf ?? af)!.type;
+    const cls = classifyUnowned(path, type);
+    if (cls === 'account_db') continue;
+    const at = `files.${path}`;
+    const group: Place = { group: fileGroup(path), category: 'unowned' };
+    let presence: DriftTopic;
+    let content: DriftTopic;
+    if (cls === 'config') {
+      const aptDefault = DEFAULT_APT_SOURCE_FILE.test(path);
+      presence = aptDefault ? 'unowned.machine' : 'unowned.config';
+      content = APT_SOURCE_FILE.test(path) ? 'unowned.machine' : 'unowned.config';
+    } else if (cls === 'generated') {
+      presence = 'unowned.generated.presence';
+      content = 'unowned.generated';
+    } else if (cls === 'enablement') {
+      const unit = linkedUnit(path);
+      // Services and timers: their enabled state is compared where they are.
+      if (/\.(service|timer)$/.test(unit)) continue;
+      presence = isMachineUnit(unit.replace(/\.[a-z]+$/, '')) ? 'services.machine' : 'unowned.enablement';
+      content = presence;
+    } else {
+      presence = 'unowned.machine';
+      content = 'unowned.machine';
+    }
+    const what = type === 'link' ? 'link' : 'file';
+    if (rf && !af) {
+      emit(presence, at, 'missing', rf.link_target ?? rf.sha256 ?? rf.type, undefined, `production has ${what} ${path}, which no package owns; it is missing here`, group);
+      continue;
+    }
+    if (!rf && af) {
+      emit(presence, at, 'extra', undefined, af.link_target ?? af.sha256 ?? af.type, `${what} ${path}, which no package owns, exists only here`, group);
+      continue;
+    }
+    if (!rf || !af) continue;
+    if (rf.type !== af.type) {
+      emit(content, at, 'changed', rf.type, af.type, `${path}: expected a ${rf.type}, got a ${af.type}`, group);
+      continue;
+    }
+    if (cls === 'config' || cls === 'generated') compareFileMeta(emit, at, `file ${path}`, group, rf, af);
+    if (rf.type === 'link') {
+      if (rf.link_target !== af.link_target) emit(content, `${at}.link_target`, 'changed', rf.link_target, af.link_target, `link ${path}: expected ${show(rf.link_target)}, got ${show(af.link_target)}`, group);
+    } else if (!rf.secret && !af.secret && rf.sha256 && af.sha256 && rf.sha256 !== af.sha256) {
+      emit(content, `${at}.sha256`, 'changed', rf.sha256, af.sha256, `file ${path}, which no package owns, differs (configuration-management headers ignored)`, group);
+    }
+  }
+}
+
+function compareTrees(ref: Facts, act: Facts, emit: Emit): void {
+  const r = ref.trees;
+  const a = act.trees;
+  if (!r || !a) return;
+  for (const path of keysOf(r, a)) {
+    const rt = r[path];
+    const at = a[path];
+    const dp = `files.${path}`;
+    const place: Place = { group: path, category: 'tree' };
+    // An empty directory on one side is the same as none: /usr/local/games exists on some hosts only.
+    // Both there, one empty: the entries say what the other has.
+    const empty = (t: typeof rt): boolean => t === undefined || (t.type === 'directory' && t.count === 0);
+    if (empty(rt) && empty(at)) continue;
+    if (!rt) { emit('trees.changed', dp, 'extra', undefined, `${at!.count} entries`, `${path} exists only here (${at!.count} entries)`, place); continue; }
+    if (!at) { emit('trees.changed', dp, 'missing', `${rt.count} entries`, undefined, `production has ${path} (${rt.count} entries); it is missing here`, place); continue; }
+    if (rt.type !== at.type || rt.link_target !== at.link_target) {
+      emit('trees.changed', dp, 'changed', rt.link_target ?? rt.type, at.link_target ?? at.type, `${path}: expected ${rt.link_target ? `a link to ${rt.link_target}` : `a ${rt.type}`}, got ${at.link_target ? `a link to ${at.link_target}` : `a ${at.type}`}`, place);
+      continue;
+    }
+    if (rt.digest === at.digest && rt.content === at.content) continue;
+    if (rt.truncated || at.truncated || rt.content !== at.content) {
+      emit('trees.changed', `${dp}.digest`, 'changed', `${rt.count} entries`, `${at.count} entries`, `${path} differs (${rt.count} entries there, ${at.count} here; too large to list)`, place);
+      continue;
+    }
+    for (const rel of keysOf(rt.entries, at.entries)) {
+      const re = rt.entries[rel];
+      const ae = at.entries[rel];
+      const ep = `${dp}/${rel}`;
+      const full = `${path}/${rel}`;
+      if (re && !ae) emit('trees.changed', ep, 'missing', re.sha256 ?? re.type, undefined, `production has ${full}; it is missing here`, place);
+      else if (!re && ae) emit('trees.changed', ep, 'extra', undefined, ae.sha256 ?? ae.type, `${full} exists only here`, place);
+      else if (re && ae) {
+        if (re.type !== ae.type || re.link_target !== ae.link_target || re.sha256 !== ae.sha256 || (re.sha256 === undefined && re.size !== ae.size)) {
+          emit('trees.changed', ep, 'changed', re.sha256 ?? re.link_target ?? re.type, ae.sha256 ?? ae.link_target ?? ae.type, `${full} differs`, place);
+        } else {
+          for (const key of ['mode', 'owner', 'group'] as const) {
+            if (re[key] !== ae[key]) emit('trees.meta', `${ep}.${key}`, 'changed', re[key], ae[key], `${full} ${key}: expected ${re[key]}, got ${ae[key]}`, place);
+          }
+        }
+      }
+    }
+  }
+}
+
+function compareCron(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContext): void {
+  const r = ref.cron;
+  const a = act.cron;
+  if (!r || !a) return;
+  if (r.crontabs && a.crontabs) {
+    for (const user of keysOf(r.crontabs, a.crontabs)) {
+      const rc = r.crontabs[user];
+      const ac = a.crontabs[user];
+      const path = `files./var/spool/cron/crontabs/${user}`;
+      const place: Place = { group: '/var/spool/cron/crontabs', category: 'crontab' };
+      if (rc && !ac) emit('cron.crontab', path, 'missing', `${rc.jobs} jobs`, undefined, `production has a crontab for ${user} (${rc.jobs} jobs); there is none here`, place);
+      else if (!rc && ac) emit('cron.crontab', path, 'extra', undefined, `${ac.jobs} jobs`, `a crontab for ${user} (${ac.jobs} jobs) exists only here`, place);
+      else if (rc && ac && rc.sha256 !== ac.sha256) emit('cron.crontab', `${path}.sha256`, 'changed', `${rc.jobs} jobs`, `${ac.jobs} jobs`, `crontab of ${user} differs (${rc.jobs} jobs there, ${ac.jobs} here)`, place);
+    }
+  }
+  if (r.timers && a.timers) {
+    for (const name of keysOf(r.timers, a.timers)) {
+      const rt = r.timers[name];
+      const at = a.timers[name];
+      const path = `services.${name}.timer`;
+      if (rt && !at) { emit('cron.timer', path, 'missing', `${rt.enabled}/${rt.active}`, undefined, `timer ${name} does not exist here`); continue; }
+      if (!rt && at) { emit('cron.timer', path, 'extra', undefined, `${at.enabled}/${at.active}`, `timer ${name} exists only here`); continue; }
+      if (!rt || !at) continue;
+      const byDesign = (rt.condition_failed || at.condition_failed) && (ctx.actualIsContainer || ctx.virtualizationDiffers);
+      const state: DriftTopic = byDesign ? 'services.condition' : 'cron.timer';
+      compareValue(emit, state, `${path}.enabled`, `timer ${name} enabled`, rt.enabled, at.enabled);
+      compareValue(emit, state, `${path}.active`, `timer ${name} state`, rt.active, at.active);
+      if (rt.unit_sha256 && at.unit_sha256) compareValue(emit, 'cron.timer', `${path}.unit_sha256`, `timer ${name} unit file`, rt.unit_sha256, at.unit_sha256);
+    }
+  }
+}
+
 function compareSysctl(ref: Facts, act: Facts, emit: Emit): void {
   if (!ref.sysctl || !act.sysctl) return;
   for (const key of keysOf(ref.sysctl, act.sysctl)) {
@@ -459,6 +655,24 @@ function compareAvailability(ref: Facts, act: Facts, emit: Emit): void {
   }
 }
 
+/** The wave-2 sections report under files (and timers under services): one that a side could not collect is said there. */
+const WAVE2_SECTIONS = ['conffiles', 'unowned_files', 'trees', 'cron'] as const;
+
+function compareWave2Availability(ref: Facts, act: Facts, emit: Emit): void {
+  for (const section of WAVE2_SECTIONS) {
+    const inRef = ref[section] !== undefined;
+    const inAct = act[section] !== undefined;
+    if (inRef && inAct) continue;
+    const failed = [ref, act].filter((f) => f[section] === undefined && f.errors[section] !== undefined);
+    if (!inRef && !inAct && failed.length === 0) continue;
+    const why = [[ref, 'reference'], [act, 'actual']]
+      .filter(([f]) => (f as Facts)[section] === undefined)
+      .map(([f, side]) => ((f as Facts).errors[section] ? `the ${side} could not collect it: ${(f as Facts).errors[section]}` : `the ${side} has no ${section} section (older facts or an import)`))
+      .join('; ');
+    emit(failed.length > 0 ? 'section.uncollected' : 'section.absent', `files.${section}`, inRef ? 'missing' : inAct ? 'extra' : 'changed', inRef ? 'collected' : 'not collected', inAct ? 'collected' : 'not collected', `${section} not compared: ${why}`);
+  }
+}
+
 export function compareFacts(reference: Facts, actual: Facts, options: CompareOptions): ParityResult {
   const actualIsContainer = isContainer(actual);
   const ctx: SeverityContext = {
@@ -471,15 +685,16 @@ export function compareFacts(reference: Facts, actual: Facts, options: CompareOp
   const isIgnored = compileIgnore(options.ignore);
   const drift: Drift[] = [];
   let ignored = 0;
-  const emit: Emit = (topic, path, kind, expected, actual, message) => {
+  const emit: Emit = (topic, path, kind, expected, actual, message, place) => {
     if (isIgnored(path)) {
       ignored++;
       return;
     }
-    drift.push({ path, kind, expected, actual, severity: severityOf(topic, ctx), message });
+    drift.push({ path, kind, expected, actual, severity: severityOf(topic, ctx), message, ...(place ?? {}) });
   };
 
   compareAvailability(reference, actual, emit);
+  compareWave2Availability(reference, actual, emit);
   comparePlatform(reference, actual, emit);
   compareResources(reference, actual, emit);
   compareAptSources(reference, actual, emit);
@@ -489,6 +704,10 @@ export function compareFacts(reference: Facts, actual: Facts, options: CompareOp
   compareServices(reference, actual, emit, ctx);
   compareListeners(reference, actual, emit, ctx);
   compareFiles(reference, actual, emit, options);
+  compareConffiles(reference, actual, emit);
+  compareUnowned(reference, actual, emit);
+  compareTrees(reference, actual, emit);
+  compareCron(reference, actual, emit, ctx);
   compareSysctl(reference, actual, emit);
   compareTime(reference, actual, emit);
   compareFlatRecord(emit, 'ssh', 'ssh', 'sshd', reference.ssh, actual.ssh);

@@ -1,5 +1,5 @@
 import type { Facts } from '../facts/schema.js';
-import { AREAS, areaOf, type Drift, type ParityResult } from './compare.js';
+import { AREAS, areaOf, type Drift, type DriftCategory, type ParityResult } from './compare.js';
 import { SEVERITY_RANK, type Severity } from './severity.js';
 
 /** Renders a parity result as text (terminal), devenv.parity/v1 JSON, JUnit XML (CI) or Markdown (a PR comment). */
@@ -54,6 +54,43 @@ export interface TextOptions {
   color?: boolean;
 }
 
+/** Drift of one kind and severity in one place (/etc/nginx, /opt/agent) together, in order of first appearance. */
+function gathered(drift: readonly Drift[]): Drift[][] {
+  const buckets = new Map<string, Drift[]>();
+  const out: Drift[][] = [];
+  for (const d of drift) {
+    if (d.group === undefined) {
+      out.push([d]);
+      continue;
+    }
+    const key = `${d.severity}\0${d.kind}\0${d.category ?? ''}\0${d.group}`;
+    const bucket = buckets.get(key);
+    if (bucket) bucket.push(d);
+    else {
+      const created = [d];
+      buckets.set(key, created);
+      out.push(created);
+    }
+  }
+  return out;
+}
+
+const NOUN: Record<DriftCategory, [string, string]> = {
+  unowned: ['file no package owns', 'files no package owns'],
+  conffile: ['package conffile', 'package conffiles'],
+  tree: ['entry', 'entries'],
+  crontab: ['crontab', 'crontabs'],
+};
+
+/** "production has 3 files no package owns in /etc/nginx that are missing here". */
+export function groupHeading(category: DriftCategory | undefined, kind: Drift['kind'], group: string, n: number): string {
+  const [one, many] = category ? NOUN[category] : ['difference', 'differences'];
+  const things = `${n} ${n === 1 ? one : many}`;
+  if (kind === 'missing') return `production has ${things} in ${group} that ${n === 1 ? 'is' : 'are'} missing here`;
+  if (kind === 'extra') return `${things} in ${group} ${n === 1 ? 'exists' : 'exist'} only here`;
+  return `${things} in ${group} differ${n === 1 ? 's' : ''} from production`;
+}
+
 const MARK: Record<Severity, string> = { error: '✗', warning: '!', info: 'i' };
 const COLOR: Record<Severity, string> = { error: '31', warning: '33', info: '2' };
 
@@ -73,7 +110,16 @@ export function renderText(doc: ParityDocument, options: TextOptions = {}): stri
       .join(', ');
     lines.push('');
     lines.push(`${area}  ${counts}`);
-    for (const d of shown) lines.push(`  ${paint(COLOR[d.severity], MARK[d.severity])} ${d.message}  ${paint('2', d.path)}`);
+    for (const bucket of gathered(shown)) {
+      const first = bucket[0]!;
+      if (bucket.length === 1) {
+        lines.push(`  ${paint(COLOR[first.severity], MARK[first.severity])} ${first.message}  ${paint('2', first.path)}`);
+        continue;
+      }
+      lines.push(`  ${paint(COLOR[first.severity], MARK[first.severity])} ${groupHeading(first.category, first.kind, first.group!, bucket.length)}`);
+      // The heading says what they have in common: on one side only, the path is the whole story.
+      for (const d of bucket) lines.push(d.kind === 'changed' ? `      ${d.message}  ${paint('2', d.path)}` : `      ${d.path}`);
+    }
     if (!options.verbose && info > 0) lines.push(paint('2', `  (${info} info not shown: --verbose lists them)`));
   }
   if (doc.drift.length === 0) lines.push('', 'no drift');

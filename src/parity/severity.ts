@@ -14,6 +14,9 @@
  *   host — hostname, machine-id, kernel, addresses, memory/cpus and host-owned
  *   sysctls, firewall and time sync inside a container. Reported, never a pass
  *   and never an error.
+ * - wave 2: a changed package conffile, a file no package owns, a tree under
+ *   /usr/local or /opt, a crontab or timer, a privileged group membership are
+ *   errors; what every host generates for itself is info (system-files.ts).
  */
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -83,6 +86,29 @@ export const SEVERITY_RULES = {
   /** passwd/group/shadow content: the accounts section reports what differs in them. */
   'files.account_db': always('info'),
   'files.other': always('warning'),
+  /** A package conffile whose content differs from the other side's (one or both edited since the package shipped it). */
+  'conffiles.changed': always('error'),
+  /** Owner, group or mode of a changed conffile or of a file no package owns (secrets: all there is to compare). */
+  'files.meta': always('warning'),
+  /** A file no package owns (production's own configuration): on one side only, or different. */
+  'unowned.config': always('error'),
+  /** A file the base system derives from the package set (rc?.d, alternatives, pam common-*) whose content differs. */
+  'unowned.generated': always('warning'),
+  /** A derived file on one side only: the package set (reported under packages) makes it. */
+  'unowned.generated.presence': always('info'),
+  /** Per-machine files (host keys, fstab, ld.so.cache), those another section compares, and devenv's box plumbing. */
+  'unowned.machine': always('info'),
+  /** A systemctl enable/mask link of a unit that is not a service or timer (those are compared by state). */
+  'unowned.enablement': always('warning'),
+  /** A tree under /usr/local or /opt (an agent, a script in /usr/local/bin): on one side only, or its content differs. */
+  'trees.changed': always('error'),
+  'trees.meta': always('warning'),
+  /** A user's crontab: its jobs differ. */
+  'cron.crontab': always('error'),
+  /** A timer's state or definition. */
+  'cron.timer': always('error'),
+  /** Membership of a group that grants root or reads secrets (sudo, adm, docker…), whoever the user. */
+  'accounts.privileged_membership': always('error'),
   'sysctl.namespaced': always('warning'),
   'sysctl.host_owned': hostOwned,
   'time.timezone': always('error'),
@@ -110,6 +136,7 @@ export function severityOf(topic: DriftTopic, ctx: SeverityContext): Severity {
 /** Sections whose differences include error-level ones: losing one of them hides real drift. */
 export const ERROR_LEVEL_SECTIONS = new Set([
   'platform', 'apt_sources', 'packages', 'runtimes', 'accounts', 'services', 'listeners', 'files', 'time', 'locale', 'env',
+  'conffiles', 'unowned_files', 'trees', 'cron',
 ]);
 
 /** Units that exist because someone is logged in. */

@@ -120,6 +120,32 @@ describe('init --from: profile and manifests from production facts', () => {
     expect(config.service.mysite).toMatchObject({ ensure: 'running', enable: true, subscribe: ['file:/etc/mysite/secrets.env', 'file:/etc/systemd/system/mysite.service'] });
   });
 
+  it('leaves sudoers policy alone: NOPASSWD: is a tag, not a secret', () => {
+    expect(scrubSecrets('/etc/sudoers.d/ops', 'ops ALL=(ALL) NOPASSWD:ALL\n')).toEqual({ content: 'ops ALL=(ALL) NOPASSWD:ALL\n', secret: false });
+    expect(scrubSecrets('/etc/app.conf', 'sudo_rule = NOPASSWD: ALL\npassword: hunter2\n').content).toBe('sudo_rule = NOPASSWD: ALL\npassword: CHANGE-ME-for-this-environment\n');
+  });
+
+  it('carries over what production changed by hand: changed conffiles and config files no package owns, secrets as placeholders', () => {
+    const facts = productionFacts();
+    facts.conffiles = { '/etc/logrotate.conf': { type: 'file', mode: '644', owner: 'root', group: 'root', package: 'logrotate', via: 'dpkg' } };
+    facts.unowned_files = {
+      '/etc/cron.d/backup': { type: 'file', mode: '644', owner: 'root', group: 'root' },
+      '/etc/hostname': { type: 'file', mode: '644', owner: 'root', group: 'root' },
+      '/etc/apt/sources.list.d/extra.list': { type: 'file', mode: '644', owner: 'root', group: 'root' },
+      '/etc/app/token': { type: 'file', mode: '600', owner: 'root', group: 'root', secret: true },
+    };
+    const more = new Map([...contents, ['/etc/logrotate.conf', 'weekly\nrotate 9\n'], ['/etc/cron.d/backup', '0 3 * * * root /usr/local/bin/backup\n']]);
+    const written = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents: more });
+    const config = parse(written.find((f) => f.path === 'manifests/config.yaml')!.content).file as Record<string, Record<string, unknown>>;
+    expect(config['/etc/logrotate.conf']).toMatchObject({ source: '../files/etc/logrotate.conf' });
+    expect(config['/etc/cron.d/backup']).toMatchObject({ source: '../files/etc/cron.d/backup' });
+    expect(config['/etc/app/token']).toMatchObject({ secret: true, mode: '0600' });
+    // Per-machine files and apt sources stay the box's.
+    expect(config['/etc/hostname']).toBeUndefined();
+    expect(config['/etc/apt/sources.list.d/extra.list']).toBeUndefined();
+    expect(written.find((f) => f.path === 'files/etc/app/token')!.content).not.toMatch(/[A-Za-z0-9]{20}/);
+  });
+
   it('scrubs secret assignments but leaves other lines', () => {
     expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({ content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n', secret: true });
     expect(scrubSecrets('/etc/app.conf', 'port = 80\n')).toEqual({ content: 'port = 80\n', secret: false });
