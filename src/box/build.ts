@@ -5,12 +5,12 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { InterruptedError, OperationError, UnavailableError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { LABEL } from '../backends/docker/engine.js';
 import type { BoxDefinition } from './definition.js';
-import { boxImageRef, findBoxImage } from './image.js';
+import { boxImageChanges, boxImageRef, findBoxImage } from './image.js';
 import { cacheDir } from '../core/cache-dir.js';
 import { acquireLock, describeHolder } from '../core/lock.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
+import { chooseBoxBuilder } from './builder-choice.js';
 
 export { cacheDir } from '../core/cache-dir.js';
 
@@ -27,14 +27,24 @@ export interface BuildBoxOptions {
 /**
  * Builds a box from vanilla: debootstrap into a temporary tree, configure apt
  * sources, timezone and locale like production, import the tree as an image
- * through the Engine API, and remove the tree whatever happens.
+ * through the Engine API, and remove the tree whatever happens. Where that cannot
+ * run here, the same build runs in a container of the engine (engine-builder.ts).
  */
 export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: Progress, options: BuildBoxOptions = {}): Promise<string> {
-  await requireDebootstrap();
-  if (process.getuid?.() !== 0) {
-    throw new UnavailableError('building a box needs root (debootstrap creates device nodes and sets owners)', {
-      hint: 'run `sudo devenv box build` once; later `devenv up` finds the image',
-    });
+  // debootstrap here (fast) where it can run; otherwise in a container of the engine (remote, Docker Desktop, no root).
+  const builder = await chooseBoxBuilder({
+    forced: process.env.DEVENV_BOX_BUILDER,
+    dockerHost: process.env.DOCKER_HOST,
+    isRoot: process.getuid?.() === 0,
+    debootstrapInstalled: () => requireDebootstrap().then(() => true, () => false),
+  });
+  if (builder === 'host') {
+    await requireDebootstrap();
+    if (process.getuid?.() !== 0) {
+      throw new UnavailableError('building a box needs root (debootstrap creates device nodes and sets owners)', {
+        hint: 'run `sudo devenv box build` once, or build it in the engine: `DEVENV_BOX_BUILDER=engine devenv box build`',
+      });
+    }
   }
   const ref = boxImageRef(box);
   // One build of a box at a time on this machine; a second run waits and then finds the image.
@@ -47,7 +57,9 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
   });
   try {
     if (!options.force && (await findBoxImage(docker, box))) return ref;
-    return await buildUnlocked(docker, box, ref, progress, options);
+    if (builder === 'host') return await buildUnlocked(docker, box, ref, progress, options);
+    const { buildBoxInEngine } = await import('./engine-builder.js');
+    return await buildBoxInEngine(docker, box, ref, progress, options);
   } finally {
     await lock.release();
   }
@@ -123,13 +135,7 @@ async function buildUnlocked(docker: Dockerode, box: BoxDefinition, ref: string,
       // parameter (its image would be `:latest`), and Docker reads a tagged repo alike.
       const response = await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
         repo: ref,
-        changes: [
-          'CMD ["/sbin/init"]',
-          'ENV container=docker',
-          `LABEL ${LABEL.managed}=true`,
-          `LABEL ${LABEL.box}=${box.name}`,
-          `LABEL ${LABEL.boxHash}=${box.hash}`,
-        ],
+        changes: boxImageChanges(box),
       } as unknown as object);
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(response, (error: Error | null, events: { error?: string }[]) => {
@@ -150,8 +156,8 @@ async function requireDebootstrap(): Promise<void> {
   try {
     await execa('debootstrap', ['--version']);
   } catch {
-    throw new UnavailableError('debootstrap is not installed (devenv builds boxes from vanilla with it)', {
-      hint: 'install it: `sudo apt-get install debootstrap`',
+    throw new UnavailableError('debootstrap is not installed (DEVENV_BOX_BUILDER=host builds boxes with it on this machine)', {
+      hint: 'install it (`sudo apt-get install debootstrap`), or build in the engine: unset DEVENV_BOX_BUILDER or set it to engine',
     });
   }
 }
