@@ -12,7 +12,8 @@ function existingFiles(input: CheckInput, paths: readonly string[]): { files: [s
   const files: [string, FileFactsT][] = [];
   const unknown: string[] = [];
   for (const path of paths) {
-    const file = input.facts.files?.[path];
+    // Without a profile, the secrets were found among the files no package owns (checks/infer.ts).
+    const file = input.facts.files?.[path] ?? (input.facts.unowned_files?.[path] as FileFactsT | undefined) ?? (input.facts.conffiles?.[path] as FileFactsT | undefined);
     if (file === undefined) unknown.push(`no facts for ${path}`);
     else if (file.type === 'absent') unknown.push(`${path} does not exist`);
     else files.push([path, file]);

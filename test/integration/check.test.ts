@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkInputFrom } from '../../src/checks/input.js';
+import { inferChecklist } from '../../src/checks/infer.js';
 import { runChecklist } from '../../src/checks/runner.js';
 import type { CheckReport, DeclaredState } from '../../src/checks/types.js';
 import { collectFacts, type CollectInput } from '../../src/facts/collect.js';
@@ -153,6 +154,22 @@ describeWithEngine('devenv check over real facts', () => {
     expect(report.summary.pass).toBe(report.results.length - 4);
   });
 
+  /** `check` with no profile: the checklist inferred from the target's own facts, collected with no paths given. */
+  async function inferredReport(): Promise<{ report: CheckReport; said: string; checklist: ReturnType<typeof inferChecklist>['checklist'] }> {
+    const facts = await collectFacts(container!.target, { managedPaths: [], secretPaths: [], fingerprintKey: collectInput.fingerprintKey });
+    const inferred = inferChecklist(facts, ProfileSchema.shape.checklist.parse(undefined));
+    const report = runChecklist(checkInputFrom({ checklist: inferred.checklist }, undefined, facts, {}), { only: ['app-user', 'app-not-root', 'app-user-unprivileged', 'secrets-permissions', 'no-multiplexer'] });
+    return { report, said: inferred.said, checklist: inferred.checklist };
+  }
+
+  it('with no profile, the target tells who the app is: its hand-installed service, its user, its secret (hardened: pass)', async () => {
+    const { report, said, checklist } = await inferredReport();
+    expect(checklist).toMatchObject({ app_user: 'mysite', app_services: ['mysite.service'] });
+    expect(checklist.secrets).toContain('/etc/mysite/secrets.env');
+    expect(said).toMatch(/app user mysite/);
+    for (const id of ['app-user', 'app-not-root', 'secrets-permissions']) expect(report.results.find((r) => r.id === id)?.status, id).toBe('pass');
+  });
+
   it('a weakened copy fails exactly the matching checks, naming what is wrong', async () => {
     const target = container!.target;
     await sh(target, WEAKEN);
@@ -183,5 +200,13 @@ describeWithEngine('devenv check over real facts', () => {
     // Docker drops CAP_SYS_PTRACE, so ss cannot name the mysite process behind :8080: the check says it cannot tell rather than pass.
     expect(idsWith(report, 'warn')).toEqual(['app-unix-socket']);
     expect(message('app-unix-socket')).toContain('0.0.0.0:8080');
+  });
+
+  it('with no profile, the same weakened copy fails app-user, app-user-unprivileged and secrets-permissions', async () => {
+    const { report } = await inferredReport();
+    const status = (id: string): string | undefined => report.results.find((r) => r.id === id)?.status;
+    expect(status('app-user')).toBe('fail');
+    expect(status('app-user-unprivileged')).toBe('fail');
+    expect(status('secrets-permissions')).toBe('fail');
   });
 });

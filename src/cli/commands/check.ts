@@ -1,6 +1,7 @@
 import { declaredStateFromManifests } from '../../checks/declared.js';
 import { CHECK_IDS, type CheckId } from '../../checks/ids.js';
 import { checkInputFrom, type ProductionSide } from '../../checks/input.js';
+import { inferChecklist } from '../../checks/infer.js';
 import { renderCheckJson, renderCheckJunit, renderCheckMarkdown, renderCheckText } from '../../checks/render.js';
 import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
@@ -82,11 +83,16 @@ export async function run(args: CheckArgs, ctx: CommandContext): Promise<number>
   const only = parseOnlyIds(args.only ?? []);
   const spec = args.target ?? 'env';
   const profile = await loadOptionalProfile(ctx, spec === 'env');
-  if (!profile) ctx.progress.warn('no profile: checking with the checklist defaults (no app user, no secrets, no production)');
   const facts = await collectFromTarget(spec, profile, ctx);
   const needsProduction = only.length === 0 || only.some((id) => PRODUCTION_CHECKS.includes(id));
   const production = needsProduction ? await productionSide(spec, profile, facts, ctx) : {};
-  const checklist = profile?.data.checklist ?? ProfileSchema.shape.checklist.parse(undefined);
+  let checklist = profile?.data.checklist;
+  if (!checklist) {
+    // No profile: the target says who the app is (its hand-installed services, their user, its secrets).
+    const inferred = inferChecklist(facts, ProfileSchema.shape.checklist.parse(undefined));
+    ctx.progress.info(`no profile: ${inferred.said}`);
+    checklist = inferred.checklist;
+  }
   const declared = profile ? declaredStateFromManifests(profile.manifests) : undefined;
   const input = checkInputFrom({ ...(profile ? { name: profile.data.name } : {}), checklist }, declared, facts, production);
   const report = runChecklist(input, { only });
