@@ -161,4 +161,20 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
     await killProvisionWhen('dpkg-query -W -f="\\${Status}" gunicorn 2>/dev/null | grep -q "install ok installed" && ! pgrep -x apt-get >/dev/null');
     await expectConverged();
   });
+
+  it('up killed while the environment boots: the next up takes over its lock, finishes, and converges', async () => {
+    expect((await devenv(['destroy', '--force'], { cwd: example })).exitCode).toBe(0);
+    const child = execa('node', [CLI, 'up'], { cwd: example, reject: false, env: { NO_COLOR: '1' } });
+    const profile = join(example, 'devenv.yaml');
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (await containersOf(docker, profile)).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGKILL');
+    expect((await child).signal).toBe('SIGKILL');
+    expect(await containersOf(docker, profile)).toHaveLength(1);
+    // Its lock is left behind, naming a process that is gone: taken over, not waited on.
+    const up = await devenv(['up', '--json', '--no-wait'], { cwd: example });
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect((await devenv(['plan'], { cwd: example })).exitCode).toBe(0);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  });
 });
