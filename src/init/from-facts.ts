@@ -144,6 +144,24 @@ export function carriedSystemFiles(facts: Facts): Record<string, CarriedFile> {
 }
 
 /**
+ * Trees under /usr/local and /opt are production's own software (a script, an agent
+ * unpacked by hand): too big and too varied to copy blindly. Listed at the top of
+ * the profile, with how to bring each in; parity keeps reporting them until then.
+ */
+export function treesNote(facts: Facts): string {
+  const trees = Object.entries(facts.trees ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (trees.length === 0) return '';
+  const lines = trees.map(([path, tree]) => `#   ${path} (${tree.count} entr${tree.count === 1 ? 'y' : 'ies'})`);
+  return [
+    '# Production has software outside its packages, which devenv does not copy by itself:',
+    ...lines,
+    '# Bring each in as a package (best: build one), a file resource with source: for a few files,',
+    '# or a synced folder; `devenv parity` reports these trees until the environment has them.',
+    '',
+  ].join('\n');
+}
+
+/**
  * Does production install Recommends? apt's setting says what a plain `apt-get install`
  * does; what is installed says how the host was really built (a script with
  * --no-install-recommends leaves most of them out whatever the setting).
@@ -307,7 +325,7 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
   const source = `production ${facts.target.name} (facts of ${facts.collected_at})`;
   const header = (what: string): string => `# ${what} — written by \`devenv init --from\` from ${source}.\n`;
   return [
-    { path: 'devenv.yaml', content: `# devenv profile built from ${source}\n${stringify(profile)}` },
+    { path: 'devenv.yaml', content: `# devenv profile built from ${source}\n${treesNote(facts)}${stringify(profile)}` },
     { path: 'manifests/packages.yaml', content: `${header('Every manually installed package, pinned to production\'s version')}${stringify({ apt })}` },
     { path: 'manifests/accounts.yaml', content: `${header('Production\'s own users and groups')}${stringify({ group, user })}` },
     { path: 'manifests/config.yaml', content: `${header('Production\'s config files and services')}${stringify({ file, service })}` },

@@ -146,6 +146,14 @@ describe('init --from: profile and manifests from production facts', () => {
     expect(written.find((f) => f.path === 'files/etc/app/token')!.content).not.toMatch(/[A-Za-z0-9]{20}/);
   });
 
+  it('lists the trees under /usr/local and /opt at the top of the profile, with how to bring them in', () => {
+    const facts = productionFacts();
+    facts.trees = { '/opt/agent': { type: 'directory', count: 12, digest: 'x', content: true, entries: {} }, '/usr/local/bin': { type: 'directory', count: 1, digest: 'y', content: true, entries: {} } };
+    const profile = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents }).find((f) => f.path === 'devenv.yaml')!.content;
+    expect(profile).toContain('#   /opt/agent (12 entries)\n#   /usr/local/bin (1 entry)\n');
+    expect(parse(profile).name).toBe('mysite');
+  });
+
   it('scrubs secret assignments but leaves other lines', () => {
     expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({ content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n', secret: true });
     expect(scrubSecrets('/etc/app.conf', 'port = 80\n')).toEqual({ content: 'port = 80\n', secret: false });
