@@ -370,7 +370,8 @@ async function benchDevenv(ctx) {
     try {
       must(await docker(['exec', floor, 'sh', '-c', 'cp /var/cache/devenv/apt-archives/*.deb /var/cache/apt/archives/'], { reject: false }), 'copy the archive');
       floorApt.push(await timed(async () =>
-        must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', floor, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...pins], { reject: false }), 'apt-get install'),
+        // With Recommends, as devenv installs the example (apt.install_recommends defaults to yes, as Puppet's apt does).
+        must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', floor, 'apt-get', 'install', '-y', '-q', '-o', 'APT::Install-Recommends=true', ...pins], { reject: false }), 'apt-get install'),
       ));
       floorVenv.push(await timed(async () =>
         must(await docker(['exec', floor, '/usr/bin/python3', '-m', 'venv', '--system-site-packages', '/srv/floor-venv'], { reject: false }), 'python3 -m venv'),
