@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import type { Facts } from '../../src/facts/schema.js';
 import { compareFacts, type CompareOptions, type Drift } from '../../src/parity/compare.js';
 import { SshTarget } from '../../src/targets/ssh-target.js';
 import type { Target } from '../../src/targets/target.js';
-import { describeWithEngine, startTestContainer, type TestContainer } from './support.js';
+import { describeWithEngine, sshAccessTo, startTestContainer, type TestContainer } from './support.js';
 
 /**
  * Production is a container running a real sshd, reached with a key made for
@@ -102,25 +102,7 @@ describeWithEngine('parity: production over a real sshd against an environment c
       sh(environment.target, setupScript('# managed by devenv — do not edit by hand')),
     ]);
     workdir = await mkdtemp(join(tmpdir(), 'devenv-parity-'));
-    identity = join(workdir, 'id_ed25519');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'devenv-parity-test', '-f', identity]);
-    await production.target.copy(await readFile(`${identity}.pub`, 'utf8'), '/home/ops/.ssh-authorized_keys.tmp', { mode: '0600' });
-    await sh(production.target, 'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp');
-    port = production.hostPort(22)!;
-    const hostKey = (await sh(production.target, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(' ').slice(0, 2).join(' ');
-    knownHosts = join(workdir, 'known_hosts');
-    await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
-    ssh = new SshTarget(`ssh://ops@127.0.0.1:${port}`, { identity, knownHostsFile: knownHosts, sudo: true });
-    // sshd may still be starting after apt's postinst.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await ssh.exec(['true']);
-        break;
-      } catch (error) {
-        if (attempt > 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    ({ ssh, identity, knownHosts, port } = await sshAccessTo(production, workdir, 'devenv-parity-test'));
   });
 
   afterAll(async () => {

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { describe, it } from 'vitest';
 import { LABEL, systemdSpecFor } from '../../src/backends/docker/engine.js';
@@ -7,6 +10,7 @@ import { boxImageRef } from '../../src/box/build.js';
 import { bundledBoxesDir, loadBoxDefinition } from '../../src/box/definition.js';
 import { DockerTarget } from '../../src/targets/docker-target.js';
 import type { Target } from '../../src/targets/target.js';
+import { SshTarget } from '../../src/targets/ssh-target.js';
 import { engineAnswers, integrationRequired } from './engine.js';
 
 const available = await engineAnswers();
@@ -107,4 +111,40 @@ export async function startTestContainer(options: TestContainerOptions = {}): Pr
     await dispose();
     throw error;
   }
+}
+
+export interface SshAccess {
+  ssh: SshTarget;
+  identity: string;
+  knownHosts: string;
+  port: number;
+}
+
+/**
+ * A production stand-in reached as production is: a fresh key for its `ops` user,
+ * its host key pinned in a known_hosts of the test's own, sudo on, and sshd
+ * answering (it may still be starting after apt's postinst).
+ */
+export async function sshAccessTo(production: TestContainer, workdir: string, comment = 'devenv-test'): Promise<SshAccess> {
+  const identity = join(workdir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', identity]);
+  await production.target.copy(await readFile(`${identity}.pub`, 'utf8'), '/home/ops/.ssh-authorized_keys.tmp', { mode: '0600' });
+  const installKey = 'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp';
+  const installed = await production.target.exec(['sh', '-c', installKey]);
+  if (installed.exitCode !== 0) throw new Error(`installing the key failed: ${installed.stderr}`);
+  const port = production.hostPort(22)!;
+  const hostKey = (await production.target.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.trim().split(' ').slice(0, 2).join(' ');
+  const knownHosts = join(workdir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
+  const ssh = new SshTarget(`ssh://ops@127.0.0.1:${port}`, { identity, knownHostsFile: knownHosts, sudo: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ssh.exec(['true']);
+      break;
+    } catch (error) {
+      if (attempt > 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  return { ssh, identity, knownHosts, port };
 }
