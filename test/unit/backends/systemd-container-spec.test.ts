@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
+import { systemdSpecFor } from '../../../src/backends/docker/engine.js';
+import { UsageError } from '../../../src/core/errors.js';
 import {
   apiAtLeast,
   engineFacts,
@@ -103,5 +106,24 @@ describe('withSystemdHostConfig', () => {
     expect(merged.CgroupnsMode).toBe('host');
     expect(merged.PortBindings).toEqual({ '80/tcp': [] });
     expect(merged.Tmpfs).toEqual({ '/run': 'rw,exec', '/run/lock': 'rw' });
+  });
+});
+
+describe('DEVENV_SYSTEMD_MODE (systemdSpecFor)', () => {
+  // Only info() and version() are asked for: recorded documents stand in for the engine.
+  const doc = JSON.parse(readFileSync(join(DIR, 'docker-20.10-cgroup2.json'), 'utf8')) as { info: object; version: object };
+  const engine = { info: async () => doc.info, version: async () => doc.version } as unknown as Dockerode;
+
+  it('a mode that does not exist is a usage error (exit 2) naming the known modes', async () => {
+    const error = await systemdSpecFor(engine, 'cgroup-v3').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toBe('DEVENV_SYSTEMD_MODE=cgroup-v3 is not a mode; known: cgroup-v1, cgroup-v2-host, cgroup-v2-writable, rootless, podman');
+  });
+
+  it('a known mode is used whatever the engine says, and says it was forced', async () => {
+    const spec = await systemdSpecFor(engine, 'cgroup-v1');
+    expect(spec.mode).toBe('cgroup-v1');
+    expect(spec.why).toMatch(/^forced by DEVENV_SYSTEMD_MODE=cgroup-v1 \(the engine is docker 20\.10\.24\+dfsg1 on cgroup v2\)$/);
   });
 });

@@ -64,6 +64,12 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
     }
   });
 
+  it('devenv sync on a profile with no synced folders: exit 2 in one line, no engine needed', () => {
+    const { status, stderr } = devenv(['-p', 'profiles/mysite/devenv.yaml', 'sync']);
+    expect(stderr).toMatch(/^devenv: profiles\/mysite\/devenv\.yaml has no synced folders \(sync:\) to copy\n$/);
+    expect(status).toBe(2);
+  });
+
   it('a missing profile is exit 2 too, without a stack', () => {
     const { status, stderr } = devenv(['-p', 'test/fixtures/profiles/bad/no-such-case.yaml', 'status']);
     expect(stderr).toMatch(/^devenv: no profile at test\/fixtures\/profiles\/bad\/no-such-case\.yaml\n/);
