@@ -224,6 +224,35 @@ program
   );
 
 program
+  .command('lock')
+  .description('write devenv.lock from the environment, or compare the environment with it')
+  .option('--update', 'provision from the manifests alone, then lock what the environment holds anew')
+  .action(async (opts: { update?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/lock.js'), { update: opts.update ?? false }));
+
+program
+  .command('outdated')
+  .description("per pin and lock entry, the newest version the box's suites offer; exit 1 on a security update")
+  .option('--refresh', 'apt-get update in the environment first')
+  .option('--all', 'list every pin, not only those behind')
+  .action(async (opts: { refresh?: boolean; all?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/outdated.js'), { refresh: opts.refresh ?? false, all: opts.all ?? false }),
+  );
+
+const archive = program.command('archive').description('the own archive of .debs and wheels (see devenv.lock)');
+archive
+  .command('export <dir>')
+  .description('write the archive as a plain directory: a flat apt repository and a pip find-links folder')
+  .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'export', dir }));
+archive
+  .command('import <dir>')
+  .description('add an exported archive, or a folder of .debs and .whl files, to this machine\'s archive')
+  .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'import', dir }));
+archive
+  .command('list')
+  .description('what the archive holds')
+  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'list' }));
+
+program
   .command('doctor')
   .description('check this machine: engine, cgroups, debootstrap, vagrant, disk, profile')
   .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/doctor.js'), {}));

@@ -41,6 +41,12 @@ export interface ApplyOptions {
   deferFinalRecord?: boolean;
   /** apt installs Recommends (the profile's apt.install_recommends; default: Debian's, yes). */
   installRecommends?: boolean;
+  /**
+   * The own archive's wheels in the environment (see src/lock/offer.ts): pip looks
+   * there first, and with `noIndex` only there (every pin of the run is archived, so
+   * no package index is needed, or reachable).
+   */
+  pipFindLinks?: { dir: string; noIndex: boolean };
 }
 
 export interface ApplyResult {
@@ -258,7 +264,7 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
       step(`pip in ${batch.slice(4)}`);
       await beforeRunning(runnable.map((c) => c.ref));
       try {
-        await runPip(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'pip'));
+        await runPip(target, runnable.map((c) => c.operation!).filter((op) => op.kind === 'pip'), options.pipFindLinks);
         for (const change of runnable) succeed(change);
       } catch (error) {
         for (const change of runnable) fail(change, error);
@@ -501,7 +507,7 @@ async function recoverApt(target: Target, recovery: Exclude<AptRecovery, { kind:
   if (audit.stdout.trim()) await must(target, ['dpkg', '--configure', '-a'], { env: APT_ENV, timeout: 1_800_000 });
 }
 
-async function runPip(target: Target, operations: Extract<Operation, { kind: 'pip' }>[]): Promise<void> {
+async function runPip(target: Target, operations: Extract<Operation, { kind: 'pip' }>[], findLinks?: ApplyOptions['pipFindLinks']): Promise<void> {
   const first = operations[0];
   if (!first) return;
   const python = `${first.venv}/bin/python`;
@@ -509,11 +515,12 @@ async function runPip(target: Target, operations: Extract<Operation, { kind: 'pi
   const uninstall = operations.flatMap((op) => (op.uninstall ? [op.uninstall] : []));
   const install = operations.flatMap((op) => (op.install ? [op.install] : []));
   if (uninstall.length) await must(target, pipUninstallArgv(python, uninstall), options);
-  if (install.length) await must(target, pipInstallArgv(python, install), options);
+  if (install.length) await must(target, pipInstallArgv(python, install, findLinks), options);
 }
 
-export function pipInstallArgv(python: string, specs: readonly string[]): string[] {
-  return [python, '-m', 'pip', 'install', '--no-cache-dir', ...specs];
+export function pipInstallArgv(python: string, specs: readonly string[], findLinks?: ApplyOptions['pipFindLinks']): string[] {
+  const archive = findLinks ? [...(findLinks.noIndex ? ['--no-index'] : []), '--find-links', findLinks.dir] : [];
+  return [python, '-m', 'pip', 'install', '--no-cache-dir', ...archive, ...specs];
 }
 
 export function pipUninstallArgv(python: string, names: readonly string[]): string[] {

@@ -13,7 +13,7 @@ import { recordChanges, writeRecords } from './pending-refresh.js';
  * written, the files their `source:` and `template:` name, the profile's vars and
  * the box. `up` re-provisions an existing environment only when it changed.
  */
-export function provisionInputsHash(profile: LoadedProfile): string {
+export function provisionInputsHash(profile: LoadedProfile, options: { lock?: boolean } = {}): string {
   const catalog = buildCatalog(profile.manifests);
   const files: [string, string][] = [];
   for (const resource of catalog.ordered) {
@@ -29,7 +29,11 @@ export function provisionInputsHash(profile: LoadedProfile): string {
     }
     files.push([path, content]);
   }
-  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), files, vars: profile.data.vars, box: profile.box.hash, apt: profile.data.apt });
+  // The lock is an input of the environment (a changed lock re-provisions it), but not of
+  // the saved images' keys: an image is verified against the lock when it is used, and
+  // the lock `up` writes after its first provision must not make every saved image stale.
+  const lock = options.lock === false ? undefined : profile.lock?.source.text;
+  return hashOf({ manifests: profile.manifests.map((m) => m.source.text), files, vars: profile.data.vars, box: profile.box.hash, apt: profile.data.apt, ...(lock !== undefined ? { lock } : {}) });
 }
 
 /** Written in the guest after a clean provision: the inputs hash it was made from. */
@@ -66,7 +70,7 @@ export function provisionStages(profile: LoadedProfile): ProvisionStage[] {
   const host = { processors: availableParallelism(), memoryMiB: Math.round(totalmem() / 2 ** 20) };
   const stage = (count: number): ProvisionStage => {
     const staged: LoadedProfile = { ...profile, manifests: profile.manifests.slice(0, count) };
-    return { profile: staged, key: hashOf({ inputs: provisionInputsHash(staged), host, count }) };
+    return { profile: staged, key: hashOf({ inputs: provisionInputsHash(staged, { lock: false }), host, count }) };
   };
   const count = profile.manifests.length;
   try {

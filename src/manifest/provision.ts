@@ -1,4 +1,4 @@
-import { posix } from 'node:path';
+import { posix, resolve as resolvePath } from 'node:path';
 import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
@@ -13,6 +13,8 @@ import type { ObservedState } from './observed-state.js';
 import type { Plan } from './operation.js';
 import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
+import { provisionManifests } from '../lock/provision-manifests.js';
+import { offerOwnArchive } from '../lock/offer.js';
 
 export interface PlannedEnvironment {
   catalog: Catalog;
@@ -23,7 +25,7 @@ export interface PlannedEnvironment {
 
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
 export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
-  const catalog = buildCatalog(profile.manifests);
+  const catalog = buildCatalog(provisionManifests(profile));
   const templates = profile.templates ?? new TemplateSet();
   // Template facts come in the observation's own round trip; the templates compile
   // while it is in flight (most of a no-change run is waiting for the engine).
@@ -58,6 +60,10 @@ export async function provisionEnvironment(
 ): Promise<ApplyReport> {
   const { signal } = options;
   const started = performance.now();
+  // Exact versions the own archive holds are offered before apt is asked about them:
+  // a version that has left the mirror, or a mirror out of reach, is then no problem.
+  const archives = (profile.data.archives ?? []).map((archive) => resolvePath(profile.dir, archive));
+  const offered = await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives);
   const planned = await planEnvironment(profile, target, progress);
   if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
   const applyOnce = (current: PlannedEnvironment, pendingOnTarget: readonly string[], stopAfterPackages: boolean): Promise<ApplyResult> =>
@@ -66,6 +72,7 @@ export async function provisionEnvironment(
       stopAfterPackages,
       deferFinalRecord: true,
       installRecommends: profile.data.apt.install_recommends,
+      ...(offered.wheels > 0 ? { pipFindLinks: offered.findLinks } : {}),
       ...(signal ? { signal } : {}),
     });
   // A run stops after each package transaction that changed the system and plans the rest

@@ -6,6 +6,7 @@ import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
+import type { LoadedLock } from '../lock/lock-file.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -27,6 +28,8 @@ export interface LoadedProfile {
   source: YamlSource;
   box: BoxDefinition;
   manifests: LoadedManifest[];
+  /** devenv.lock beside the profile, when there is one and the manifests were read. */
+  lock?: LoadedLock;
   sync: ResolvedSync[];
   /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
   templates?: TemplateSet;
@@ -110,12 +113,26 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   // References across manifests, cycles and template syntax are load-time errors too
   // (exit 2 before an engine is touched); the compiled templates are kept for the render.
   let templates: LoadedProfile['templates'];
+  // The lock is read with the manifests: a pin that disagrees with it is a load-time error too.
+  let lock: LoadedLock | undefined;
+  if (options.manifests !== false) {
+    const { readLock } = await import('../lock/lock-file.js');
+    lock = await readLock(path, data.box);
+    if (lock) (await import('../lock/provision-manifests.js')).lockedManifests(manifests, lock);
+  }
   if (manifests.length > 0) {
     const catalog = (await import('../manifest/catalog.js')).buildCatalog(manifests);
     const { checkTemplates, TemplateSet } = await import('../manifest/desired-content.js');
     templates = new TemplateSet();
     checkTemplates(catalog, templates);
   }
+
+  (data.archives ?? []).forEach((archive, index) => {
+    const archivePath = resolve(dir, archive);
+    if (!existsSync(join(archivePath, 'Packages')) && !existsSync(join(archivePath, 'wheels'))) {
+      throw configErrorAt(source, ['archives', index], `${displayPath(archivePath)} is not an archive written by \`devenv archive export\` (no Packages index, no wheels/)`);
+    }
+  });
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);
@@ -132,7 +149,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sysctls: data.sysctls,
   });
 
-  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}) };
+  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}), ...(lock ? { lock } : {}) };
 }
 
 /** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */

@@ -175,6 +175,10 @@ export const ProfileSchema = z
       .default([])
       .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home', examples: [['./:/srv/mysite/app']] }),
     manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
+    archives: z
+      .array(relativeOrAbsolutePath)
+      .optional()
+      .describe("Own archives (folders written by `devenv archive export`, e.g. a team's shared copy) whose .debs and wheels environments install from, relative to the profile"),
     apt: z
       .strictObject({
         install_recommends: z
