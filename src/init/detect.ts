@@ -1,3 +1,4 @@
+import { pinsFromPyproject, pinsFromRequirements, type PythonPins } from './python-pins.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -14,6 +15,8 @@ export interface DetectedProject {
   appPort: number;
   /** Process types from a Procfile (web, worker…), when there is one. */
   procfile: Record<string, string>;
+  /** The app's exact Python pins (requirements.txt, else pyproject.toml), for the venv. */
+  python?: PythonPins;
 }
 
 export function profileNameFor(folder: string): string {
@@ -39,7 +42,14 @@ export function detectProject(dir: string): DetectedProject {
   const procfile = has('Procfile') ? parseProcfile(readFileSync(join(dir, 'Procfile'), 'utf8')) : {};
   const base = { name: profileNameFor(dir), procfile };
   const python = ['requirements.txt', 'pyproject.toml', 'setup.py', 'Pipfile', 'manage.py'].filter(has);
-  if (python.length) return { ...base, kind: 'python', evidence: python, appPort: 8000 };
+  if (python.length) {
+    const pins = has('requirements.txt')
+      ? pinsFromRequirements(readFileSync(join(dir, 'requirements.txt'), 'utf8'))
+      : has('pyproject.toml')
+        ? pinsFromPyproject(readFileSync(join(dir, 'pyproject.toml'), 'utf8'))
+        : undefined;
+    return { ...base, kind: 'python', evidence: python, appPort: 8000, ...(pins ? { python: pins } : {}) };
+  }
   if (has('package.json')) return { ...base, kind: 'node', evidence: ['package.json'], appPort: 3000 };
   if (has('Gemfile')) return { ...base, kind: 'ruby', evidence: ['Gemfile'], appPort: 3000 };
   return { ...base, kind: 'static', evidence: [], appPort: 80 };

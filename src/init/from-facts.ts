@@ -1,3 +1,4 @@
+import { LOCK_FILE, renderLock, type LockData } from '../lock/lock-file.js';
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
 import type { Facts } from '../facts/schema.js';
@@ -174,6 +175,20 @@ export function installsRecommends(facts: Facts): boolean {
   return true;
 }
 
+/** devenv.lock from production's package list: every installed package but the host-only ones, at production's version. */
+export function lockFromProduction(facts: Facts, box: string): LockData {
+  const apt: LockData['apt'] = {};
+  const native = facts.platform?.arch === 'x86_64' ? 'amd64' : facts.platform?.arch === 'aarch64' ? 'arm64' : undefined;
+  for (const [name, pkg] of Object.entries(facts.packages?.deb ?? {})) {
+    if (!pkg.status.startsWith('ii') || HOST_ONLY_PACKAGES.test(name)) continue;
+    const bare = name.replace(/:.*$/, '');
+    // A foreign architecture's package (libc6:i386) is left to what needs it, as in the lock devenv writes.
+    if (name.includes(':') && native !== undefined && !name.endsWith(`:${native}`)) continue;
+    apt[bare] = { version: pkg.version, ...(pkg.arch ? { arch: pkg.arch } : {}) };
+  }
+  return { schema: 'devenv.lock/v1', box, apt, pip: {} };
+}
+
 export function filesFromFacts(facts: Facts, options: FromFactsOptions): ScaffoldFile[] {
   const box = boxForFacts(facts, options.boxes);
   if (!box) {
@@ -329,6 +344,9 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     { path: 'manifests/packages.yaml', content: `${header('Every manually installed package, pinned to production\'s version')}${stringify({ apt })}` },
     { path: 'manifests/accounts.yaml', content: `${header('Production\'s own users and groups')}${stringify({ group, user })}` },
     { path: 'manifests/config.yaml', content: `${header('Production\'s config files and services')}${stringify({ file, service })}` },
+    // Production's whole package set, so the environment's equals it by construction (the first
+    // provision adds what production's facts cannot say: each package's sha256).
+    { path: LOCK_FILE, content: renderLock(lockFromProduction(facts, box)) },
     ...copied,
   ];
 }

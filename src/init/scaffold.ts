@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { ProjectKind } from './detect.js';
+import type { PythonPins } from './python-pins.js';
 
 /** The answers `devenv init` needs, from prompts or flags. */
 export interface InitAnswers {
@@ -10,6 +11,8 @@ export interface InitAnswers {
   /** Host port forwarded to nginx's port 80 in the guest. */
   hostPort: number;
   appUser: string;
+  /** The app's exact Python pins: pip resources in its venv (so they enter the lock and the archive). */
+  pythonPins?: PythonPins;
 }
 
 export interface ScaffoldFile {
@@ -58,12 +61,18 @@ export function scaffoldProject(answers: InitAnswers): ScaffoldFile[] {
   if (runtime.length) app.apt = Object.fromEntries(runtime.map((pkg) => [pkg, { ensure: 'present' }]));
   if (answers.kind === 'python') {
     app.venv = { [`${appHome}/venv`]: { python: '/usr/bin/python3', owner: answers.appUser, require: ['apt:python3-venv'] } };
+    const pins = answers.pythonPins?.pins ?? [];
+    if (pins.length) app.pip = Object.fromEntries(pins.map((pin) => [pin.name, { ensure: pin.version, venv: `${appHome}/venv` }]));
   }
+  const unpinned = answers.kind === 'python' ? (answers.pythonPins?.unpinned ?? []) : [];
+  const unpinnedNote = unpinned.length
+    ? `# Not pinned in the project, so left out (pin them to the versions production runs):\n${unpinned.map((spec) => `#   ${spec}\n`).join('')}`
+    : '';
   const header = (what: string): string =>
     `# ${what} — written by devenv init. Pin exact versions ("1.22.1-9+deb12u9") to match production;\n# \`devenv init --from ssh://user@host\` writes them from production itself.\n`;
   return [
     { path: 'devenv.yaml', content: `# devenv profile — see \`devenv --help\`\n${stringify(profile)}` },
     { path: 'manifests/base.yaml', content: `${header('Base system')}${stringify(base)}` },
-    { path: `manifests/${answers.name}.yaml`, content: `${header(`The ${answers.name} application`)}${stringify(app)}` },
+    { path: `manifests/${answers.name}.yaml`, content: `${header(`The ${answers.name} application`)}${unpinnedNote}${stringify(app)}` },
   ];
 }

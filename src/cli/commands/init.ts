@@ -95,7 +95,7 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
     const defaults: InitAnswers = { name: project.name, kind: project.kind, box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: project.name.replace(/[^a-z0-9_-]/g, '') || 'app' };
     const fromFlags = validated(args, defaults);
     const answers = ctx.interactive && !args.yes ? await ask(fromFlags, project.evidence) : fromFlags;
-    files = scaffoldProject(answers);
+    files = scaffoldProject({ ...answers, ...(project.python ? { pythonPins: project.python } : {}) });
   }
 
   const targets = files.map((file) => ({ ...file, absolute: file.path === 'devenv.yaml' ? profilePath : join(projectDir, file.path) }));
