@@ -1,5 +1,6 @@
 import type { Progress } from '../core/progress.js';
 import type { Catalog } from '../manifest/catalog.js';
+import type { Resource } from '../manifest/resource.js';
 import type { Target } from '../targets/target.js';
 import { normalizePipName } from '../manifest/schema.js';
 import { ArchiveStore } from './archive-store.js';
@@ -40,4 +41,14 @@ export async function offerOwnArchive(catalog: Catalog, target: Target, progress
   if (offer.debs.length === 0 && offer.wheels.length === 0) return wheelsThere > 0 ? { debs: 0, wheels: wheelsThere, findLinks } : none;
   await progress.step(`Offering ${offer.debs.length} packages and ${offer.wheels.length} wheels from the own archive`, () => offerArchive(target, store, offer.debs, offer.wheels));
   return { debs: offer.debs.length, wheels: wheelsThere, findLinks };
+}
+
+/** Of the given apt resources, those whose exact version the own archive holds: ref → version. */
+export async function archivedPins(resources: readonly (Resource | undefined)[], store = new ArchiveStore()): Promise<Map<string, string>> {
+  const held = new Map<string, string>();
+  for (const resource of resources) {
+    if (resource?.type !== 'apt' || !EXACT.test(resource.attrs.ensure)) continue;
+    if (await store.findDeb(resource.name, resource.attrs.ensure)) held.set(resource.ref, resource.attrs.ensure);
+  }
+  return held;
 }

@@ -43,7 +43,20 @@ export async function planEnvironment(profile: LoadedProfile, target: Target, pr
 export async function planEnvironmentReport(profile: LoadedProfile, target: Target, progress: Progress): Promise<{ report: ApplyReport; planned: PlannedEnvironment }> {
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
-  return { report: planReport(target.describe().name, planned.plan, performance.now() - started), planned };
+  // A pin the own archive holds is no problem: provision offers it before apt is asked.
+  const { archivedPins } = await import('../lock/offer.js');
+  const held = await archivedPins(planned.plan.problems.flatMap((p) => (p.ref.startsWith('apt:') ? [planned.catalog.byRef.get(p.ref)] : [])));
+  const shown: Plan = held.size === 0 ? planned.plan : {
+    problems: planned.plan.problems.filter((p) => !held.has(p.ref)),
+    changes: planned.plan.changes.map((change) => {
+      const version = held.get(change.ref);
+      if (version === undefined) return change;
+      const installed = planned.observed.packages[change.ref.slice('apt:'.length)];
+      const from = installed?.status?.[1] === 'i' ? installed.version : '(not installed)';
+      return { ...change, changes: [`version: ${from} → ${version} (from the own archive)`], operation: { kind: 'apt', name: change.ref.slice('apt:'.length), install: `${change.ref.slice('apt:'.length)}=${version}` } };
+    }),
+  };
+  return { report: planReport(target.describe().name, shown, performance.now() - started), planned };
 }
 
 /**
