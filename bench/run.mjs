@@ -355,6 +355,21 @@ async function benchDevenv(ctx) {
     },
   });
 
+  // The same cold provision from the box without devenv.lock (what devenv did before the lock),
+  // and what reading the environment's packages for the lock costs once its .debs are archived.
+  const lockFile = join(project, 'devenv.lock');
+  const locked = await readFile(lockFile, 'utf8');
+  await measure(r, 'lockRead', 'devenv lock (read every package and compare with devenv.lock)', N, async () => must(await d(['lock']), 'lock'));
+  await measure(r, 'coldProvisionUnlocked', 'devenv provision (cold, without devenv.lock: writes it)', COLD_RUNS, async () => must(await d(['provision']), 'provision'), {
+    before: async () => {
+      await rm(lockFile, { force: true });
+      must(await d(['destroy', '--force']), 'destroy');
+      must(await d(['up', '--no-provision']), 'up --no-provision');
+    },
+  });
+  await writeFile(lockFile, locked);
+  must(await d(['provision']), 'provision (back to the lock)');
+
   // The floor under any cold apply of the example: the same pinned packages installed by
   // apt-get alone, and the same venv made by python alone, in a fresh container from the
   // same box with the same .deb archive. Every tool that does this work pays this much.
@@ -639,6 +654,10 @@ function targets(s) {
   // Issue 4
   rows.push(row('4', 'no-change re-apply', 'devenv provision', dv('noChangeProvision'), 'puppet apply', pu('noChangeApply'), '≤ 0.10× Puppet', both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined, ratio(dv('noChangeProvision'), pu('noChangeApply'))));
   rows.push(row('4', 'cold apply on a booted box', 'devenv provision', dv('coldProvision'), 'puppet apply', pu('coldApply'), '≤ 0.5× Puppet', both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.5 * pu('coldApply') : undefined, ratio(dv('coldProvision'), pu('coldApply'))));
+  // Issue 15: a cold apply from devenv.lock and the own archive; reading the packages for the lock.
+  rows.push(row('15', 'cold apply from the lock and the own archive', 'devenv provision (locked)', dv('coldProvision'), 'puppet apply', pu('coldApply'), '≤ 0.4× Puppet', both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.4 * pu('coldApply') : undefined, ratio(dv('coldProvision'), pu('coldApply'))));
+  rows.push(row('15', 'cold apply, locked vs without the lock', 'devenv provision (locked)', dv('coldProvision'), 'devenv provision (no lock)', dv('coldProvisionUnlocked'), '< without', both(dv('coldProvision'), dv('coldProvisionUnlocked')) ? dv('coldProvision') < dv('coldProvisionUnlocked') : undefined, ratio(dv('coldProvision'), dv('coldProvisionUnlocked'))));
+  rows.push(row('15', 'read the packages for the lock', 'devenv lock', dv('lockRead'), '', undefined, '', undefined, undefined));
   // Issue 9
   const puppetBuild = both(pu('boot'), pu('coldApply')) ? pu('boot') + pu('coldApply') : undefined;
   rows.push(row('9', 'cached rebuild vs cold Puppet build', 'destroy --force && up', dv('cachedRebuild'), 'docker run + boot + puppet apply (cold)', puppetBuild, '≤ 0.10× Puppet', both(dv('cachedRebuild'), puppetBuild) ? dv('cachedRebuild') <= 0.1 * puppetBuild : undefined, ratio(dv('cachedRebuild'), puppetBuild)));
@@ -736,7 +755,9 @@ through the docker CLI. ${floorNote}${cacheNote}
 
 ${detailTable('devenv (docker backend)', dv, [
     ['coldUp', 'devenv up, cold (box image → converged)'],
-    ['coldProvision', 'devenv provision, cold, on a freshly booted box'],
+    ['coldProvision', 'devenv provision, cold, on a freshly booted box (from devenv.lock and the own archive)'],
+    ['coldProvisionUnlocked', 'devenv provision, cold, without devenv.lock (writes it)'],
+    ['lockRead', 'devenv lock (read every package, compare with devenv.lock)'],
     ['floorApt', '… floor: apt-get install of the same pins alone, fresh box'],
     ['floorVenv', '… floor: python3 -m venv alone (the same venv)'],
     ['cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)'],

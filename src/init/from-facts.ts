@@ -30,6 +30,36 @@ export interface FromFactsOptions {
   directories?: Map<string, FileStat>;
   /** Host port forwarded to guest port 80 (default 8080). */
   hostPort?: number;
+  /** A bundled box's apt sources (archive, suites, components), to keep production's suites where they differ. */
+  boxAptSources?: (box: string) => AptSuites[] | undefined;
+}
+
+export interface AptSuites {
+  archive: string;
+  suites: string[];
+  components: string[];
+}
+
+/**
+ * Production's suites over the box's mirror, when they differ from the box's (pure):
+ * only archives the box's mirror serves, binary sources only. Undefined when they are
+ * the same, or production has none of the box's archives (nothing to reproduce).
+ */
+export function aptSourcesLikeProduction(facts: Facts, box: AptSuites[] | undefined): AptSuites[] | undefined {
+  if (!box || !facts.apt_sources) return undefined;
+  const served = new Set(box.map((source) => source.archive));
+  const merged = new Map<string, AptSuites>();
+  for (const source of facts.apt_sources) {
+    if (source.type !== 'deb' || !served.has(source.archive)) continue;
+    const into = merged.get(source.archive) ?? { archive: source.archive, suites: [], components: [] };
+    for (const suite of source.suites) if (!into.suites.includes(suite)) into.suites.push(suite);
+    for (const component of source.components) if (!into.components.includes(component)) into.components.push(component);
+    merged.set(source.archive, into);
+  }
+  const wanted = [...merged.values()];
+  if (wanted.length === 0) return undefined;
+  const key = (list: AptSuites[]): string => JSON.stringify([...list].map((s) => [s.archive, [...s.suites].sort(), [...s.components].sort()]).sort());
+  return key(wanted) === key(box) ? undefined : wanted;
 }
 
 export interface FileStat {
@@ -173,6 +203,12 @@ export function installsRecommends(facts: Facts): boolean {
   // A handful of groups says little; most of many unmet says the host was built without them.
   if (seen && seen.of >= 5 && seen.met / seen.of < 0.5) return false;
   return true;
+}
+
+/** The profile's apt block: only what differs from the defaults (recommends on, the box's suites). */
+function aptSection(recommends: boolean, sources: AptSuites[] | undefined): { apt?: { install_recommends?: false; sources?: AptSuites[] } } {
+  if (recommends && !sources) return {};
+  return { apt: { ...(recommends ? {} : { install_recommends: false as const }), ...(sources ? { sources } : {}) } };
 }
 
 /** devenv.lock from production's package list: every installed package but the host-only ones, at production's version. */
@@ -332,7 +368,7 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     ports: [`${options.hostPort ?? 8080}:80`],
     manifests: ['manifests/packages.yaml', 'manifests/accounts.yaml', 'manifests/config.yaml'],
     // Like production: the default (yes) is left unsaid.
-    ...(installsRecommends(facts) ? {} : { apt: { install_recommends: false } }),
+    ...aptSection(installsRecommends(facts), aptSourcesLikeProduction(facts, options.boxAptSources?.(box))),
     production: options.production,
     parity: { ignore: ['packages.deb.linux-*', 'packages.deb.grub*', 'packages.deb.firmware-*'] },
     ...(appUser || secretPaths.length ? { checklist: { ...(appUser ? { app_user: appUser } : {}), ...(secretPaths.length ? { secrets: secretPaths.sort() } : {}) } } : {}),

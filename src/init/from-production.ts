@@ -1,5 +1,7 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { listBundledBoxNames } from '../box/definition.js';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { bundledBoxesDir, listBundledBoxNames } from '../box/definition.js';
 import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
 import { collectFacts } from '../facts/collect.js';
@@ -8,7 +10,7 @@ import { openTargetSpec } from '../facts/target-spec.js';
 import type { Facts } from '../facts/schema.js';
 import type { Target } from '../targets/target.js';
 import { profileNameFor } from './detect.js';
-import { carriedSystemFiles, environmentFilesOf, filesFromFacts, linkTargetPath, type FileStat } from './from-facts.js';
+import { carriedSystemFiles, environmentFilesOf, filesFromFacts, linkTargetPath, type AptSuites, type FileStat } from './from-facts.js';
 import type { ScaffoldFile } from './scaffold.js';
 
 /** Files whose content is worth copying into the project (config, units), not logs or binaries. */
@@ -124,8 +126,18 @@ export async function filesFromProduction(
     };
   }
   try {
-    return filesFromFacts(facts, { name, boxes: listBundledBoxNames(), production, contents, stats, directories, ...(options.hostPort !== undefined ? { hostPort: options.hostPort } : {}) });
+    return filesFromFacts(facts, { name, boxes: listBundledBoxNames(), boxAptSources: bundledBoxAptSources, production, contents, stats, directories, ...(options.hostPort !== undefined ? { hostPort: options.hostPort } : {}) });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A bundled box's apt sources, read from its definition (the same file `up` builds from). */
+function bundledBoxAptSources(box: string): AptSuites[] | undefined {
+  try {
+    const definition = parseYaml(readFileSync(join(bundledBoxesDir(), `${box}.yaml`), 'utf8')) as { apt_sources?: { archive: string; suites: string[]; components?: string[] }[] };
+    return definition.apt_sources?.map((source) => ({ archive: source.archive, suites: source.suites, components: source.components ?? ['main'] }));
+  } catch {
+    return undefined;
   }
 }

@@ -15,6 +15,7 @@ import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
 import { provisionManifests } from '../lock/provision-manifests.js';
 import { offerOwnArchive } from '../lock/offer.js';
+import { alignAptSources } from './apt-suites.js';
 
 export interface PlannedEnvironment {
   catalog: Catalog;
@@ -75,6 +76,7 @@ export async function provisionEnvironment(
   const started = performance.now();
   // Exact versions the own archive holds are offered before apt is asked about them:
   // a version that has left the mirror, or a mirror out of reach, is then no problem.
+  await alignAptSources(target, profile.data.apt.sources, progress);
   const archives = (profile.data.archives ?? []).map((archive) => resolvePath(profile.dir, archive));
   const offered = await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives);
   const planned = await planEnvironment(profile, target, progress);

@@ -127,6 +127,12 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     checkTemplates(catalog, templates);
   }
 
+  const boxArchives = box.apt_sources.map((boxSource) => boxSource.archive);
+  (data.apt.sources ?? []).forEach((wanted, index) => {
+    if (!boxArchives.includes(wanted.archive)) {
+      throw configErrorAt(source, ['apt', 'sources', index, 'archive'], `the box ${box.name} has no archive "${wanted.archive}" (its mirror serves ${boxArchives.join(', ')})`);
+    }
+  });
   (data.archives ?? []).forEach((archive, index) => {
     const archivePath = resolve(dir, archive);
     if (!existsSync(join(archivePath, 'Packages')) && !existsSync(join(archivePath, 'wheels'))) {

@@ -185,6 +185,17 @@ export const ProfileSchema = z
           .boolean()
           .default(true)
           .describe("Install each package's Recommends, as Debian (and Puppet, Ansible and production) do by default; `init --from` sets it from production"),
+        sources: z
+          .array(
+            z.strictObject({
+              archive: z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'an archive name such as debian or debian-security'),
+              suites: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'a suite such as bookworm-updates')).min(1),
+              components: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'a component such as main')).default(['main']),
+            }),
+          )
+          .min(1)
+          .optional()
+          .describe("Production's apt suites, over the box's mirror (default: the box's); `init --from` writes them when production's differ, e.g. a host without -security"),
       })
       .default({ install_recommends: true })
       .describe('How packages are installed'),
