@@ -146,6 +146,13 @@ async function buildUnlocked(docker: Dockerode, box: BoxDefinition, ref: string,
       });
       await tar;
     });
+    // The box's own packages join the own archive: a lock names their versions too, and
+    // a rebuild from it must not depend on the mirror still carrying them (point releases drop them).
+    await progress.step('keep the box packages in the own archive', async () => {
+      const { ArchiveStore } = await import('../lock/archive-store.js');
+      const { importArchive } = await import('../lock/archive-dir.js');
+      await importArchive(new ArchiveStore(), debCache);
+    }).catch((error: unknown) => progress.warn(`the box's packages were not archived: ${error instanceof Error ? error.message : String(error)}`));
     return ref;
   } finally {
     await removeTree(tree);
