@@ -15,6 +15,7 @@ import { checkRelease, debianArch, fetchFromMirror, parsePackages, parseRelease,
 import { trustedSigningKeys, verifyClearsigned } from './openpgp-verify.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
 import { renderAptSources, type BuildBoxOptions } from './build.js';
+import { lastLines } from '../core/last-lines.js';
 
 /**
  * Builds a box with nothing but an engine (remote, Docker Desktop, no root
@@ -369,7 +370,7 @@ function followProgress(docker: Dockerode, response: NodeJS.ReadableStream, what
   return new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(response, (error: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
       const failed = events?.find((event) => event.error);
-      if (error || failed) reject(new OperationError(`${what} failed: ${(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '').trim().split('\n').pop()}`));
+      if (error || failed) reject(new OperationError(`${what} failed: ${lastLines(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '', { count: 1, max: Infinity })}`));
       else resolve();
     });
   });

@@ -2,6 +2,7 @@ import type { Facts } from '../facts/schema.js';
 import type { Check } from './types.js';
 import { fail, pass, warn } from './types.js';
 import { listSome, sectionUnavailable } from './sections.js';
+import { normalizePythonName } from '../core/python-name.js';
 
 /** dpkg's second status letter: n = not installed, c = only config files left. Anything else is on disk. */
 export function isInstalled(status: string): boolean {
@@ -65,10 +66,8 @@ export const securityUpdates: Check = {
   },
 };
 
-/** PEP 503 normalisation, so Django, django and DJANGO compare equal, as pip does. */
-export function normalizePythonName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
+/** PEP 503 normalisation, so Django, django and DJANGO compare equal, as pip does (one definition, in core). */
+export { normalizePythonName };
 
 const EXACT_VERSION = /^(==)?\s*[0-9][0-9A-Za-z.+!_-]*$/;
 /** Installed into every venv by venv itself; nobody pins them as app dependencies. */
