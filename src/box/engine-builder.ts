@@ -8,7 +8,7 @@ import { extract as extractTar, pack as packTar } from 'tar-stream';
 import { DevenvError, InterruptedError, OperationError, UnavailableError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { cacheDir } from '../core/cache-dir.js';
-import { LABEL } from '../backends/docker/engine.js';
+import { LABEL } from '../core/labels.js';
 import type { BoxDefinition } from './definition.js';
 import { boxImageChanges } from './image.js';
 import { checkRelease, debianArch, fetchFromMirror, parsePackages, parseRelease, sha256, splitDeb, type PackageEntry } from './debian-archive.js';
