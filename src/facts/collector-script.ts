@@ -52,7 +52,6 @@ section_meta() {
 
 /** The collector's sections in run order: its own `meta`, then every fact area's. */
 export const COLLECTOR_SECTIONS: readonly string[] = ['meta', ...FACT_AREAS.map((area) => area.section)];
-export type CollectorSection = string;
 
 const COLLECTOR_BODY = [
   PRELUDE,
