@@ -37,6 +37,7 @@ export const BoxSchema = z.strictObject({
     .min(1)
     .describe('The apt sources production uses, by archive name (the mirror comes from the host)'),
   packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]).describe('Packages added to the vanilla system'),
+  // eslint-disable-next-line no-useless-escape -- schema/box.schema.json publishes the pattern as written here
   timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/, 'must be a time zone such as Etc/UTC').default('Etc/UTC'),
   locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'must be a locale such as C.UTF-8').default('C.UTF-8'),
   mask_units: z

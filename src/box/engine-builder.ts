@@ -8,13 +8,14 @@ import { extract as extractTar, pack as packTar } from 'tar-stream';
 import { DevenvError, InterruptedError, OperationError, UnavailableError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { cacheDir } from '../core/cache-dir.js';
-import { LABEL } from '../backends/docker/engine.js';
+import { LABEL } from '../core/labels.js';
 import type { BoxDefinition } from './definition.js';
 import { boxImageChanges } from './image.js';
 import { checkRelease, debianArch, fetchFromMirror, parsePackages, parseRelease, sha256, splitDeb, type PackageEntry } from './debian-archive.js';
 import { trustedSigningKeys, verifyClearsigned } from './openpgp-verify.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
 import { renderAptSources, type BuildBoxOptions } from './build.js';
+import { lastLines } from '../core/last-lines.js';
 
 /**
  * Builds a box with nothing but an engine (remote, Docker Desktop, no root
@@ -369,7 +370,7 @@ function followProgress(docker: Dockerode, response: NodeJS.ReadableStream, what
   return new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(response, (error: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
       const failed = events?.find((event) => event.error);
-      if (error || failed) reject(new OperationError(`${what} failed: ${(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '').trim().split('\n').pop()}`));
+      if (error || failed) reject(new OperationError(`${what} failed: ${lastLines(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '', { count: 1, max: Infinity })}`));
       else resolve();
     });
   });

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { LABEL } from '../backends/docker/engine.js';
+import { LABEL } from '../core/labels.js';
 import type { BoxDefinition } from './definition.js';
 
 /**

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseAptSourceFile } from '../core/apt-sources.js';
 
 /**
  * Which mirror serves each Debian archive, read from the host's own apt
@@ -30,8 +31,8 @@ export async function hostMirrors(aptDir = APT_DIR): Promise<MirrorMap> {
   }
   const mirrors: MirrorMap = new Map();
   for (const { name, text } of texts) {
-    const uris = name.endsWith('.sources') ? deb822Uris(text) : oneLineUris(text);
-    for (const uri of uris) {
+    // Binary sources only: the builders fetch packages, not source.
+    for (const { uri } of parseAptSourceFile(name, text).filter((source) => source.type === 'deb')) {
       const archive = archiveName(uri);
       if (archive && !mirrors.has(archive)) mirrors.set(archive, uri.replace(/\/+$/, ''));
     }
@@ -45,35 +46,6 @@ export function archiveName(uri: string): string | undefined {
   if (!match) return undefined;
   const segments = uri.replace(/^[a-z]+:\/\/[^/]+/, '').split('/').filter(Boolean);
   return segments[segments.length - 1];
-}
-
-export function oneLineUris(text: string): string[] {
-  const uris: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line.startsWith('deb ')) continue;
-    // deb [options] URI suite components…
-    const withoutOptions = line.replace(/^deb\s+(\[[^\]]*\]\s+)?/, '');
-    const uri = withoutOptions.split(/\s+/)[0];
-    if (uri) uris.push(uri);
-  }
-  return uris;
-}
-
-export function deb822Uris(text: string): string[] {
-  const uris: string[] = [];
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const fields = new Map<string, string>();
-    for (const line of stanza.split('\n')) {
-      if (line.startsWith('#')) continue;
-      const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (match) fields.set(match[1]!.toLowerCase(), match[2]!.trim());
-    }
-    if ((fields.get('enabled') ?? 'yes') === 'no') continue;
-    if (!(fields.get('types') ?? '').split(/\s+/).includes('deb')) continue;
-    uris.push(...(fields.get('uris') ?? '').split(/\s+/).filter(Boolean));
-  }
-  return uris;
 }
 
 /**

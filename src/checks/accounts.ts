@@ -1,7 +1,7 @@
-import type { Check, CheckInput } from './types.js';
+import type { Check, CheckInput, CheckOutcome } from './types.js';
 import { fail, pass, warn } from './types.js';
 import { appProcesses, describeProcess, hasAppIdentity, resolveAppIdentity } from './app-identity.js';
-import { firstUnavailable, listSome, sectionUnavailable } from './sections.js';
+import { listSome } from './sections.js';
 
 const NOLOGIN_SHELLS = new Set(['/usr/sbin/nologin', '/sbin/nologin', '/bin/false', '/usr/bin/false']);
 /** Accounts shared by many daemons: an app using one of them does not have its "own" user. */
@@ -14,15 +14,19 @@ export const PRIVILEGED_GROUPS = ['sudo', 'adm', 'docker', 'wheel', 'admin', 'lx
 const NO_APP_USER = 'the profile names no checklist.app_user, so there is no app user to judge';
 const SET_APP_USER = 'set checklist.app_user in devenv.yaml to the account the app runs as';
 
+/** Checks about the app user say so first when the profile names none. */
+function needsAppUser(input: CheckInput): CheckOutcome | undefined {
+  return input.checklist.app_user === undefined ? warn(NO_APP_USER, SET_APP_USER) : undefined;
+}
+
 export const appUser: Check = {
   id: 'app-user',
   title: 'The app has its own system user without a login shell',
   remediation: 'create a system user for the app (user: {NAME: {system: true, shell: /usr/sbin/nologin}}) and name it in checklist.app_user',
+  needs: ['accounts'],
+  precheck: needsAppUser,
   run(input) {
-    const name = input.checklist.app_user;
-    if (name === undefined) return warn(NO_APP_USER, SET_APP_USER);
-    const unavailable = sectionUnavailable(input.facts, 'accounts');
-    if (unavailable) return warn(unavailable);
+    const name = input.checklist.app_user!;
     const user = input.facts.accounts!.users[name];
     if (!user) return fail(`the app user ${name} does not exist`);
     const problems: string[] = [];
@@ -39,10 +43,11 @@ export const appNotRoot: Check = {
   id: 'app-not-root',
   title: 'App services and processes never run as root',
   remediation: 'set User= (and Group=) to the app user in the app\'s systemd unit; bind privileged ports through a proxy or a socket unit',
+  needs: ['services', 'processes'],
+  precheck(input) {
+    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services', SET_APP_USER);
+  },
   run(input) {
-    if (!hasAppIdentity(input)) return warn('the profile names neither checklist.app_user nor checklist.app_services', SET_APP_USER);
-    const unavailable = firstUnavailable(input.facts, ['services', 'processes']);
-    if (unavailable) return warn(unavailable);
     const app = resolveAppIdentity(input);
     const problems: string[] = [];
     for (const missing of app.missingServices) problems.push(`app service ${missing} is not on the target`);
@@ -65,11 +70,10 @@ export const appUserUnprivileged: Check = {
   id: 'app-user-unprivileged',
   title: 'The app user is in no privileged group',
   remediation: 'remove the app user from sudo, adm, docker, wheel and similar groups (gpasswd -d USER GROUP)',
+  needs: ['accounts'],
+  precheck: needsAppUser,
   run(input) {
-    const name = input.checklist.app_user;
-    if (name === undefined) return warn(NO_APP_USER, SET_APP_USER);
-    const unavailable = sectionUnavailable(input.facts, 'accounts');
-    if (unavailable) return warn(unavailable);
+    const name = input.checklist.app_user!;
     const { users, groups } = input.facts.accounts!;
     const user = users[name];
     if (!user) return warn(`the app user ${name} does not exist, so its groups cannot be judged`);
@@ -87,9 +91,8 @@ export const singleUid0: Check = {
   id: 'single-uid0',
   title: 'root is the only account with uid 0',
   remediation: 'give every other uid-0 account its own uid, or remove it (and use sudo for administration)',
+  needs: ['accounts'],
   run(input: CheckInput) {
-    const unavailable = sectionUnavailable(input.facts, 'accounts');
-    if (unavailable) return warn(unavailable);
     const others = Object.entries(input.facts.accounts!.users)
       .filter(([name, user]) => user.uid === 0 && name !== 'root')
       .map(([name]) => name)

@@ -2,7 +2,7 @@ import type { FileFactsT } from '../facts/schema.js';
 import type { Check, CheckInput } from './types.js';
 import { fail, notApplicable, pass, warn } from './types.js';
 import { formatMode, permissionBits } from './file-mode.js';
-import { listSome, sectionUnavailable } from './sections.js';
+import { listSome } from './sections.js';
 
 /**
  * The facts of each path that exists, and a reason for each that cannot be judged
@@ -25,11 +25,12 @@ export const secretsPermissions: Check = {
   id: 'secrets-permissions',
   title: 'Secret files are not world-readable and belong to root or the app',
   remediation: 'chown root:APP_GROUP and chmod 0640 (or 0600) each secret file',
+  needs: ['files'],
+  precheck(input) {
+    return input.checklist.secrets.length === 0 ? notApplicable('the profile lists no secret files (checklist.secrets)') : undefined;
+  },
   run(input) {
     const secrets = input.checklist.secrets;
-    if (secrets.length === 0) return notApplicable('the profile lists no secret files (checklist.secrets)');
-    const unavailable = sectionUnavailable(input.facts, 'files');
-    if (unavailable) return warn(unavailable);
     const owners = new Set(['root', ...(input.checklist.app_user ? [input.checklist.app_user] : [])]);
     const problems: string[] = [];
     const { files, unknown } = existingFiles(input, secrets);
@@ -50,13 +51,15 @@ export const codeNotWritable: Check = {
   id: 'code-not-writable',
   title: 'App code is not writable by the app user',
   remediation: 'chown -R root:root the code and remove group/other write (chmod -R go-w); give the app a separate writable data folder',
+  needs: ['files', 'accounts'],
+  precheck(input) {
+    if (input.checklist.app_paths.length === 0) return notApplicable('the profile lists no app code paths (checklist.app_paths)');
+    if (input.checklist.app_user === undefined) return warn('the profile names no checklist.app_user, so there is no user to judge write access for', 'set checklist.app_user');
+    return undefined;
+  },
   run(input) {
     const paths = input.checklist.app_paths;
-    if (paths.length === 0) return notApplicable('the profile lists no app code paths (checklist.app_paths)');
-    const name = input.checklist.app_user;
-    if (name === undefined) return warn('the profile names no checklist.app_user, so there is no user to judge write access for', 'set checklist.app_user');
-    const unavailable = sectionUnavailable(input.facts, 'files') ?? sectionUnavailable(input.facts, 'accounts');
-    if (unavailable) return warn(unavailable);
+    const name = input.checklist.app_user!;
     const { users, groups } = input.facts.accounts!;
     const user = users[name];
     if (!user) return warn(`the app user ${name} does not exist, so write access cannot be judged`);
@@ -101,9 +104,8 @@ export const systemFilePerms: Check = {
   id: 'system-file-perms',
   title: 'Account databases have safe permissions and belong to root',
   remediation: 'chown root /etc/passwd /etc/shadow; chmod 0644 /etc/passwd /etc/group; chmod 0640 /etc/shadow /etc/gshadow',
+  needs: ['files'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'files');
-    if (unavailable) return warn(unavailable);
     const problems: string[] = [];
     const unknown: string[] = [];
     const judged: string[] = [];
@@ -127,18 +129,28 @@ export const systemFilePerms: Check = {
   },
 };
 
+/**
+ * The managed files that must carry the header. Only files whose format has
+ * comments are listed (declaredStateFromManifests); JSON is written without a
+ * header. Secrets are left out: the collector never reads their content, only
+ * fingerprints it.
+ */
+function managedWithHeader(input: CheckInput): string[] {
+  const secrets = new Set(input.checklist.secrets);
+  return (input.declared?.managedFiles ?? []).filter((path) => !secrets.has(path));
+}
+
 export const managedHeader: Check = {
   id: 'managed-header',
   title: 'Every file devenv manages carries its header',
   remediation: 're-provision (devenv provision) so devenv rewrites the file with its "managed by devenv" header, and make local changes in the manifest instead',
+  needs: ['files'],
+  precheck(input) {
+    if (managedWithHeader(input).length > 0) return undefined;
+    return notApplicable(input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at');
+  },
   run(input) {
-    // Only files whose format has comments are listed (declaredStateFromManifests); JSON is written without a header.
-    // Secrets are left out: the collector never reads their content, only fingerprints it.
-    const secrets = new Set(input.checklist.secrets);
-    const managed = (input.declared?.managedFiles ?? []).filter((path) => !secrets.has(path));
-    if (managed.length === 0) return notApplicable(input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at');
-    const unavailable = sectionUnavailable(input.facts, 'files');
-    if (unavailable) return warn(unavailable);
+    const managed = managedWithHeader(input);
     const missingHeader: string[] = [];
     const unknown: string[] = [];
     for (const path of managed) {

@@ -3,7 +3,7 @@ import type { Check } from './types.js';
 import { fail, notApplicable, pass, warn } from './types.js';
 import { addressScope, formatEndpoint, isLoopback } from './addresses.js';
 import { appProcesses, hasAppIdentity, resolveAppIdentity } from './app-identity.js';
-import { listSome, sectionUnavailable } from './sections.js';
+import { listSome } from './sections.js';
 
 type SocketListener = NonNullable<Facts['listeners']>['sockets'][number];
 
@@ -20,9 +20,8 @@ export const listenersAllowed: Check = {
   id: 'listeners-allowed',
   title: 'Only allowed ports listen on non-loopback addresses',
   remediation: 'bind internal services to 127.0.0.1 or a unix socket, stop what is not needed, or add the port to checklist.allowed_ports',
+  needs: ['listeners'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'listeners');
-    if (unavailable) return warn(unavailable);
     const allowed = new Set(input.checklist.allowed_ports);
     const exposed = input.facts.listeners!.sockets.filter((listener) => !isLoopback(listener.address));
     const offenders = exposed.filter((listener) => !allowed.has(listener.port));
@@ -36,10 +35,11 @@ export const appUnixSocket: Check = {
   id: 'app-unix-socket',
   title: "The app's upstream is a unix socket or loopback",
   remediation: 'have the app server bind a unix socket (gunicorn --bind unix:/run/APP/app.sock) and point the web server at it',
+  needs: ['listeners'],
+  precheck(input) {
+    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services, so the app\'s listeners cannot be told apart');
+  },
   run(input) {
-    if (!hasAppIdentity(input)) return warn('the profile names neither checklist.app_user nor checklist.app_services, so the app\'s listeners cannot be told apart');
-    const unavailable = sectionUnavailable(input.facts, 'listeners');
-    if (unavailable) return warn(unavailable);
     const app = resolveAppIdentity(input);
     const pids = new Set(appProcesses(input.facts, app).map((process) => process.pid));
     const isApp = (listener: { user?: string | undefined; pid?: number | undefined }): boolean =>
@@ -64,9 +64,8 @@ export const datastoresLocal: Check = {
   id: 'datastores-local',
   title: 'Datastores listen on loopback or a private address only',
   remediation: 'bind the datastore to 127.0.0.1 (or a private address) in its configuration, e.g. listen_addresses / bind',
+  needs: ['listeners'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'listeners');
-    if (unavailable) return warn(unavailable);
     const datastorePorts = new Set(input.checklist.datastore_ports);
     const datastores = input.facts.listeners!.sockets.filter((listener) => datastorePorts.has(listener.port));
     const exposed = datastores.filter((listener) => {
@@ -83,12 +82,12 @@ export const firewallDefaultDeny: Check = {
   id: 'firewall-default-deny',
   title: 'The inbound firewall policy is drop or deny',
   remediation: 'set the inbound default policy to drop (nft: chain input { policy drop; }) and allow only the allowed ports',
+  needs: ['firewall'],
+  precheck(input) {
+    if (!input.target.container) return undefined;
+    return notApplicable('in a container the inbound policy belongs to the host and the engine\'s network, which the container cannot set; check it on a VM or on production');
+  },
   run(input) {
-    if (input.target.container) {
-      return notApplicable('in a container the inbound policy belongs to the host and the engine\'s network, which the container cannot set; check it on a VM or on production');
-    }
-    const unavailable = sectionUnavailable(input.facts, 'firewall');
-    if (unavailable) return warn(unavailable);
     const firewall = input.facts.firewall!;
     if (firewall.backend === 'none') return fail('no firewall is installed (neither nft nor iptables)');
     if (!firewall.readable) return warn('the firewall ruleset could not be read (no privileges)', 'run the check with --sudo so nft/iptables can be read');
@@ -103,9 +102,8 @@ export const fail2banSshd: Check = {
   id: 'fail2ban-sshd',
   title: 'fail2ban is active with an sshd jail',
   remediation: 'install fail2ban, enable the [sshd] jail (jail.d/sshd.local: enabled = true) and start the service',
+  needs: ['fail2ban'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'fail2ban');
-    if (unavailable) return warn(unavailable);
     const fail2ban = input.facts.fail2ban!;
     if (!fail2ban.installed) return fail('fail2ban is not installed');
     if (!fail2ban.active) return fail('fail2ban is installed but not running');

@@ -2,6 +2,7 @@ import type { Facts } from '../facts/schema.js';
 import type { Check } from './types.js';
 import { fail, pass, warn } from './types.js';
 import { listSome, sectionUnavailable } from './sections.js';
+import { normalizePythonName } from '../core/python-name.js';
 
 /** dpkg's second status letter: n = not installed, c = only config files left. Anything else is on disk. */
 export function isInstalled(status: string): boolean {
@@ -22,9 +23,8 @@ export const noBuildTools: Check = {
   id: 'no-build-tools',
   title: 'No compiler toolchain is installed',
   remediation: 'build wheels or packages elsewhere and install the artefacts; apt-get purge the toolchain (and apt-get autoremove)',
+  needs: ['packages'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'packages');
-    if (unavailable) return warn(unavailable);
     const found = installedPackages(input.facts).filter((name) => BUILD_TOOLS.test(name));
     if (found.length > 0) return fail(`build tools installed: ${listSome(found)}`);
     return pass('no gcc, g++, clang, make or build-essential installed');
@@ -38,9 +38,8 @@ export const noLegacyServices: Check = {
   id: 'no-legacy-services',
   title: 'No telnet, rsh, NIS, TFTP or inetd services',
   remediation: 'apt-get purge the legacy server packages; use ssh/scp instead',
+  needs: ['packages', 'services'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'packages') ?? sectionUnavailable(input.facts, 'services');
-    if (unavailable) return warn(unavailable);
     const packages = installedPackages(input.facts).filter((name) => LEGACY_PACKAGES.test(name));
     const services = Object.entries(input.facts.services ?? {})
       .filter(([name, service]) => LEGACY_SERVICES.test(name) && (service.active === 'active' || service.enabled === 'enabled'))
@@ -56,9 +55,8 @@ export const securityUpdates: Check = {
   id: 'security-updates',
   title: 'Security updates are installed automatically',
   remediation: 'install unattended-upgrades and set APT::Periodic::Unattended-Upgrade "1" (dpkg-reconfigure unattended-upgrades)',
+  needs: ['security_updates'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'security_updates');
-    if (unavailable) return warn(unavailable);
     const updates = input.facts.security_updates!;
     if (!updates.unattended_upgrades_installed) return fail('unattended-upgrades is not installed');
     const periodic = updates.periodic_unattended_upgrade;
@@ -68,10 +66,8 @@ export const securityUpdates: Check = {
   },
 };
 
-/** PEP 503 normalisation, so Django, django and DJANGO compare equal, as pip does. */
-export function normalizePythonName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
+/** PEP 503 normalisation, so Django, django and DJANGO compare equal, as pip does (one definition, in core). */
+export { normalizePythonName };
 
 const EXACT_VERSION = /^(==)?\s*[0-9][0-9A-Za-z.+!_-]*$/;
 /** Installed into every venv by venv itself; nobody pins them as app dependencies. */

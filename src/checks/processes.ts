@@ -1,16 +1,17 @@
 import type { Check } from './types.js';
 import { fail, pass, warn } from './types.js';
 import { ancestorsOf, appProcesses, describeProcess, hasAppIdentity, resolveAppIdentity } from './app-identity.js';
-import { firstUnavailable, listSome, sectionUnavailable } from './sections.js';
+import { listSome } from './sections.js';
 
 export const appSupervised: Check = {
   id: 'app-supervised',
   title: 'The app runs under systemd, enabled, with a restart policy',
   remediation: 'run the app from a systemd unit with Restart=on-failure (or always) and systemctl enable it',
+  needs: ['services'],
+  precheck(input) {
+    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services', 'set checklist.app_services to the app\'s systemd units');
+  },
   run(input) {
-    if (!hasAppIdentity(input)) return warn('the profile names neither checklist.app_user nor checklist.app_services', 'set checklist.app_services to the app\'s systemd units');
-    const unavailable = sectionUnavailable(input.facts, 'services');
-    if (unavailable) return warn(unavailable);
     const app = resolveAppIdentity(input);
     const problems = app.missingServices.map((name) => `app service ${name} is not on the target`);
     if (app.services.length === 0 && problems.length === 0) {
@@ -37,10 +38,11 @@ export const noMultiplexer: Check = {
   id: 'no-multiplexer',
   title: 'No app process lives under screen or tmux',
   remediation: 'stop the app inside screen/tmux and run it from its systemd unit instead',
+  needs: ['processes', 'services'],
+  precheck(input) {
+    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services, so app processes cannot be told apart');
+  },
   run(input) {
-    if (!hasAppIdentity(input)) return warn('the profile names neither checklist.app_user nor checklist.app_services, so app processes cannot be told apart');
-    const unavailable = firstUnavailable(input.facts, ['processes', 'services']);
-    if (unavailable) return warn(unavailable);
     const app = resolveAppIdentity(input);
     const all = appProcesses(input.facts, app);
     const processes = all.filter((process) => !isMultiplexer(process.comm, process.args));

@@ -1,4 +1,5 @@
 import type { CheckReport, CheckResult, CheckStatus } from './types.js';
+import { renderJunitXml, type JunitCase } from '../core/junit.js';
 
 const MARKS: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-', na: '○' };
 const LABELS: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', warn: 'warn', skip: 'skip', na: 'n/a' };
@@ -33,48 +34,27 @@ export function renderCheckJson(report: CheckReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-/** XML 1.0 text: escapes markup and drops characters XML cannot carry at all. */
-export function xmlEscape(text: string): string {
-  return text
-    .replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
 
-function junitCase(result: CheckResult): string {
-  const open = `    <testcase classname="devenv.check" name="${xmlEscape(result.id)}">`;
-  const title = `      <system-out>${xmlEscape(`${result.title}: ${result.message}`)}</system-out>`;
+function junitCase(result: CheckResult): JunitCase {
+  const base = { classname: 'devenv.check', name: result.id };
+  const title = `${result.title}: ${result.message}`;
   switch (result.status) {
     case 'fail':
-      return `${open}\n      <failure message="${xmlEscape(result.message)}" type="fail">${xmlEscape(result.remediation)}</failure>\n${title}\n    </testcase>`;
+      return { ...base, failure: { message: result.message, type: 'fail', text: result.remediation }, systemOut: title };
     case 'skip':
     case 'na':
-      return `${open}\n      <skipped message="${xmlEscape(`${result.status === 'na' ? 'n/a' : 'skipped'}: ${result.message}`)}"/>\n    </testcase>`;
+      return { ...base, skipped: `${result.status === 'na' ? 'n/a' : 'skipped'}: ${result.message}` };
     case 'warn':
       // JUnit has no warning state; a warn passes the build but its reason stays visible.
-      return `${open}\n      <system-out>${xmlEscape(`warning: ${result.message} → ${result.remediation}`)}</system-out>\n    </testcase>`;
+      return { ...base, systemOut: `warning: ${result.message} → ${result.remediation}` };
     case 'pass':
-      return `${open}\n${title}\n    </testcase>`;
+      return { ...base, systemOut: title };
   }
 }
 
 /** One testcase per check: fail → failure, skip and n/a → skipped with the reason. */
 export function renderCheckJunit(report: CheckReport): string {
-  const { fail, skip, na } = report.summary;
-  const tests = report.results.length;
-  const name = xmlEscape(`devenv check ${report.target.name}`);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="devenv check" tests="${tests}" failures="${fail}" errors="0" skipped="${skip + na}">`,
-    `  <testsuite name="${name}" tests="${tests}" failures="${fail}" errors="0" skipped="${skip + na}">`,
-    ...report.results.map(junitCase),
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return renderJunitXml({ name: 'devenv check', suite: `devenv check ${report.target.name}`, cases: report.results.map(junitCase) });
 }
 
 /** Markdown table cells: no pipes or newlines may break the row. */

@@ -2,7 +2,8 @@ import { UsageError } from '../core/errors.js';
 import { closest } from '../profile/yaml-source.js';
 import { CHECK_CATALOG } from './catalog.js';
 import { CHECK_IDS, type CheckId } from './ids.js';
-import { CHECK_REPORT_SCHEMA_ID, type Check, type CheckInput, type CheckReport, type CheckResult, type CheckStatus } from './types.js';
+import { firstUnavailable } from './sections.js';
+import { CHECK_REPORT_SCHEMA_ID, warn, type Check, type CheckInput, type CheckOutcome, type CheckReport, type CheckResult, type CheckStatus } from './types.js';
 
 export interface RunChecklistOptions {
   /** Run only these IDs (in catalog order); unknown IDs are a usage error. */
@@ -27,13 +28,20 @@ export function parseOnlyIds(only: readonly string[]): CheckId[] {
   return ids;
 }
 
+/** A needed fact area that is unavailable must never read as "nothing wrong": warn, with why. */
+function unavailableOutcome(check: Check, input: CheckInput): CheckOutcome | undefined {
+  const reason = firstUnavailable(input.facts, check.needs ?? []);
+  if (reason === undefined) return undefined;
+  return check.unavailableRemediation === undefined ? warn(reason) : warn(reason, check.unavailableRemediation);
+}
+
 function runOne(check: Check, input: CheckInput): CheckResult {
   const skipReason = input.checklist.skip[check.id];
   if (skipReason !== undefined) {
     return { id: check.id, title: check.title, status: 'skip', message: `skipped by the profile: ${skipReason}`, remediation: `remove ${check.id} from checklist.skip to run it` };
   }
   try {
-    const outcome = check.run(input);
+    const outcome = check.precheck?.(input) ?? unavailableOutcome(check, input) ?? check.run(input);
     return { id: check.id, title: check.title, status: outcome.status, message: outcome.message, remediation: outcome.remediation ?? check.remediation };
   } catch (error) {
     // A bug in one check must not hide the other results, nor read as a pass.

@@ -1,23 +1,23 @@
 import type { CheckInput, CheckOutcome, Check } from './types.js';
 import { fail, notApplicable, pass, warn } from './types.js';
 import { isInstalled } from './packages.js';
-import { sectionUnavailable } from './sections.js';
 
 /**
  * The effective sshd settings, or the verdict when they cannot be judged. No
  * openssh-server at all is n/a (nothing to misconfigure), not a pass.
  */
-type SshSettings = { settings: Record<string, string> } | { verdict: CheckOutcome };
-
-function sshSettings(input: CheckInput): SshSettings {
-  const server = input.facts.packages?.deb['openssh-server'];
-  if (input.facts.packages !== undefined && (server === undefined || !isInstalled(server.status))) {
-    return { verdict: notApplicable('openssh-server is not installed, so there is no sshd to configure') };
-  }
-  const unavailable = sectionUnavailable(input.facts, 'ssh');
-  if (unavailable) return { verdict: warn(unavailable, 'run the check with --sudo so `sshd -T` can read the host keys and print the effective settings') };
-  return { settings: input.facts.ssh! };
-}
+/** What the ssh checks share: they read `sshd -T`, which needs root, and mean nothing without an sshd. */
+const SSHD = {
+  needs: ['ssh'],
+  unavailableRemediation: 'run the check with --sudo so `sshd -T` can read the host keys and print the effective settings',
+  precheck(input: CheckInput): CheckOutcome | undefined {
+    const server = input.facts.packages?.deb['openssh-server'];
+    if (input.facts.packages !== undefined && (server === undefined || !isInstalled(server.status))) {
+      return notApplicable('openssh-server is not installed, so there is no sshd to configure');
+    }
+    return undefined;
+  },
+} satisfies Pick<Check, 'needs' | 'unavailableRemediation' | 'precheck'>;
 
 function setting(settings: Record<string, string>, key: string): string | undefined {
   return settings[key]?.trim().toLowerCase();
@@ -27,10 +27,9 @@ export const sshNoRootLogin: Check = {
   id: 'ssh-no-root-login',
   title: 'sshd refuses root logins',
   remediation: 'set "PermitRootLogin no" in /etc/ssh/sshd_config.d/ and reload ssh',
+  ...SSHD,
   run(input) {
-    const sshd = sshSettings(input);
-    if ('verdict' in sshd) return sshd.verdict;
-    const value = setting(sshd.settings, 'permitrootlogin');
+    const value = setting(input.facts.ssh!, 'permitrootlogin');
     if (value === undefined) return warn('sshd -T printed no permitrootlogin setting');
     if (value !== 'no') return fail(`sshd has permitrootlogin ${value}`);
     return pass('sshd has permitrootlogin no');
@@ -41,10 +40,9 @@ export const sshNoPasswordAuth: Check = {
   id: 'ssh-no-password-auth',
   title: 'sshd accepts neither passwords nor keyboard-interactive logins',
   remediation: 'set "PasswordAuthentication no" and "KbdInteractiveAuthentication no" in /etc/ssh/sshd_config.d/ and reload ssh',
+  ...SSHD,
   run(input) {
-    const sshd = sshSettings(input);
-    if ('verdict' in sshd) return sshd.verdict;
-    const { settings } = sshd;
+    const settings = input.facts.ssh!;
     const password = setting(settings, 'passwordauthentication');
     // OpenSSH 8.7 renamed ChallengeResponseAuthentication; sshd -T prints whichever the version knows.
     const interactiveKey = settings['kbdinteractiveauthentication'] !== undefined ? 'kbdinteractiveauthentication' : 'challengeresponseauthentication';
@@ -67,10 +65,9 @@ export const sshLimits: Check = {
   id: 'ssh-limits',
   title: 'sshd limits authentication attempts and forwards no X11',
   remediation: `set "MaxAuthTries ${MAX_AUTH_TRIES}" (or fewer) and "X11Forwarding no" in /etc/ssh/sshd_config.d/ and reload ssh`,
+  ...SSHD,
   run(input) {
-    const sshd = sshSettings(input);
-    if ('verdict' in sshd) return sshd.verdict;
-    const { settings } = sshd;
+    const settings = input.facts.ssh!;
     const tries = setting(settings, 'maxauthtries');
     const x11 = setting(settings, 'x11forwarding');
     const problems: string[] = [];

@@ -1,7 +1,7 @@
 import type { Check, CheckInput, CheckOutcome } from './types.js';
 import { fail, notApplicable, pass, warn } from './types.js';
 import { hasAppIdentity, resolveAppIdentity, unitBaseName } from './app-identity.js';
-import { listSome, sectionUnavailable } from './sections.js';
+import { listSome } from './sections.js';
 
 interface SysctlRule {
   key: string;
@@ -40,8 +40,6 @@ export const KERNEL_SYSCTLS: SysctlRule[] = [
 ];
 
 function judgeSysctls(input: CheckInput, rules: readonly SysctlRule[], file: string): CheckOutcome {
-  const unavailable = sectionUnavailable(input.facts, 'sysctl');
-  if (unavailable) return warn(unavailable);
   const sysctl = input.facts.sysctl!;
   const wrong: string[] = [];
   let judged = 0;
@@ -65,6 +63,7 @@ export const sysctlNetwork: Check = {
   id: 'sysctl-network',
   title: 'Network sysctls are hardened',
   remediation: 'set the net.* values in /etc/sysctl.d/90-hardening.conf (or the container\'s --sysctl) and run sysctl --system',
+  needs: ['sysctl'],
   run(input) {
     return judgeSysctls(input, NETWORK_SYSCTLS, '/etc/sysctl.d/90-hardening.conf');
   },
@@ -74,8 +73,11 @@ export const sysctlKernel: Check = {
   id: 'sysctl-kernel',
   title: 'Kernel sysctls are hardened',
   remediation: 'set the kernel.* and fs.* values in /etc/sysctl.d/90-hardening.conf and run sysctl --system',
+  needs: ['sysctl'],
+  precheck(input) {
+    return input.target.container ? notApplicable('a container shares the host\'s kernel and cannot set kernel.* sysctls; check them on a VM or on production') : undefined;
+  },
   run(input) {
-    if (input.target.container) return notApplicable('a container shares the host\'s kernel and cannot set kernel.* sysctls; check them on a VM or on production');
     return judgeSysctls(input, KERNEL_SYSCTLS, '/etc/sysctl.d/90-hardening.conf');
   },
 };
@@ -84,10 +86,11 @@ export const timeSync: Check = {
   id: 'time-sync',
   title: 'One time daemon keeps the clock synchronized',
   remediation: 'run exactly one of systemd-timesyncd, chrony or ntpd, enabled, and check timedatectl shows "System clock synchronized: yes"',
+  needs: ['time'],
+  precheck(input) {
+    return input.target.container ? notApplicable('a container uses the host\'s clock and cannot set it; time sync is the host\'s job') : undefined;
+  },
   run(input) {
-    if (input.target.container) return notApplicable('a container uses the host\'s clock and cannot set it; time sync is the host\'s job');
-    const unavailable = sectionUnavailable(input.facts, 'time');
-    if (unavailable) return warn(unavailable);
     const time = input.facts.time!;
     const daemons = [...new Set(time.ntp_services)];
     if (daemons.length === 0) return fail('no time daemon is running (systemd-timesyncd, chronyd, ntpd)');
@@ -102,9 +105,8 @@ export const logging: Check = {
   id: 'logging',
   title: 'journald is active and app logs are rotated',
   remediation: 'keep systemd-journald running, install logrotate, and add /etc/logrotate.d/APP for any log file the app writes',
+  needs: ['logging'],
   run(input) {
-    const unavailable = sectionUnavailable(input.facts, 'logging');
-    if (unavailable) return warn(unavailable);
     const facts = input.facts.logging!;
     if (!facts.journald_active) return fail('systemd-journald is not active');
     if (!facts.logrotate_installed) return fail('logrotate is not installed, so log files are never rotated');

@@ -1,4 +1,4 @@
-import type { Facts } from '../facts/schema.js';
+import type { Facts, FactsSection } from '../facts/schema.js';
 import type { ProfileData } from '../profile/schema.js';
 import type { CheckId } from './ids.js';
 
@@ -77,6 +77,16 @@ export interface Check {
   title: string;
   /** What to do when the check does not pass; a result may give a more specific line. */
   remediation: string;
+  /**
+   * The fact areas the verdict reads. When one is unavailable (not collected,
+   * or an importer has no such data) the runner answers warn with the reason,
+   * once for every check, and `run` is not called: it may take them as there.
+   */
+  needs?: readonly FactsSection[];
+  /** The remediation of that warn, when the check knows a better one than its own (ssh: --sudo). */
+  unavailableRemediation?: string;
+  /** What is decided before any facts are read (the profile names no app user, a container cannot have this): an outcome ends the check. */
+  precheck?(input: CheckInput): CheckOutcome | undefined;
   /** Pure: facts and configuration in, a verdict out. */
   run(input: CheckInput): CheckOutcome;
 }

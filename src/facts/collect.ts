@@ -4,6 +4,7 @@ import type { Target } from '../targets/target.js';
 import { renderCollectorScript } from './collector-script.js';
 import { parseCollectorOutput } from './parse.js';
 import type { Facts } from './schema.js';
+import { lastLines } from '../core/last-lines.js';
 
 export interface CollectInput {
   /** Files the profile's manifests manage: hashed, with mode and owner. */
@@ -40,7 +41,7 @@ export async function collectFacts(target: Target, input: CollectInput): Promise
     timeout: input.timeout ?? 60_000,
   });
   if (!result.stdout.includes(`${marker} begin`)) {
-    const detail = (result.stderr || result.stdout).trim().split('\n').pop() ?? '';
+    const detail = lastLines(result.stderr || result.stdout, { count: 1, max: Infinity });
     throw new OperationError(`could not collect facts on ${description.name} (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`);
   }
   return parseCollectorOutput(result.stdout, { marker, target: description });

@@ -1,3 +1,5 @@
+import { normalizePythonName as pep503 } from '../core/python-name.js';
+
 /** Names the same thing the same way whichever tool reported it. */
 
 const ARCH_ALIASES: Record<string, string> = {
@@ -18,7 +20,7 @@ export function normalizeArch(machine: string): string {
   return ARCH_ALIASES[machine] ?? machine;
 }
 
-/** PEP 503: lowercase, runs of "-", "_" and "." become one "-". */
+/** PEP 503 (core/python-name.ts) of a name as a tool printed it, surrounding whitespace dropped. */
 export function normalizePythonName(name: string): string {
-  return name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+  return pep503(name.trim());
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { openEnvironmentTarget } from '../backends/open.js';
-import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
 import { SshTarget, parseSshDestination, type SshDestination } from '../targets/ssh-target.js';
 import type { Target } from '../targets/target.js';
@@ -26,13 +26,23 @@ export type OpenedTargetSpec =
   | { kind: 'target'; target: Target }
   | { kind: 'facts'; facts: Facts; format: FactsFileFormat; path: string };
 
+/**
+ * What opening a source needs from the command that asks: the command line's
+ * SSH settings and somewhere to report progress. CommandContext is one; the
+ * facts stage does not depend on the CLI.
+ */
+export interface SourceContext {
+  options: { identity?: string | undefined; sudo: boolean; acceptNewHostKey: boolean };
+  progress: Progress;
+}
+
 export interface SshSettings {
   identity?: string;
   sudo?: boolean;
 }
 
 /** An SshTarget with the command line's -i/--sudo/--accept-new-host-key, the profile's values filling what the command line left out. */
-export function sshTargetFor(destination: SshDestination | string, ctx: CommandContext, fromProfile: SshSettings = {}): SshTarget {
+export function sshTargetFor(destination: SshDestination | string, ctx: SourceContext, fromProfile: SshSettings = {}): SshTarget {
   const identity = ctx.options.identity ?? fromProfile.identity;
   return new SshTarget(destination, {
     ...(identity !== undefined ? { identity } : {}),
@@ -57,7 +67,7 @@ function profileSshSettings(destination: SshDestination, profile: LoadedProfile 
  * running); an SSH destination that is the profile's production takes its
  * identity and sudo settings. The caller closes a returned target.
  */
-export async function openTargetSpec(spec: string, ctx: CommandContext, profile?: LoadedProfile): Promise<OpenedTargetSpec> {
+export async function openTargetSpec(spec: string, ctx: SourceContext, profile?: LoadedProfile): Promise<OpenedTargetSpec> {
   const parsed = parseTargetSpec(spec);
   switch (parsed.kind) {
     case 'env': {

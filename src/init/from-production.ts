@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { bundledBoxesDir, listBundledBoxNames } from '../box/definition.js';
-import type { CommandContext } from '../cli/context.js';
 import { UsageError } from '../core/errors.js';
 import { collectFacts } from '../facts/collect.js';
 import { loadFingerprintKey } from '../facts/fingerprint-key.js';
-import { openTargetSpec } from '../facts/target-spec.js';
+import { openTargetSpec, type SourceContext } from '../facts/target-spec.js';
 import type { Facts } from '../facts/schema.js';
 import type { Target } from '../targets/target.js';
 import { profileNameFor } from './detect.js';
@@ -73,7 +72,7 @@ function ancestorsUnderEtc(paths: string[]): string[] {
 
 export async function filesFromProduction(
   source: string,
-  options: { name?: string; hostPort?: number; ctx: CommandContext; projectDir: string },
+  options: { name?: string; hostPort?: number; ctx: SourceContext; projectDir: string },
 ): Promise<ScaffoldFile[]> {
   const { ctx, projectDir } = options;
   const name = options.name ?? profileNameFor(projectDir);

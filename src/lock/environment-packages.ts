@@ -3,7 +3,7 @@ import { OperationError } from '../core/errors.js';
 import { lastLines } from '../core/last-lines.js';
 import { execBatch } from '../targets/exec-batch.js';
 import type { Target } from '../targets/target.js';
-import { normalizePipName } from '../manifest/schema.js';
+import { normalizePythonName as normalizePipName } from '../core/python-name.js';
 import { ArchiveStore, type ArchivedDeb, type ArchivedWheel } from './archive-store.js';
 import { lockKey, debFileName, type LockData } from './lock-file.js';
 import { controlIdentity, packagesIndex, poolFileName, releaseFile } from './local-repo.js';

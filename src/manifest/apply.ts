@@ -42,7 +42,7 @@ export interface ApplyOptions {
   /** apt installs Recommends (the profile's apt.install_recommends; default: Debian's, yes). */
   installRecommends?: boolean;
   /**
-   * The own archive's wheels in the environment (see src/lock/offer.ts): pip looks
+   * The own archive's wheels in the environment (see src/manifest/archive-offer.ts): pip looks
    * there first, and with `noIndex` only there (every pin of the run is archived, so
    * no package index is needed, or reachable).
    */

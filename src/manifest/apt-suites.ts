@@ -1,7 +1,7 @@
 import { OperationError } from '../core/errors.js';
 import { lastLines } from '../core/last-lines.js';
 import type { Progress } from '../core/progress.js';
-import { archiveOf } from '../facts/apt-sources.js';
+import { archiveOf } from '../core/apt-sources.js';
 import type { Target } from '../targets/target.js';
 
 /**

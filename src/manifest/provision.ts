@@ -13,8 +13,8 @@ import type { ObservedState } from './observed-state.js';
 import type { Plan } from './operation.js';
 import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
-import { provisionManifests } from '../lock/provision-manifests.js';
-import { offerOwnArchive } from '../lock/offer.js';
+import { provisionManifests } from './locked-manifests.js';
+import { offerOwnArchive } from './archive-offer.js';
 import { alignAptSources } from './apt-suites.js';
 
 export interface PlannedEnvironment {
@@ -45,7 +45,7 @@ export async function planEnvironmentReport(profile: LoadedProfile, target: Targ
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
   // A pin the own archive holds is no problem: provision offers it before apt is asked.
-  const { archivedPins } = await import('../lock/offer.js');
+  const { archivedPins } = await import('./archive-offer.js');
   const held = await archivedPins(planned.plan.problems.flatMap((p) => (p.ref.startsWith('apt:') ? [planned.catalog.byRef.get(p.ref)] : [])));
   const shown: Plan = held.size === 0 ? planned.plan : {
     problems: planned.plan.problems.filter((p) => !held.has(p.ref)),

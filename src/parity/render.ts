@@ -1,6 +1,7 @@
 import type { Facts } from '../facts/schema.js';
 import { AREAS, areaOf, type Drift, type DriftCategory, type ParityResult } from './compare.js';
 import { SEVERITY_RANK, type Severity } from './severity.js';
+import { renderJunitXml, type JunitCase } from '../core/junit.js';
 
 /** Renders a parity result as text (terminal), devenv.parity/v1 JSON, JUnit XML (CI) or Markdown (a PR comment). */
 
@@ -130,48 +131,19 @@ export function renderJson(doc: ParityDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // XML 1.0 cannot carry most control characters, even escaped.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
-}
-
 /** One testcase per area: failed when it has drift at or above failOn, skipped when it was not compared. */
 export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
-  const cases: string[] = [];
-  let failures = 0;
-  let skipped = 0;
+  const cases: JunitCase[] = [];
   for (const [area, drift] of groupByArea(doc.drift)) {
     const failing = drift.filter((d) => SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]);
     const notCompared = drift.find((d) => d.path === area);
     const details = drift.map((d) => `[${d.severity}] ${d.path}: ${d.message}`).join('\n');
-    let body = '';
-    if (failing.length > 0) {
-      failures++;
-      body = `<failure message="${xml(`${plural(failing.length, 'difference')} at ${failOn} or above`)}" type="drift">${xml(details)}</failure>`;
-    } else if (notCompared) {
-      skipped++;
-      body = `<skipped message="${xml(notCompared.message)}"/>`;
-      if (drift.length > 1) body += `<system-out>${xml(details)}</system-out>`;
-    } else if (drift.length > 0) {
-      body = `<system-out>${xml(details)}</system-out>`;
-    }
-    cases.push(`    <testcase classname="devenv.parity" name="${xml(area)}">${body}</testcase>`);
+    const base = { classname: 'devenv.parity', name: area };
+    if (failing.length > 0) cases.push({ ...base, failure: { message: `${plural(failing.length, 'difference')} at ${failOn} or above`, type: 'drift', text: details } });
+    else if (notCompared) cases.push({ ...base, skipped: notCompared.message, ...(drift.length > 1 ? { systemOut: details } : {}) });
+    else cases.push({ ...base, ...(drift.length > 0 ? { systemOut: details } : {}) });
   }
-  const name = `parity ${doc.reference.name} → ${doc.actual.name}`;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="devenv parity" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
-    `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return renderJunitXml({ name: 'devenv parity', suite: `parity ${doc.reference.name} → ${doc.actual.name}`, cases });
 }
 
 function cell(value: unknown): string {

@@ -118,7 +118,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   if (options.manifests !== false) {
     const { readLock } = await import('../lock/lock-file.js');
     lock = await readLock(path, data.box);
-    if (lock) (await import('../lock/provision-manifests.js')).lockedManifests(manifests, lock);
+    if (lock) (await import('../manifest/locked-manifests.js')).lockedManifests(manifests, lock);
   }
   if (manifests.length > 0) {
     const catalog = (await import('../manifest/catalog.js')).buildCatalog(manifests);

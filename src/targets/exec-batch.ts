@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { OperationError } from '../core/errors.js';
 import type { Target } from './target.js';
+import { lastLines } from '../core/last-lines.js';
 
 /**
  * One read-only query of a batch: a fixed POSIX sh script that reads its
@@ -76,7 +77,7 @@ cat -- "$@" >&2`;
   const answers = parseBatchOutput(result.stdout, marker, names.length);
   const errors = splitBatchStderr(result.stderr, marker, names.length);
   if (answers.length !== names.length) {
-    const detail = (result.stderr || result.stdout).trim().split('\n').pop() ?? '';
+    const detail = lastLines(result.stderr || result.stdout, { count: 1, max: Infinity });
     throw new OperationError(`reading the state of ${target.describe().name} failed (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`);
   }
   return Object.fromEntries(names.map((name, index) => [name, { ...answers[index]!, stderr: errors[index] ?? '' }])) as Partial<Record<K, BatchAnswer>>;

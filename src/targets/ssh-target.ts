@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { OperationError, UnavailableError, UsageError } from '../core/errors.js';
+import { OperationError, UsageError } from '../core/errors.js';
 import { SSH_DESTINATION } from '../profile/schema.js';
 import { copyViaExec } from './copy-via-exec.js';
+import { execOverOpenSsh, type OpenSshTransport } from './openssh.js';
 import { remoteCommandLine } from './remote-command.js';
 import type { CopyOptions, ExecOptions, ExecResult, Target, TargetDescription } from './target.js';
 
@@ -56,15 +57,6 @@ export interface SshTargetOptions {
 
 function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
-}
-
-/** The last meaningful line ssh printed, e.g. "Permission denied (publickey)." */
-function sshReason(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(Warning: Permanently added|@@@|Pseudo-terminal)/.test(l));
-  return (lines[lines.length - 1] ?? 'the connection failed').slice(0, 300);
 }
 
 /**
@@ -135,40 +127,21 @@ export class SshTarget implements Target {
     if (argv.length === 0) throw new OperationError('exec needs a command');
     const remote = this.remoteCommand(argv, options);
     const args = [...(await this.sshArgs()), '--', this.destination.host, remote];
-    let result;
-    try {
-      result = await execa(this.options.sshCommand ?? 'ssh', args, {
-        input: options.stdin ?? '',
-        reject: false,
-        stripFinalNewline: false,
-        encoding: 'utf8',
-        ...(options.timeout ? { timeout: options.timeout } : {}),
-      });
-    } catch (error) {
-      throw new OperationError(`could not start ssh: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    if (result.failed && (result.code === 'ENOENT' || /ENOENT/.test(String(result.message)))) {
-      throw new UnavailableError('ssh is not installed (the OpenSSH client is needed for SSH targets)', {
-        hint: 'install openssh-client',
-      });
-    }
-    if (result.timedOut) {
-      return { exitCode: 124, stdout: result.stdout, stderr: `${result.stderr}\ntimed out after ${options.timeout} ms` };
-    }
-    if (result.exitCode === 255) {
-      throw new OperationError(`ssh to ${this.describe().name} failed: ${sshReason(result.stderr)}`, {
-        hint: /Host key verification failed/.test(result.stderr)
+    return execOverOpenSsh(this.transport(), args, { ...(options.stdin !== undefined ? { stdin: options.stdin } : {}), ...(options.timeout ? { timeout: options.timeout } : {}) });
+  }
+
+  /** How this target's ssh failures read. */
+  private transport(): OpenSshTransport {
+    return {
+      ...(this.options.sshCommand ? { sshCommand: this.options.sshCommand } : {}),
+      name: this.describe().name,
+      missingClient: { message: 'ssh is not installed (the OpenSSH client is needed for SSH targets)', hint: 'install openssh-client' },
+      unreachableHint: (stderr) =>
+        /Host key verification failed/.test(stderr)
           ? 'the host key is unknown or changed; check it, or pass --accept-new-host-key for a host never seen before'
           : 'check the destination, the key (-i) and that `ssh` works from this shell',
-      });
-    }
-    const stderr = result.stderr;
-    if (result.exitCode === 1 && /^sudo: (a password is required|a terminal is required)/m.test(stderr)) {
-      throw new OperationError(`sudo on ${this.describe().name} needs a password; devenv only uses non-interactive sudo -n`, {
-        hint: 'allow the login passwordless sudo, or collect without --sudo',
-      });
-    }
-    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr };
+      sudoHint: 'allow the login passwordless sudo, or collect without --sudo',
+    };
   }
 
   copy(content: string | Buffer, path: string, options?: CopyOptions): Promise<void> {

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { hashOf } from '../core/hash.js';
 import { OperationError, UnavailableError } from '../core/errors.js';
 import { copyViaExec } from './copy-via-exec.js';
+import { execOverOpenSsh, sshReason, type OpenSshTransport } from './openssh.js';
 import { remoteCommandLine } from './remote-command.js';
 import type { CopyOptions, ExecOptions, ExecResult, Target, TargetDescription } from './target.js';
 
@@ -52,10 +53,7 @@ export async function controlPathFor(stateDir: string): Promise<string> {
   return join(dir, `${hashOf(stateDir, 16)}.sock`);
 }
 
-function sshReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  return (lines[lines.length - 1] ?? 'the connection failed').slice(0, 300);
-}
+const MISSING_SSH = { message: 'ssh is not installed (devenv reaches Vagrant machines with OpenSSH)', hint: 'install it: `sudo apt-get install openssh-client`' };
 
 /**
  * A Vagrant machine reached through ONE OpenSSH master connection
@@ -68,6 +66,17 @@ export class VagrantTarget implements Target {
     readonly endpoint: VagrantSshEndpoint,
     private readonly options: VagrantTargetOptions,
   ) {}
+
+  /** How this machine's ssh failures read (the master's connect says the same). */
+  private get transport(): OpenSshTransport {
+    return {
+      ...(this.options.sshCommand ? { sshCommand: this.options.sshCommand } : {}),
+      name: this.options.name,
+      missingClient: MISSING_SSH,
+      unreachableHint: () => 'is the machine up? `devenv status` shows it',
+      sudoHint: 'the vagrant user needs passwordless sudo (Vagrant boxes have it)',
+    };
+  }
 
   private sshArgs(): string[] {
     return [
@@ -96,7 +105,7 @@ export class VagrantTarget implements Target {
       timeout: 30_000,
     }).catch((error: unknown) => ({ failed: true, exitCode: undefined, stderr: String(error), code: (error as { code?: string }).code }));
     if ((result as { code?: string }).code === 'ENOENT') {
-      throw new UnavailableError('ssh is not installed (devenv reaches Vagrant machines with OpenSSH)', { hint: 'install it: `sudo apt-get install openssh-client`' });
+      throw new UnavailableError(MISSING_SSH.message, { hint: MISSING_SSH.hint });
     }
     if (result.exitCode !== 0) {
       throw new OperationError(`ssh to ${this.options.name} failed: ${sshReason(String(result.stderr))}`, { hint: 'is the machine up? run `devenv up`' });
@@ -118,26 +127,10 @@ export class VagrantTarget implements Target {
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new OperationError('exec needs a command');
     const remote = this.remoteCommand(argv, options);
-    const result = await execa(this.ssh, [...this.sshArgs(), '-T', '--', this.endpoint.host, remote], {
-      input: options.stdin ?? '',
-      reject: false,
-      stripFinalNewline: false,
-      encoding: 'utf8',
+    return execOverOpenSsh(this.transport, [...this.sshArgs(), '-T', '--', this.endpoint.host, remote], {
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(options.timeout ? { timeout: options.timeout } : {}),
     });
-    if (result.failed && (result.code === 'ENOENT' || /ENOENT/.test(String(result.message)))) {
-      throw new UnavailableError('ssh is not installed (devenv reaches Vagrant machines with OpenSSH)', { hint: 'install it: `sudo apt-get install openssh-client`' });
-    }
-    if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: `${result.stderr}\ntimed out after ${options.timeout} ms` };
-    if (result.exitCode === 255) {
-      throw new OperationError(`ssh to ${this.options.name} failed: ${sshReason(result.stderr)}`, { hint: 'is the machine up? `devenv status` shows it' });
-    }
-    if (result.exitCode === 1 && /^sudo: (a password is required|a terminal is required)/m.test(result.stderr)) {
-      throw new OperationError(`sudo on ${this.options.name} needs a password; devenv only uses non-interactive sudo -n`, {
-        hint: 'the vagrant user needs passwordless sudo (Vagrant boxes have it)',
-      });
-    }
-    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
   /** Runs a command wired to this terminal (devenv exec/shell) through the same master; returns its exit code. */

@@ -281,6 +281,7 @@ export class DockerBackend implements Backend {
       await probe.start();
       await probe.wait({ condition: 'not-running', abortSignal: AbortSignal.timeout(15_000) } as object);
       const logs = await probe.logs({ stdout: true, stderr: true, tail: 20, follow: false });
+      // eslint-disable-next-line no-control-regex -- terminal escape sequences in a boot log
       return lastLines(demuxDockerFrames(logs as unknown as Buffer).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), { max: 400, separator: ' | ' });
     } catch {
       return '';

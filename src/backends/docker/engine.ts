@@ -3,16 +3,7 @@ import Dockerode from 'dockerode';
 import { UnavailableError, UsageError } from '../../core/errors.js';
 import { engineFacts, systemdContainerSpec, type EngineFacts, type EngineInfoDocument, type EngineVersionDocument, type SystemdContainerSpec, type SystemdMode } from './systemd-container-spec.js';
 
-/** Labels on everything devenv creates, so it can find (and clean) its own things again. */
-export const LABEL = {
-  managed: 'devenv.managed',
-  project: 'devenv.project',
-  profile: 'devenv.profile',
-  inputs: 'devenv.inputs',
-  box: 'devenv.box',
-  boxHash: 'devenv.box.hash',
-  test: 'devenv.test',
-} as const;
+export { LABEL } from '../../core/labels.js';
 
 let cached: Promise<Dockerode> | undefined;
 

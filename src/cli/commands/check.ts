@@ -7,7 +7,7 @@ import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
 import { ExitCode, errorMessage } from '../../core/errors.js';
 import { collectFacts } from '../../facts/collect.js';
-import { collectPathsFor, declaredAccountsFor } from '../../facts/collect-input.js';
+import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
 import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
 import { parseTargetSpec, productionSpec, type TargetSpec } from '../../facts/target-spec.js';

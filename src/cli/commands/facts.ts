@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
 import { collectFacts } from '../../facts/collect.js';
-import { collectPathsFor } from '../../facts/collect-input.js';
+import { collectPathsFor } from '../../environment/profile-declares.js';
 import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
 import { openTargetSpec } from '../../facts/target-spec.js';

@@ -6,7 +6,7 @@ import { renderFailuresText } from '../../manifest/report.js';
 import { lockDifferences } from '../../lock/lock-diff.js';
 import { readEnvironmentLock } from '../../lock/environment-packages.js';
 import { ArchiveStore } from '../../lock/archive-store.js';
-import { recordLock } from '../../lock/record.js';
+import { recordLock } from '../../environment/record-lock.js';
 import { buildCatalog } from '../../manifest/catalog.js';
 import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';

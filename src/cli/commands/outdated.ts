@@ -1,7 +1,7 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, OperationError } from '../../core/errors.js';
 import { lastLines } from '../../core/last-lines.js';
-import { freshness, parsePolicyVersions, type Freshness } from '../../lock/outdated.js';
+import { freshness, parsePolicyVersions, type Freshness } from '../../manifest/pin-freshness.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { writeJson, type CommandContext } from '../context.js';

@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { collectPathsFor, declaredAccountsFor } from '../../facts/collect-input.js';
+import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
 import { productionSpec } from '../../facts/target-spec.js';
 import { compareFacts, hasDriftAtOrAbove } from '../../parity/compare.js';
 import { parityDocument, renderJson, renderJunit, renderMarkdown, renderText } from '../../parity/render.js';

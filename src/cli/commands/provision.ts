@@ -22,8 +22,8 @@ async function provisionLocked(profile: LoadedProfile, ctx: CommandContext): Pro
     // A clean run tells the next `up` that this environment matches its inputs.
     const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal, recordInputs: provisionInputsHash(profile) });
     const clean = report.summary.failed === 0 && report.summary.skipped === 0;
-    // A clean run that changed something (or an environment never locked) is locked: see src/lock/record.ts.
-    if (clean && (!profile.lock || report.summary.changed > 0)) await (await import('../../lock/record.js')).recordLock(profile, target, ctx.progress);
+    // A clean run that changed something (or an environment never locked) is locked: see src/environment/record-lock.ts.
+    if (clean && (!profile.lock || report.summary.changed > 0)) await (await import('../../environment/record-lock.js')).recordLock(profile, target, ctx.progress);
     if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
     else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
     return clean ? ExitCode.ok : ExitCode.failed;

@@ -42,7 +42,7 @@ async function bringUp(args: { rebuild: boolean; provision: boolean }, profile: 
         : await provisionIfStale(profile, target, ctx);
       stopIfInterrupted(ctx);
       // What was just provisioned is locked (devenv.lock), and what apt fetched kept in the own archive.
-      if (provisioned === 'applied' || (provisioned === 'verified' && !profile.lock)) await (await import('../../lock/record.js')).recordLock(profile, target, ctx.progress);
+      if (provisioned === 'applied' || (provisioned === 'verified' && !profile.lock)) await (await import('../../environment/record-lock.js')).recordLock(profile, target, ctx.progress);
       // Only for a new or just-provisioned environment: starting a halted one, or finding
       // it running, changes nothing the checklist looks at, and `up` stays fast.
       if (early && provisioned === 'verified') checklist = await early;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
 import { parseOnlyIds, runChecklist } from '../../../src/checks/runner.js';
-import type { Check } from '../../../src/checks/types.js';
-import { hardenedInput } from './fixtures.js';
+import { CHECK_CATALOG } from '../../../src/checks/catalog.js';
+import { notApplicable, pass, type Check, type CheckInput } from '../../../src/checks/types.js';
+import { hardenedInput, runCheck, sectionFailed } from './fixtures.js';
 
 describe('runChecklist', () => {
   it('reports the devenv.check/v1 shape', () => {
@@ -60,5 +61,45 @@ describe('runChecklist', () => {
     const broken: Check = { id: 'app-user', title: 'broken', remediation: 'x', run: () => { throw new Error('boom'); } };
     const report = runChecklist(hardenedInput(), { catalog: [broken] });
     expect(report.results[0]).toMatchObject({ status: 'warn', message: expect.stringContaining('boom') });
+  });
+});
+
+describe('checks declare the fact areas they need', () => {
+  const base = (): CheckInput => hardenedInput((input) => {
+    input.target.container = false;
+  });
+
+  it('the runner answers warn with why for a needed area that is unavailable, once, and does not run the check', () => {
+    let ran = 0;
+    const check: Check = { id: 'logging', title: 't', remediation: 'r', needs: ['time', 'logging'], run: () => { ran++; return pass('ok'); } };
+    const input = base();
+    sectionFailed(input, 'logging', 'journalctl: permission denied');
+    const report = runChecklist(input, { catalog: [check] });
+    expect(report.results[0]).toMatchObject({ status: 'warn', message: 'the logging facts could not be collected (journalctl: permission denied)', remediation: 'r' });
+    expect(ran).toBe(0);
+  });
+
+  it('decides the precheck first, then what is unavailable, with the check\'s own remediation for it', () => {
+    const check: Check = { id: 'ssh-limits', title: 't', remediation: 'r', needs: ['ssh'], unavailableRemediation: 'use --sudo', precheck: (i) => (i.target.container ? notApplicable('no') : undefined), run: () => pass('ok') };
+    const input = base();
+    sectionFailed(input, 'ssh');
+    expect(runChecklist(input, { catalog: [check] }).results[0]).toMatchObject({ status: 'warn', remediation: 'use --sudo' });
+    input.target.container = true;
+    expect(runChecklist(input, { catalog: [check] }).results[0]).toMatchObject({ status: 'na', message: 'no' });
+  });
+
+  // These read their facts conditionally (deps-pinned: runtimes or packages, by what the manifests pin) or read production's.
+  const NO_DECLARED_NEEDS = ['deps-pinned', 'distinct-credentials', 'staging-parity'];
+
+  it('every other check of the catalog declares its areas', () => {
+    expect(CHECK_CATALOG.filter((check) => !check.needs?.length).map((check) => check.id).sort()).toEqual([...NO_DECLARED_NEEDS].sort());
+  });
+
+  it.each(CHECK_CATALOG.flatMap((check) => (check.needs ?? []).map((section) => [check.id, section] as const)))('%s warns when %s could not be collected', (id, section) => {
+    const result = runCheck(id, (input) => {
+      input.target.container = false;
+      sectionFailed(input, section);
+    });
+    expect(result).toMatchObject({ status: 'warn', message: `the ${section} facts could not be collected (permission denied)` });
   });
 });

@@ -6,11 +6,11 @@ import { parseManifest } from '../../../src/manifest/load.js';
 import { buildCatalog } from '../../../src/manifest/catalog.js';
 import { parseYamlSource } from '../../../src/profile/yaml-source.js';
 import { archiveOffer, lockFromEnvironment, parseInstalled, parseShowHashes, parseVenvWheels } from '../../../src/lock/environment-packages.js';
-import { lockedManifests } from '../../../src/lock/provision-manifests.js';
-import { mergeLock } from '../../../src/lock/record.js';
+import { lockedManifests } from '../../../src/manifest/locked-manifests.js';
+import { mergeLock } from '../../../src/environment/record-lock.js';
 import { lockDifferences } from '../../../src/lock/lock-diff.js';
 import { packagesIndex, parsePackagesIndex, releaseFile } from '../../../src/lock/local-repo.js';
-import { freshness, parsePolicyVersions } from '../../../src/lock/outdated.js';
+import { freshness, parsePolicyVersions } from '../../../src/manifest/pin-freshness.js';
 import { parseWheelName, type ArchivedDeb } from '../../../src/lock/archive-store.js';
 import type { LockData } from '../../../src/lock/lock-file.js';
 

@@ -2,6 +2,12 @@ import { declaredStateFromManifests } from '../checks/declared.js';
 import { checklistCollectPaths } from '../checks/input.js';
 import type { LoadedProfile } from '../profile/load.js';
 
+/*
+ * The orchestration layer (src/environment/, between the CLI and the stages):
+ * what a profile declares for facts, checks and parity, read once for all three
+ * commands. It sits above facts and checks, so neither stage imports the other.
+ */
+
 /**
  * What the collector is asked to look at for this profile: the files its
  * manifests manage (and the checklist's app paths), and the checklist's

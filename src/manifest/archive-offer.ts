@@ -1,11 +1,11 @@
 import type { Progress } from '../core/progress.js';
-import type { Catalog } from '../manifest/catalog.js';
-import type { Resource } from '../manifest/resource.js';
+import type { Catalog } from './catalog.js';
+import type { Resource } from './resource.js';
 import type { Target } from '../targets/target.js';
-import { normalizePipName } from '../manifest/schema.js';
-import { ArchiveStore } from './archive-store.js';
-import { importArchive } from './archive-dir.js';
-import { archiveOffer, offerArchive, OFFERED_WHEELS_DIR, readInstalled } from './environment-packages.js';
+import { normalizePipName } from './schema.js';
+import { ArchiveStore } from '../lock/archive-store.js';
+import { importArchive } from '../lock/archive-dir.js';
+import { archiveOffer, offerArchive, OFFERED_WHEELS_DIR, readInstalled } from '../lock/environment-packages.js';
 
 const EXACT = /^(\d+:)?[0-9]/;
 

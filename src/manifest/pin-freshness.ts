@@ -1,4 +1,4 @@
-import { compareDebianVersions } from '../manifest/apt-closure.js';
+import { compareDebianVersions } from './apt-closure.js';
 
 /**
  * Pin freshness (seed 001's z3c.checkversions), pure: for each pinned or locked

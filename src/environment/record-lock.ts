@@ -4,9 +4,9 @@ import { provisionInputsHash, writeProvisionedMarker } from '../manifest/inputs.
 import type { LoadedProfile } from '../profile/load.js';
 import { displayPath } from '../profile/yaml-source.js';
 import type { Target } from '../targets/target.js';
-import { ArchiveStore } from './archive-store.js';
-import { readEnvironmentLock } from './environment-packages.js';
-import { readLock, writeLock, type LockData } from './lock-file.js';
+import { ArchiveStore } from '../lock/archive-store.js';
+import { readEnvironmentLock } from '../lock/environment-packages.js';
+import { readLock, writeLock, type LockData } from '../lock/lock-file.js';
 
 export interface LockRecord {
   path: string;

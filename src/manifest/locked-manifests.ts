@@ -1,8 +1,8 @@
-import type { LoadedManifest } from '../manifest/load.js';
-import { refOf, type AptResource, type PipResource, type Resource } from '../manifest/resource.js';
-import { normalizePipName, RELATION_KEYS, type RelationKey } from '../manifest/schema.js';
+import type { LoadedManifest } from './load.js';
+import { refOf, type AptResource, type PipResource, type Resource } from './resource.js';
+import { normalizePipName, RELATION_KEYS, type RelationKey } from './schema.js';
 import { configErrorAt, positionOf } from '../profile/yaml-source.js';
-import type { LoadedLock } from './lock-file.js';
+import type { LoadedLock } from '../lock/lock-file.js';
 
 const NO_RELATIONS = (): Record<RelationKey, string[]> => Object.fromEntries(RELATION_KEYS.map((key) => [key, []])) as unknown as Record<RelationKey, string[]>;
 

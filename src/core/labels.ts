@@ -1,0 +1,14 @@
+/**
+ * Labels on everything devenv creates in an engine (containers, images,
+ * volumes), so it can find (and clean) its own things again. Here, below every
+ * stage, because the box builders label images and the backends containers.
+ */
+export const LABEL = {
+  managed: 'devenv.managed',
+  project: 'devenv.project',
+  profile: 'devenv.profile',
+  inputs: 'devenv.inputs',
+  box: 'devenv.box',
+  boxHash: 'devenv.box.hash',
+  test: 'devenv.test',
+} as const;
