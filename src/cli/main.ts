@@ -89,6 +89,11 @@ function renderError(error: unknown, verbose: boolean): number {
   return controller.signal.aborted ? ExitCode.interrupted : known.exitCode;
 }
 
+/** Commander's collector for an option given more than once. */
+function repeatable(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 const program = new Command('devenv')
   .description('Reproduce production on your laptop, and prove it.')
   .version('0.1.0')
@@ -199,19 +204,28 @@ box
 program
   .command('facts')
   .description('collect facts (devenv.facts/v1) from the environment, an ssh:// host or a file')
-  .option('--target <target>', 'env | ssh://user@host[:port] | FILE', 'env')
-  .option('-o, --output <file>', 'write the facts to FILE instead of stdout')
-  .action(async (opts: { target: string; output?: string }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target, output: opts.output }),
+  .option('--target <target>', 'env | ssh://user@host[:port] | FILE | INVENTORY; repeatable or a,b,c (then -o DIR)', repeatable, [])
+  .option('-o, --output <file>', 'write the facts to FILE instead of stdout (a folder of one file per host with several targets)')
+  .action(async (opts: { target: string[]; output?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target.length > 0 ? opts.target : undefined, output: opts.output }),
   );
 
 program
   .command('parity')
   .description('compare the environment with production and report every drift')
-  .option('--against <reference>', 'FILE or ssh://user@host[:port] (default: the profile’s production)')
+  .option('--against <reference>', 'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)', repeatable, [])
   .addOption(new Option('--fail-on <severity>', 'exit 1 on drift at or above').choices(['error', 'warning']).default('error'))
-  .action(async (opts: { against?: string; failOn: 'error' | 'warning' }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against, failOn: opts.failOn }),
+  .action(async (opts: { against: string[]; failOn: 'error' | 'warning' }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against.length > 0 ? opts.against : undefined, failOn: opts.failOn }),
+  );
+
+program
+  .command('inventory')
+  .description('which version of each package (apt, pip) runs on which host, and which hosts lag behind')
+  .argument('[hosts...]', 'ssh://user@host[:port], facts FILEs or INVENTORY files (default: the profile’s production)')
+  .option('--package <name>', 'only this package: its version on every host')
+  .action(async (hosts: string[], opts: { package?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/inventory.js'), { hosts, package: opts.package }),
   );
 
 program

@@ -40,7 +40,7 @@ function groupByArea(drift: readonly Drift[]): Map<string, Drift[]> {
   return groups;
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
@@ -130,7 +130,7 @@ export function renderJson(doc: ParityDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-function xml(text: string): string {
+export function xml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -140,8 +140,8 @@ function xml(text: string): string {
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '?');
 }
 
-/** One testcase per area: failed when it has drift at or above failOn, skipped when it was not compared. */
-export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
+/** One testsuite: a testcase per area, failed when it has drift at or above failOn, skipped when it was not compared. */
+export function junitTestsuite(doc: ParityDocument, failOn: Severity = 'error'): { lines: string[]; tests: number; failures: number; skipped: number } {
   const cases: string[] = [];
   let failures = 0;
   let skipped = 0;
@@ -163,12 +163,20 @@ export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): st
     cases.push(`    <testcase classname="devenv.parity" name="${xml(area)}">${body}</testcase>`);
   }
   const name = `parity ${doc.reference.name} → ${doc.actual.name}`;
+  return {
+    lines: [`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0">`, ...cases, '  </testsuite>'],
+    tests: cases.length,
+    failures,
+    skipped,
+  };
+}
+
+export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
+  const suite = junitTestsuite(doc, failOn);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="devenv parity" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
-    `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" errors="0">`,
-    ...cases,
-    '  </testsuite>',
+    `<testsuites name="devenv parity" tests="${suite.tests}" failures="${suite.failures}" skipped="${suite.skipped}">`,
+    ...suite.lines,
     '</testsuites>',
     '',
   ].join('\n');
