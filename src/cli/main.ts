@@ -29,6 +29,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function globalOptions(command: Command): GlobalOptions {
   const raw = command.optsWithGlobals<{
     profile?: string;
+    environment?: string;
     format?: string;
     json?: boolean;
     identity?: string;
@@ -42,6 +43,7 @@ function globalOptions(command: Command): GlobalOptions {
   const format = (raw.json ? 'json' : (raw.format ?? 'text')) as OutputFormat;
   return {
     profile: raw.profile,
+    ...(raw.environment !== undefined ? { environment: raw.environment } : {}),
     format,
     identity: raw.identity,
     sudo: raw.sudo ?? false,
@@ -98,6 +100,7 @@ const program = new Command('devenv')
   .description('Reproduce production on your laptop, and prove it.')
   .version('0.1.0')
   .option('-p, --profile <file>', 'profile file (default: ./devenv.yaml)')
+  .option('-e, --environment <name>', 'apply this environments: overlay of the profile (its vars, its production)')
   .addOption(new Option('--format <format>', 'output format where it applies').choices(['text', 'json', 'junit', 'markdown']).default('text'))
   .option('--json', 'same as --format json')
   .option('-i, --identity <key>', 'SSH private key for ssh:// targets')

@@ -47,6 +47,7 @@ export async function collectFromHosts(
             }
           }
           update(`${++done}/${entries.length}: ${host} (${seconds().toFixed(1)}s)`);
+          ctx.progress.debug(`${host}: facts in ${seconds().toFixed(2)}s`);
           return { host, spec: entry.spec, seconds: seconds(), facts };
         } catch (error) {
           update(`${++done}/${entries.length}: ${host} failed`);

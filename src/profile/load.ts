@@ -6,6 +6,7 @@ import { hashOf } from '../core/hash.js';
 import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../box/definition.js';
 import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
+import { fieldOrigin, selectEnvironment } from './environments.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -30,6 +31,8 @@ export interface LoadedProfile {
   sync: ResolvedSync[];
   /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
   templates?: TemplateSet;
+  /** The `environments:` overlay applied (-e NAME), if any. */
+  environment?: string;
   /** Hash of what shapes the environment itself (box, ports, sync, resources): changing it recreates the environment. */
   environmentHash: string;
 }
@@ -57,6 +60,8 @@ export interface LoadProfileOptions {
    * faster, and a broken manifest never locks you out of the environment you fix it in.
    */
   manifests?: boolean;
+  /** -e/--environment NAME: the profile with that `environments:` overlay applied. */
+  environment?: string;
 }
 
 /**
@@ -71,7 +76,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   if (source.doc.contents === null) {
     throw configErrorAt(source, [], 'the profile is empty (it needs at least "name" and "box")');
   }
-  const data = validateSource(source, ProfileSchema);
+  const data = selectEnvironment(source, validateSource(source, ProfileSchema), options.environment);
   const dir = dirname(path);
 
   // Rules across fields first: they need no file system.
@@ -119,7 +124,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);
-    if (!existsSync(factsPath)) throw configErrorAt(source, ['production', 'facts'], `${displayPath(factsPath)} does not exist`);
+    if (!existsSync(factsPath)) throw configErrorAt(source, fieldOrigin(source, options.environment, ['production', 'facts']), `${displayPath(factsPath)} does not exist`);
   }
 
   const environmentHash = hashOf({
@@ -132,7 +137,19 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sysctls: data.sysctls,
   });
 
-  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}) };
+  return {
+    path,
+    file: source.file,
+    dir,
+    data,
+    source,
+    box,
+    manifests,
+    sync,
+    environmentHash,
+    ...(templates ? { templates } : {}),
+    ...(options.environment !== undefined ? { environment: options.environment } : {}),
+  };
 }
 
 /** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */
