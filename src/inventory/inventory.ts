@@ -47,6 +47,8 @@ export interface InventoryDocument {
     lagging: Record<string, number>;
   };
   packages: InventoryPackage[];
+  /** Hosts whose facts could not be collected: not in the table, so the table is incomplete. */
+  failed: { host: string; error: string }[];
 }
 
 export interface HostFacts {
@@ -89,7 +91,7 @@ function versionsOn(facts: Facts, kind: PackageKind): Map<string, string> {
   return out;
 }
 
-export function buildInventory(hosts: readonly HostFacts[], options: { package?: string } = {}): InventoryDocument {
+export function buildInventory(hosts: readonly HostFacts[], options: { package?: string; failed?: { host: string; error: string }[] } = {}): InventoryDocument {
   const packages: InventoryPackage[] = [];
   const lagCount: Record<string, number> = Object.fromEntries(hosts.map((h) => [h.host, 0]));
   for (const kind of ['apt', 'pip'] as const) {
@@ -127,6 +129,7 @@ export function buildInventory(hosts: readonly HostFacts[], options: { package?:
       lagging: lagCount,
     },
     packages,
+    failed: options.failed ?? [],
   };
 }
 

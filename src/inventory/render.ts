@@ -53,6 +53,11 @@ function packageView(doc: InventoryDocument, name: string, markdown: boolean): s
 }
 
 function render(doc: InventoryDocument, options: InventoryTextOptions, markdown: boolean): string {
+  const failed = doc.failed.map((f) => `could not collect ${f.host}: ${f.error}`).join('\n');
+  return `${renderTable(doc, options, markdown)}${failed ? `${failed}\n` : ''}`;
+}
+
+function renderTable(doc: InventoryDocument, options: InventoryTextOptions, markdown: boolean): string {
   if (options.package !== undefined) return packageView(doc, options.package, markdown);
   const { summary } = doc;
   const apt = doc.packages.filter((p) => p.kind === 'apt').length;

@@ -7,6 +7,7 @@ import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } fr
 import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
 import { fieldOrigin, selectEnvironment } from './environments.js';
+import { checkMachines } from './machines.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -62,6 +63,12 @@ export interface LoadProfileOptions {
   manifests?: boolean;
   /** -e/--environment NAME: the profile with that `environments:` overlay applied. */
   environment?: string;
+  /**
+   * The caller handles a profile of several machines. No command does yet: until
+   * the backend boots them, such a profile is refused (exit 2) after it is checked,
+   * rather than one machine of it booted as if it were the whole.
+   */
+  severalMachines?: boolean;
 }
 
 /**
@@ -89,6 +96,18 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     throw configErrorAt(source, at, `provider "${data.vagrant.provider}" boots a VM from a Vagrant box: name it in "vagrant.box" (e.g. debian/bookworm64)`);
   }
   checkHostPorts(source, data.ports);
+  checkMachines(source, data);
+  for (const [name, machine] of Object.entries(data.machines ?? {})) {
+    if (machine.box !== undefined && !resolveBoxPath(machine.box, dir)) throw boxNotFound(source, ['machines', name, 'box'], machine.box);
+  }
+  if (data.machines && options.severalMachines !== true) {
+    throw configErrorAt(
+      source,
+      ['machines'],
+      `the profile is checked, but this devenv does not boot several machines yet (${Object.keys(data.machines).join(', ')}): write one machine at the top level for now`,
+      { which: 'key' },
+    );
+  }
 
   const boxPath = resolveBoxPath(data.box, dir);
   if (!boxPath) throw boxNotFound(source, ['box'], data.box);

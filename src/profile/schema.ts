@@ -152,6 +152,35 @@ const ProductionSchema = z
   .optional()
   .describe('What parity compares against: exactly one of "ssh" or "facts"');
 
+/** A machine's name is a DNS label: the other machines reach it by that name on their private network. */
+export const MACHINE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * One machine of several (DESIGN.md "Machines and environments"): what it
+ * writes replaces the top-level value for it; what it leaves out it inherits.
+ */
+const MachineSchema = z
+  .strictObject({
+    box: z.string().min(1).optional().describe("This machine's base system (default: the top-level box)"),
+    resources: z
+      .strictObject({
+        cpus: z.number().positive().max(1024).optional(),
+        memory: memory.optional(),
+      })
+      .optional()
+      .describe('CPU and memory limits of this machine (default: the top-level resources)'),
+    ports: z.array(portMapping).optional().describe('Ports published on the host for this machine; nothing is published unless a port says so'),
+    sync: z.array(syncFolder).optional().describe('Host folders mounted in this machine'),
+    manifests: z.array(relativeOrAbsolutePath).optional().describe("This machine's manifests (default: the top-level manifests)"),
+    vars: VarsSchema.optional().describe('Variables of this machine, over the top-level vars (key by key)'),
+    production: ProductionSchema.describe("This machine's production host, for parity"),
+    depends_on: z
+      .array(z.string().regex(MACHINE_NAME, 'must be the name of another machine'))
+      .default([])
+      .describe('Machines that boot (and provision) before this one'),
+  })
+  .describe('A machine: each key left out is inherited from the top level');
+
 export const ProfileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored by devenv'),
@@ -224,6 +253,13 @@ export const ProfileSchema = z
       })
       .default({ ignore: [] })
       .describe('Parity settings'),
+    machines: z
+      .record(z.string().regex(MACHINE_NAME, 'a machine name is a DNS label: lowercase letters, digits and "-", starting with a letter'), MachineSchema)
+      .optional()
+      .meta({
+        description: 'Several machines of one application (web, db, …) on a private network of their own, resolving each other by name',
+        examples: [{ web: { ports: ['8080:80'], depends_on: ['db'], production: { ssh: 'ops@web1' } }, db: { production: { ssh: 'ops@db1' } } }],
+      }),
     environments: z
       .record(
         z.string().regex(NAME, 'an environment name is lowercase letters, digits, ".", "_" or "-"'),

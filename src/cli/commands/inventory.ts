@@ -27,9 +27,9 @@ export async function run(args: InventoryArgs, ctx: CommandContext): Promise<num
     entries = [{ spec: production, from: profile!.file }];
   }
   const collected = await collectFromHosts(entries, profile, ctx);
-  const failed = collected.filter((c) => 'error' in c);
+  const failed = collected.flatMap((c) => ('error' in c ? [{ host: c.host, error: c.error.message }] : []));
   const hosts = collected.flatMap((c) => ('facts' in c ? [{ host: c.host, facts: c.facts }] : []));
-  const doc = buildInventory(hosts, args.package !== undefined ? { package: args.package } : {});
+  const doc = buildInventory(hosts, { failed, ...(args.package !== undefined ? { package: args.package } : {}) });
   const options = { verbose: ctx.options.verbose, ...(args.package !== undefined ? { package: args.package } : {}) };
   if (ctx.options.format === 'json') ctx.out(renderInventoryJson(doc));
   else if (ctx.options.format === 'markdown') ctx.out(renderInventoryMarkdown(doc, options));

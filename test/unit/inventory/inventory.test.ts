@@ -61,3 +61,11 @@ describe('inventory', () => {
     expect(compareVersions('apt', '1:1.0', '2.0')).toBeGreaterThan(0);
   });
 });
+
+describe('inventory with a host that could not be collected', () => {
+  it('lists it apart, in the document and under the table', () => {
+    const doc = buildInventory([], { failed: [{ host: 'ops@down', error: 'ssh to ops@down failed: Connection refused' }] });
+    expect(doc.failed).toEqual([{ host: 'ops@down', error: 'ssh to ops@down failed: Connection refused' }]);
+    expect(renderInventoryText(doc)).toContain('could not collect ops@down: ssh to ops@down failed: Connection refused\n');
+  });
+});
