@@ -179,6 +179,29 @@ describeWithEngine('fleet parity and inventory against three production stand-in
     expect(text.stdout).toMatch(new RegExp(`\\n${names[0]!.replace(/\./g, '\\.')} +clean +0 `));
   });
 
+  it('-e staging compares with the staging overlay\'s production host, the profile itself with its own', async () => {
+    const profile = await readFile(join(dir, 'devenv.yaml'), 'utf8');
+    await writeFile(
+      join(dir, 'devenv.yaml'),
+      `${profile}production: { ssh: "ssh://${names[0]}", sudo: true }\nenvironments:\n  staging:\n    production: { ssh: "ssh://${names[1]}", sudo: true }\n`,
+    );
+    try {
+      const own = await cli(['parity', '--json']);
+      expect(own.exitCode, explain(own)).toBe(0);
+      expect((JSON.parse(own.stdout) as ParityDoc & { reference: { name: string } }).reference.name).toBe(names[0]);
+      const staging = await cli(['-e', 'staging', 'parity', '--json']);
+      expect(staging.exitCode, explain(staging)).toBe(1);
+      const doc = JSON.parse(staging.stdout) as ParityDoc & { reference: { name: string } };
+      expect(doc.reference.name).toBe(names[1]);
+      expect(doc.drift.map((d) => d.path)).toContain('files./etc/cron.d/backup');
+      const unknown = await cli(['-e', 'prod', 'parity']);
+      expect(unknown.exitCode).toBe(2);
+      expect(unknown.stderr).toMatch(/devenv\.yaml:\d+:1: environments: -e prod: the profile has no environment "prod" \(it has staging\)/);
+    } finally {
+      await writeFile(join(dir, 'devenv.yaml'), profile);
+    }
+  });
+
   it('inventory names the host that lags behind on a package, live and from the facts files of the fleet', async () => {
     await Promise.all(hosts.map((h, i) => sh(h.target, demoPackage(i === 2 ? '1.9-1' : '1.10-1'))));
 
