@@ -92,8 +92,8 @@ function renderError(error: unknown, verbose: boolean): number {
 }
 
 /** Commander's collector for an option given more than once. */
-function repeatable(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 const program = new Command('devenv')
@@ -207,19 +207,19 @@ box
 program
   .command('facts')
   .description('collect facts (devenv.facts/v1) from the environment, an ssh:// host or a file')
-  .option('--target <target>', 'env | ssh://user@host[:port] | FILE | INVENTORY; repeatable or a,b,c (then -o DIR)', repeatable, [])
+  .option('--target <target>', 'env | ssh://user@host[:port] | FILE | INVENTORY; repeatable or a,b,c (then -o DIR)', repeatable)
   .option('-o, --output <file>', 'write the facts to FILE instead of stdout (a folder of one file per host with several targets)')
-  .action(async (opts: { target: string[]; output?: string }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target.length > 0 ? opts.target : undefined, output: opts.output }),
+  .action(async (opts: { target?: string[]; output?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target, output: opts.output }),
   );
 
 program
   .command('parity')
   .description('compare the environment with production and report every drift')
-  .option('--against <reference>', 'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)', repeatable, [])
+  .option('--against <reference>', 'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)', repeatable)
   .addOption(new Option('--fail-on <severity>', 'exit 1 on drift at or above').choices(['error', 'warning']).default('error'))
-  .action(async (opts: { against: string[]; failOn: 'error' | 'warning' }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against.length > 0 ? opts.against : undefined, failOn: opts.failOn }),
+  .action(async (opts: { against?: string[]; failOn: 'error' | 'warning' }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against, failOn: opts.failOn }),
   );
 
 program
