@@ -13,6 +13,8 @@
 //   facts     the facts collector vs `facter --json` in one container;
 //             parity over two synthetic facts files of 5,000 packages each
 //   check     the whole checklist on a warm env vs `lynis audit system --quick`
+//   fleet     devenv parity against 1, 5 and 10 production stand-ins (sshd
+//             containers) in one run, the environment a bare debian-12 profile
 //
 // Peers run in containers made from the same box image (peer images are
 // prepared once and cached by tag); nothing is installed on the host.
@@ -31,7 +33,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
-const SECTIONS = ['devenv', 'check', 'facts', 'puppet', 'docker', 'vagrant'];
+const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant'];
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const RUN_LABEL = `devenv-bench.run=${RUN_ID}`;
 const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv-bench');
@@ -482,6 +484,93 @@ async function benchFacts(ctx) {
   return r;
 }
 
+/**
+ * Fleet parity (issue 21): one environment against 1, 5 and 10 production
+ * stand-ins in one `devenv parity` run each. The stand-ins are systemd containers
+ * of the box with Debian's openssh-server and sudo (a peer image), an `ops`
+ * sudoer with this run's key, reached on published loopback ports; their host
+ * keys are pinned in the run's own known_hosts through an `ssh` first on PATH.
+ */
+async function benchFleet(ctx) {
+  const r = {};
+  const HOSTS = 10;
+  const image = await peerImage(ctx, 'sshd', ['openssh-server', 'sudo']);
+  const dir = join(ctx.work, 'fleet');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'devenv.yaml'), `name: bench-fleet-${RUN_ID}\nbox: debian-12\nbackend: docker\n`);
+  defer(`devenv project ${dir}`, () => devenv(dir, ['destroy', '--force'], { reject: false }));
+  const up = devenv(dir, ['up'], { reject: false });
+  const identity = join(dir, 'id_ed25519');
+  must(await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'devenv-bench-fleet', '-f', identity], { reject: false }), 'ssh-keygen');
+  const pub = (await readFile(`${identity}.pub`, 'utf8')).trim();
+  const setup = `set -e
+useradd -m -s /bin/bash ops
+printf 'ops ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops
+install -d -m 0700 -o ops -g ops /home/ops/.ssh
+printf '%s\\n' "$1" > /home/ops/.ssh/authorized_keys && chown ops:ops /home/ops/.ssh/authorized_keys && chmod 0600 /home/ops/.ssh/authorized_keys
+systemctl enable --now ssh.service >/dev/null 2>&1`;
+  const names = Array.from({ length: HOSTS }, (_, i) => `devenv-bench-prod${i}-${RUN_ID}`);
+  log(`starting ${HOSTS} production stand-ins`);
+  await Promise.all(names.map((name) => runSystemdContainer(image, name, ['-p', '127.0.0.1::22'])));
+  const known = [];
+  const destinations = [];
+  for (const name of names) {
+    must(await docker(['exec', name, 'sh', '-c', setup, 'setup', pub], { reject: false }), `setting up ${name}`);
+    const port = (await docker(['port', name, '22/tcp'])).stdout.trim().split('\n')[0].split(':').pop();
+    const hostKey = (await docker(['exec', name, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub'])).stdout.trim().split(' ').slice(0, 2).join(' ');
+    known.push(`[127.0.0.1]:${port} ${hostKey}`);
+    destinations.push(`ssh://ops@127.0.0.1:${port}`);
+  }
+  const knownHosts = join(dir, 'known_hosts');
+  await writeFile(knownHosts, `${known.join('\n')}\n`);
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=${knownHosts} "$@"\n`, { mode: 0o755 });
+  const env = { PATH: `${bin}:${process.env.PATH}` };
+  must(await up, 'devenv up (fleet)');
+  // The environment gets the same packages and script, so the hosts are clean against it.
+  must(await devenv(dir, ['exec', '--', 'sh', '-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null && ${setup}`, 'setup', pub], { reject: false }), 'setting up the environment');
+  const parity = async (n) => {
+    const res = await devenv(dir, ['-i', identity, '--sudo', 'parity', '--against', destinations.slice(0, n).join(','), '--json'], { reject: false, env });
+    if (![0, 1].includes(res.exitCode)) throw new Error(`devenv parity against ${n} hosts failed (${res.exitCode}): ${res.stderr.slice(-1500)}`);
+    return JSON.parse(res.stdout);
+  };
+  // The floor: the same collector over plain ssh to N hosts at once (no devenv), what the machine itself allows.
+  const { renderCollectorScript } = await dist('facts/collector-script.js');
+  const script = renderCollectorScript({ marker: `@@bench-${RUN_ID}`, fingerprintKey: randomBytes(32).toString('hex'), managedPaths: [], secretPaths: [] });
+  const rawSsh = (destination) => {
+    const [, port] = /:(\d+)$/.exec(destination);
+    return sh('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-i', identity, '-p', port, 'ops@127.0.0.1', 'sudo -n sh -s'], { input: script, stdio: ['pipe', 'pipe', 'pipe'], reject: false });
+  };
+  for (const n of [1, 10]) {
+    await measure(r, `sshFloor${n}`, `floor: plain ssh + collector to ${n} host${n === 1 ? '' : 's'} at once`, ctx.runs, async () => {
+      const results = await Promise.all(destinations.slice(0, n).map(rawSsh));
+      for (const res of results) must(res, 'ssh collector');
+    }, { warmup: 1 });
+  }
+  for (const n of [1, 5, 10]) {
+    let doc;
+    await measure(r, `parity${n}`, `devenv parity against ${n} production host${n === 1 ? '' : 's'} (whole CLI)`, ctx.runs, async () => {
+      doc = await parity(n);
+    }, { warmup: 1 });
+    r[`errors${n}`] = doc.summary.error;
+    // Each host's own collection time inside the run: the run takes about the slowest host, not their sum.
+    if (n > 1) r[`hostSeconds${n}`] = { max: Math.max(...doc.hosts.map((h) => h.seconds)), sum: Number(doc.hosts.reduce((t, h) => t + h.seconds, 0).toFixed(2)) };
+  }
+  // What one collection costs the machine: the CPU time a stand-in's container spends on it (cgroup v1 cpuacct), so a
+  // reader can tell parallelism from the cores: ten stand-ins on this machine share its cores, ten real hosts do not.
+  const { stdout: id } = await docker(['inspect', '-f', '{{.Id}}', names[0]]);
+  const usage = join('/sys/fs/cgroup/cpuacct/docker', id.trim(), 'cpuacct.usage');
+  if (existsSync(usage)) {
+    const before = Number(readFileSync(usage, 'utf8'));
+    await parity(1);
+    r.collectorCpuSeconds = Number(((Number(readFileSync(usage, 'utf8')) - before) / 1e9).toFixed(3));
+  }
+  r.cpus = cpus().length;
+  r.hostsCollected = HOSTS;
+  return r;
+}
+
 async function benchPuppet(ctx) {
   const r = {};
   const files = await ctx.files();
@@ -676,6 +765,9 @@ function targets(s) {
   rows.push(row('5', 'facts collector, base system', 'collector (in-process)', fa('collector'), 'facter --json', fa('facter'), '< 1 s', fa('collector') === undefined ? undefined : fa('collector') < 1, ratio(fa('collector'), fa('facter'))));
   rows.push(row('5', 'facts, whole CLI on the example env', 'devenv facts', dv('factsCli'), 'facter --json', fa('facter'), '< 1 s', dv('factsCli') === undefined ? undefined : dv('factsCli') < 1, ratio(dv('factsCli'), fa('facter'))));
   rows.push(row('5', 'compare 2 × 5,000 packages', 'read + validate + compare', fa('parityFiles'), '', undefined, '< 100 ms', fa('parityFiles') === undefined ? undefined : fa('parityFiles') < 0.1, undefined));
+  // Issue 21
+  const fl = (k) => get(s, `fleet.figures.${k}`);
+  rows.push(row('21', 'parity against 10 production hosts', 'devenv parity, 10 hosts', fl('parity10'), 'devenv parity, 1 host', fl('parity1'), '≤ 2× one host', both(fl('parity10'), fl('parity1')) ? fl('parity10') <= 2 * fl('parity1') : undefined, ratio(fl('parity10'), fl('parity1'))));
   // Issue 6
   const ch = (k) => get(s, `check.figures.${k}`);
   rows.push(row('6', 'whole checklist, warm target', 'devenv check', ch('checkCli'), 'lynis audit system --quick', ch('lynis'), '< 1 s', ch('checkCli') === undefined ? undefined : ch('checkCli') < 1, ratio(ch('checkCli'), ch('lynis'))));
@@ -809,6 +901,16 @@ ${detailTable(`Facts and parity (collector and Facter in one container, ${s.fact
     ['parityProcess', 'parity, 2 × 5,000 packages: new node process, import + read + compare'],
   ])}
 
+${detailTable('Fleet parity (one environment against N sshd production stand-ins, one run each)', s.fleet?.figures ?? {}, [
+    ['parity1', 'devenv parity --against 1 host'],
+    ['parity5', 'devenv parity --against 5 hosts'],
+    ['parity10', 'devenv parity --against 10 hosts'],
+    ['sshFloor1', 'floor: plain ssh running the collector on 1 host'],
+    ['sshFloor10', 'floor: plain ssh running the collector on 10 hosts at once'],
+  ])}
+
+${s.fleet?.figures.collectorCpuSeconds !== undefined ? `One host's collection costs its container ${fmt(s.fleet.figures.collectorCpuSeconds)} of CPU; the ten stand-ins share this machine's ${s.fleet.figures.cpus} cores, so ten collections need at least ${fmt((10 * s.fleet.figures.collectorCpuSeconds) / s.fleet.figures.cpus)} here however parallel they run (real hosts each bring their own CPU). Inside the last 10-host run the slowest host took ${fmt(s.fleet.figures.hostSeconds10?.max)}, the hosts' times add up to ${fmt(s.fleet.figures.hostSeconds10?.sum)}. The floor, plain ssh running the same collector on 10 hosts at once, takes ${fmtRatio(ratio(s.fleet.figures.sshFloor10?.median, s.fleet.figures.sshFloor1?.median))} of one host here (devenv: ${fmtRatio(ratio(s.fleet.figures.parity10?.median, s.fleet.figures.parity1?.median))}): on this machine the ratio is bounded by its cores and their load (see the load average above), not by devenv, and it moves with that load from run to run.` : ''}
+
 ${detailTable('Checklist', s.check?.figures ?? {}, [
     ['checkCli', `devenv check, whole checklist with facts, warm example env${s.check?.figures.summary ? ` (${Object.entries(s.check.figures.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`],
     ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
@@ -830,7 +932,7 @@ DEVENV_TRACE=1 node bin/devenv.js provision   # where one devenv command spends 
 
 Needs root (the box is built with debootstrap), a Docker engine, and Debian's vagrant for the vagrant
 section. The first run builds the box, the vagrant box image and the peer images (devenv-bench/puppet,
-devenv-bench/facter, devenv-bench/lynis: the box plus Debian's package; remove them with
+devenv-bench/facter, devenv-bench/lynis, devenv-bench/sshd: the box plus Debian's package; remove them with
 \`docker rmi\`). Everything else the run creates (containers, Vagrant machines, cache images, work folders)
 is removed at the end, also on failure or ^C. Sections not run keep their previous figures.
 `;
@@ -855,9 +957,11 @@ async function main() {
   const data = existsSync(RESULTS_JSON) ? JSON.parse(await readFile(RESULTS_JSON, 'utf8')) : { sections: {} };
   const box = await boxImage();
   await dropStalePeerImages(box);
-  data.machine = await machineFacts(box);
+  // `--only ''` runs nothing and only renders RESULTS.md again: the machine facts stay those of the runs that measured.
+  const measuring = options.only.length > 0;
+  if (measuring) data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
-  const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, fleet: benchFleet, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
   try {
@@ -874,7 +978,7 @@ async function main() {
   } finally {
     await cleanup();
   }
-  data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (measuring) data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   await writeFile(RESULTS_JSON, `${JSON.stringify(data, null, 2)}\n`);
   const report = render(data);
   await writeFile(RESULTS_MD, report);

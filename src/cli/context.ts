@@ -6,6 +6,8 @@ export type OutputFormat = 'text' | 'json' | 'junit' | 'markdown';
 export interface GlobalOptions {
   /** -p/--profile FILE as given; undefined means devenv.yaml in the working directory. */
   profile?: string;
+  /** -e/--environment NAME: the profile's `environments:` overlay to apply. */
+  environment?: string;
   format: OutputFormat;
   identity?: string;
   sudo: boolean;

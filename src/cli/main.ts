@@ -29,6 +29,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function globalOptions(command: Command): GlobalOptions {
   const raw = command.optsWithGlobals<{
     profile?: string;
+    environment?: string;
     format?: string;
     json?: boolean;
     identity?: string;
@@ -42,6 +43,7 @@ function globalOptions(command: Command): GlobalOptions {
   const format = (raw.json ? 'json' : (raw.format ?? 'text')) as OutputFormat;
   return {
     profile: raw.profile,
+    ...(raw.environment !== undefined ? { environment: raw.environment } : {}),
     format,
     identity: raw.identity,
     sudo: raw.sudo ?? false,
@@ -89,10 +91,16 @@ function renderError(error: unknown, verbose: boolean): number {
   return controller.signal.aborted ? ExitCode.interrupted : known.exitCode;
 }
 
+/** Commander's collector for an option given more than once. */
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 const program = new Command('devenv')
   .description('Reproduce production on your laptop, and prove it.')
   .version('0.1.0')
   .option('-p, --profile <file>', 'profile file (default: ./devenv.yaml)')
+  .option('-e, --environment <name>', 'apply this environments: overlay of the profile (its vars, its production)')
   .addOption(new Option('--format <format>', 'output format where it applies').choices(['text', 'json', 'junit', 'markdown']).default('text'))
   .option('--json', 'same as --format json')
   .option('-i, --identity <key>', 'SSH private key for ssh:// targets')
@@ -199,19 +207,28 @@ box
 program
   .command('facts')
   .description('collect facts (devenv.facts/v1) from the environment, an ssh:// host or a file')
-  .option('--target <target>', 'env | ssh://user@host[:port] | FILE', 'env')
-  .option('-o, --output <file>', 'write the facts to FILE instead of stdout')
-  .action(async (opts: { target: string; output?: string }, cmd: Command) =>
+  .option('--target <target>', 'env | ssh://user@host[:port] | FILE | INVENTORY; repeatable or a,b,c (then -o DIR)', repeatable)
+  .option('-o, --output <file>', 'write the facts to FILE instead of stdout (a folder of one file per host with several targets)')
+  .action(async (opts: { target?: string[]; output?: string }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/facts.js'), { target: opts.target, output: opts.output }),
   );
 
 program
   .command('parity')
   .description('compare the environment with production and report every drift')
-  .option('--against <reference>', 'FILE or ssh://user@host[:port] (default: the profile’s production)')
+  .option('--against <reference>', 'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)', repeatable)
   .addOption(new Option('--fail-on <severity>', 'exit 1 on drift at or above').choices(['error', 'warning']).default('error'))
-  .action(async (opts: { against?: string; failOn: 'error' | 'warning' }, cmd: Command) =>
+  .action(async (opts: { against?: string[]; failOn: 'error' | 'warning' }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against, failOn: opts.failOn }),
+  );
+
+program
+  .command('inventory')
+  .description('which version of each package (apt, pip) runs on which host, and which hosts lag behind')
+  .argument('[hosts...]', 'ssh://user@host[:port], facts FILEs or INVENTORY files (default: the profile’s production)')
+  .option('--package <name>', 'only this package: its version on every host')
+  .action(async (hosts: string[], opts: { package?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/inventory.js'), { hosts, package: opts.package }),
   );
 
 program

@@ -9,6 +9,8 @@ export interface JunitCase {
   name: string;
   failure?: { message: string; type: string; text: string };
   skipped?: string;
+  /** The case could not be judged at all (a host that could not be reached). */
+  error?: string;
   /** Shown with the case: the reason of a warning, the details of drift. */
   systemOut?: string;
 }
@@ -37,21 +39,27 @@ function testcase(c: JunitCase): string {
   let body = '';
   if (c.failure) body += `<failure message="${xmlEscape(c.failure.message)}" type="${xmlEscape(c.failure.type)}">${xmlEscape(c.failure.text)}</failure>`;
   if (c.skipped !== undefined) body += `<skipped message="${xmlEscape(c.skipped)}"/>`;
+  if (c.error !== undefined) body += `<error message="${xmlEscape(c.error)}"/>`;
   if (c.systemOut !== undefined) body += `<system-out>${xmlEscape(c.systemOut)}</system-out>`;
   return `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}">${body}</testcase>`;
 }
 
 export function renderJunitXml(suite: JunitSuite): string {
-  const tests = suite.cases.length;
-  const failures = suite.cases.filter((c) => c.failure).length;
-  const skipped = suite.cases.filter((c) => c.skipped !== undefined).length;
-  const counts = `tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}"`;
+  return renderJunitSuites(suite.name, [suite]);
+}
+
+/** Several <testsuite>s in one document (fleet parity: one per host). */
+export function renderJunitSuites(name: string, suites: readonly Omit<JunitSuite, 'name'>[]): string {
+  const countsOf = (cases: readonly JunitCase[]): string => {
+    const failures = cases.filter((c) => c.failure).length;
+    const errors = cases.filter((c) => c.error !== undefined).length;
+    const skipped = cases.filter((c) => c.skipped !== undefined).length;
+    return `tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
+  };
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xmlEscape(suite.name)}" ${counts}>`,
-    `  <testsuite name="${xmlEscape(suite.suite)}" ${counts}>`,
-    ...suite.cases.map(testcase),
-    '  </testsuite>',
+    `<testsuites name="${xmlEscape(name)}" ${countsOf(suites.flatMap((suite) => suite.cases))}>`,
+    ...suites.flatMap((suite) => [`  <testsuite name="${xmlEscape(suite.suite)}" ${countsOf(suite.cases)}>`, ...suite.cases.map(testcase), '  </testsuite>']),
     '</testsuites>',
     '',
   ].join('\n');

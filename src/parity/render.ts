@@ -41,7 +41,7 @@ function groupByArea(drift: readonly Drift[]): Map<string, Drift[]> {
   return groups;
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
@@ -132,7 +132,7 @@ export function renderJson(doc: ParityDocument): string {
 }
 
 /** One testcase per area: failed when it has drift at or above failOn, skipped when it was not compared. */
-export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
+export function junitCases(doc: ParityDocument, failOn: Severity = 'error'): JunitCase[] {
   const cases: JunitCase[] = [];
   for (const [area, drift] of groupByArea(doc.drift)) {
     const failing = drift.filter((d) => SEVERITY_RANK[d.severity] >= SEVERITY_RANK[failOn]);
@@ -143,7 +143,11 @@ export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): st
     else if (notCompared) cases.push({ ...base, skipped: notCompared.message, ...(drift.length > 1 ? { systemOut: details } : {}) });
     else cases.push({ ...base, ...(drift.length > 0 ? { systemOut: details } : {}) });
   }
-  return renderJunitXml({ name: 'devenv parity', suite: `parity ${doc.reference.name} → ${doc.actual.name}`, cases });
+  return cases;
+}
+
+export function renderJunit(doc: ParityDocument, failOn: Severity = 'error'): string {
+  return renderJunitXml({ name: 'devenv parity', suite: `parity ${doc.reference.name} → ${doc.actual.name}`, cases: junitCases(doc, failOn) });
 }
 
 function cell(value: unknown): string {

@@ -7,6 +7,8 @@ import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } fr
 import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
 import type { LoadedLock } from '../lock/lock-file.js';
+import { fieldOrigin, selectEnvironment } from './environments.js';
+import { checkMachines } from './machines.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
 
@@ -33,6 +35,8 @@ export interface LoadedProfile {
   sync: ResolvedSync[];
   /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
   templates?: TemplateSet;
+  /** The `environments:` overlay applied (-e NAME), if any. */
+  environment?: string;
   /** Hash of what shapes the environment itself (box, ports, sync, resources): changing it recreates the environment. */
   environmentHash: string;
 }
@@ -60,6 +64,14 @@ export interface LoadProfileOptions {
    * faster, and a broken manifest never locks you out of the environment you fix it in.
    */
   manifests?: boolean;
+  /** -e/--environment NAME: the profile with that `environments:` overlay applied. */
+  environment?: string;
+  /**
+   * The caller handles a profile of several machines. No command does yet: until
+   * the backend boots them, such a profile is refused (exit 2) after it is checked,
+   * rather than one machine of it booted as if it were the whole.
+   */
+  severalMachines?: boolean;
 }
 
 /**
@@ -74,7 +86,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   if (source.doc.contents === null) {
     throw configErrorAt(source, [], 'the profile is empty (it needs at least "name" and "box")');
   }
-  const data = validateSource(source, ProfileSchema);
+  const data = selectEnvironment(source, validateSource(source, ProfileSchema), options.environment);
   const dir = dirname(path);
 
   // Rules across fields first: they need no file system.
@@ -87,6 +99,18 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     throw configErrorAt(source, at, `provider "${data.vagrant.provider}" boots a VM from a Vagrant box: name it in "vagrant.box" (e.g. debian/bookworm64)`);
   }
   checkHostPorts(source, data.ports);
+  checkMachines(source, data);
+  for (const [name, machine] of Object.entries(data.machines ?? {})) {
+    if (machine.box !== undefined && !resolveBoxPath(machine.box, dir)) throw boxNotFound(source, ['machines', name, 'box'], machine.box);
+  }
+  if (data.machines && options.severalMachines !== true) {
+    throw configErrorAt(
+      source,
+      ['machines'],
+      `the profile is checked, but this devenv does not boot several machines yet (${Object.keys(data.machines).join(', ')}): write one machine at the top level for now`,
+      { which: 'key' },
+    );
+  }
 
   const boxPath = resolveBoxPath(data.box, dir);
   if (!boxPath) throw boxNotFound(source, ['box'], data.box);
@@ -142,7 +166,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);
-    if (!existsSync(factsPath)) throw configErrorAt(source, ['production', 'facts'], `${displayPath(factsPath)} does not exist`);
+    if (!existsSync(factsPath)) throw configErrorAt(source, fieldOrigin(source, options.environment, ['production', 'facts']), `${displayPath(factsPath)} does not exist`);
   }
 
   const environmentHash = hashOf({
@@ -155,7 +179,20 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sysctls: data.sysctls,
   });
 
-  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}), ...(lock ? { lock } : {}) };
+  return {
+    path,
+    file: source.file,
+    dir,
+    data,
+    source,
+    box,
+    manifests,
+    sync,
+    environmentHash,
+    ...(templates ? { templates } : {}),
+    ...(lock ? { lock } : {}),
+    ...(options.environment !== undefined ? { environment: options.environment } : {}),
+  };
 }
 
 /** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */

@@ -133,6 +133,54 @@ const SKIP_REASON = 'a skip needs a reason (a sentence saying why the check does
 
 const port = z.number().int().min(1).max(65535);
 
+const VarsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown());
+
+/** Where parity compares against; the same shape at the top level and in an environment overlay. */
+const ProductionSchema = z
+  .strictObject({
+    ssh: z
+      .string()
+      .regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]')
+      .refine((value) => sshPortInRange(value), 'the port must be between 1 and 65535')
+      .optional()
+      .meta({ description: 'Production reached over OpenSSH: user@host[:port] or ssh://user@host[:port]', examples: ['ops@prod.example.com'] }),
+    facts: relativeOrAbsolutePath.optional().describe('Production facts saved as JSON (devenv.facts/v1), relative to the profile'),
+    identity: relativeOrAbsolutePath.optional().describe('SSH private key for production'),
+    sudo: z.boolean().default(false).describe('Collect production facts with sudo'),
+  })
+  .refine((p) => (p.ssh === undefined) !== (p.facts === undefined), 'give exactly one of "ssh" or "facts"')
+  .optional()
+  .describe('What parity compares against: exactly one of "ssh" or "facts"');
+
+/** A machine's name is a DNS label: the other machines reach it by that name on their private network. */
+export const MACHINE_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * One machine of several (DESIGN.md "Machines and environments"): what it
+ * writes replaces the top-level value for it; what it leaves out it inherits.
+ */
+const MachineSchema = z
+  .strictObject({
+    box: z.string().min(1).optional().describe("This machine's base system (default: the top-level box)"),
+    resources: z
+      .strictObject({
+        cpus: z.number().positive().max(1024).optional(),
+        memory: memory.optional(),
+      })
+      .optional()
+      .describe('CPU and memory limits of this machine (default: the top-level resources)'),
+    ports: z.array(portMapping).optional().describe('Ports published on the host for this machine; nothing is published unless a port says so'),
+    sync: z.array(syncFolder).optional().describe('Host folders mounted in this machine'),
+    manifests: z.array(relativeOrAbsolutePath).optional().describe("This machine's manifests (default: the top-level manifests)"),
+    vars: VarsSchema.optional().describe('Variables of this machine, over the top-level vars (key by key)'),
+    production: ProductionSchema.describe("This machine's production host, for parity"),
+    depends_on: z
+      .array(z.string().regex(MACHINE_NAME, 'must be the name of another machine'))
+      .default([])
+      .describe('Machines that boot (and provision) before this one'),
+  })
+  .describe('A machine: each key left out is inherited from the top level');
+
 export const ProfileSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors; ignored by devenv'),
@@ -199,10 +247,7 @@ export const ProfileSchema = z
       })
       .default({ install_recommends: true })
       .describe('How packages are installed'),
-    vars: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'variable names are letters, digits and _'), z.unknown())
-      .default({})
-      .describe('Variables visible to templates as vars.NAME'),
+    vars: VarsSchema.default({}).describe('Variables visible to templates as vars.NAME'),
     sysctls: z
       .record(
         z.string().regex(NAMESPACED_SYSCTL, 'only namespaced kernel settings can be set per environment (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'),
@@ -216,27 +261,35 @@ export const ProfileSchema = z
         description: 'Kernel settings of the environment that production sets in /etc/sysctl.d; a container cannot write /proc/sys, so the backend sets them when it creates the environment',
         examples: [{ 'net.ipv4.conf.all.accept_redirects': 0, 'net.ipv4.tcp_syncookies': 1 }],
       }),
-    production: z
-      .strictObject({
-        ssh: z
-          .string()
-          .regex(SSH_DESTINATION, 'must be user@host[:port] or ssh://user@host[:port]')
-          .refine((value) => sshPortInRange(value), 'the port must be between 1 and 65535')
-          .optional()
-          .meta({ description: 'Production reached over OpenSSH: user@host[:port] or ssh://user@host[:port]', examples: ['ops@prod.example.com'] }),
-        facts: relativeOrAbsolutePath.optional().describe('Production facts saved as JSON (devenv.facts/v1), relative to the profile'),
-        identity: relativeOrAbsolutePath.optional().describe('SSH private key for production'),
-        sudo: z.boolean().default(false).describe('Collect production facts with sudo'),
-      })
-      .refine((p) => (p.ssh === undefined) !== (p.facts === undefined), 'give exactly one of "ssh" or "facts"')
-      .optional()
-      .describe('What parity compares against: exactly one of "ssh" or "facts"'),
+    production: ProductionSchema,
     parity: z
       .strictObject({
         ignore: z.array(z.string().min(1)).default([]).meta({ description: 'Fact paths to ignore; "*" matches within a segment', examples: [['kernel.*']] }),
       })
       .default({ ignore: [] })
       .describe('Parity settings'),
+    machines: z
+      .record(z.string().regex(MACHINE_NAME, 'a machine name is a DNS label: lowercase letters, digits and "-", starting with a letter'), MachineSchema)
+      .optional()
+      .meta({
+        description: 'Several machines of one application (web, db, …) on a private network of their own, resolving each other by name',
+        examples: [{ web: { ports: ['8080:80'], depends_on: ['db'], production: { ssh: 'ops@web1' } }, db: { production: { ssh: 'ops@db1' } } }],
+      }),
+    environments: z
+      .record(
+        z.string().regex(NAME, 'an environment name is lowercase letters, digits, ".", "_" or "-"'),
+        z
+          .strictObject({
+            vars: VarsSchema.optional().describe('Variables of this environment, over the top-level vars (key by key)'),
+            production: ProductionSchema.describe("This environment's production: replaces the top-level one whole"),
+          })
+          .describe('An overlay: only what it names changes'),
+      )
+      .optional()
+      .meta({
+        description: 'Overlays over the profile (dev, staging, …), chosen with -e/--environment NAME, like batou\'s environments',
+        examples: [{ staging: { vars: { env: 'staging' }, production: { ssh: 'ops@web-staging.example.com' } } }],
+      }),
     checklist: z
       .strictObject({
         app_user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a valid user name').optional().describe('The system user the application runs as'),

@@ -5,6 +5,7 @@ import { cacheDir } from '../../box/build.js';
 import { DevenvError } from '../../core/errors.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
+import { environmentOf } from '../load-profile.js';
 
 interface DoctorItem {
   item: string;
@@ -80,7 +81,7 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   }
 
   try {
-    const profile = await loadProfile(locateProfile(ctx.options.profile));
+    const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
     items.push({ item: 'profile', ok: true, detail: `${profile.file} is valid (${profile.manifests.length} manifests, box ${profile.box.name})` });
   } catch (error) {
     items.push({

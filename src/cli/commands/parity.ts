@@ -1,40 +1,52 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
+import { collectFromHosts } from '../../environment/collect-many.js';
 import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
+import { expandHostSpecs, type HostEntry } from '../../facts/host-list.js';
 import { productionSpec } from '../../facts/target-spec.js';
-import { compareFacts, hasDriftAtOrAbove } from '../../parity/compare.js';
+import { compareFacts, hasDriftAtOrAbove, type CompareOptions } from '../../parity/compare.js';
+import { fleetExitCode, fleetParity, type FleetReference } from '../../parity/fleet.js';
+import { renderFleetJson, renderFleetJunit, renderFleetMarkdown, renderFleetText } from '../../parity/fleet-render.js';
 import { parityDocument, renderJson, renderJunit, renderMarkdown, renderText } from '../../parity/render.js';
 import type { Severity } from '../../parity/severity.js';
+import type { LoadedProfile } from '../../profile/load.js';
 import type { CommandContext } from '../context.js';
 import { loadProfileFor } from '../load-profile.js';
 import { collectFromTarget } from './facts.js';
 
 export interface ParityArgs {
-  /** FILE or ssh://user@host[:port]; default: the profile's production. */
-  against?: string;
+  /**
+   * FILE or ssh://user@host[:port], repeatable and comma-separated, or an
+   * inventory FILE; default: the profile's production. More than one host is a fleet run.
+   */
+  against?: string | string[];
   /** Exit 1 on drift at or above this severity (default error). */
   failOn?: 'error' | 'warning';
 }
 
-/** `devenv parity [--against FILE|ssh://…] [--fail-on error|warning]`: the environment against production. */
+function compareOptionsFor(profile: LoadedProfile): CompareOptions {
+  return { ignore: profile.data.parity.ignore, ...declaredAccountsFor(profile), ...collectPathsFor(profile) };
+}
+
+/** `devenv parity [--against FILE|ssh://…|INVENTORY]… [--fail-on error|warning]`: the environment against production. */
 export async function run(args: ParityArgs, ctx: CommandContext): Promise<number> {
   const failOn: Severity = args.failOn ?? 'error';
   if (failOn !== 'error' && failOn !== 'warning') throw new UsageError(`--fail-on takes error or warning, not ${String(failOn)}`);
   const profile = await loadProfileFor(ctx);
-  const referenceSpec = args.against ?? productionSpec(profile);
-  if (!referenceSpec) {
+  const given = args.against === undefined ? [] : Array.isArray(args.against) ? args.against : [args.against];
+  const fromProfile = productionSpec(profile);
+  if (given.length === 0 && !fromProfile) {
     throw new UsageError('nothing to compare with: the profile has no production block', {
       hint: 'add production: { ssh: user@host } or production: { facts: FILE } to the profile, or pass --against',
     });
   }
-  if (referenceSpec === 'env') throw new UsageError('--against env would compare the environment with itself');
-  const reference = await collectFromTarget(referenceSpec, profile, ctx);
+  const references: HostEntry[] = given.length > 0 ? await expandHostSpecs(given) : [{ spec: fromProfile!, from: profile.file }];
+  if (references.some((r) => r.spec === 'env')) throw new UsageError('--against env would compare the environment with itself');
+  if (references.length > 1) return runFleet(references, profile, failOn, ctx);
+
+  const reference = await collectFromTarget(references[0]!.spec, profile, ctx);
   const actual = await collectFromTarget('env', profile, ctx);
   const started = performance.now();
-  const result = compareFacts(reference, actual, {
-    ignore: profile.data.parity.ignore,
-    ...declaredAccountsFor(profile),
-    ...collectPathsFor(profile),
-  });
+  const result = compareFacts(reference, actual, compareOptionsFor(profile));
   ctx.progress.debug(`compared in ${(performance.now() - started).toFixed(1)} ms`);
   const doc = parityDocument(reference, actual, result);
   switch (ctx.options.format) {
@@ -52,4 +64,29 @@ export async function run(args: ParityArgs, ctx: CommandContext): Promise<number
       break;
   }
   return hasDriftAtOrAbove(result, failOn) ? ExitCode.findings : ExitCode.ok;
+}
+
+/** Several production hosts: the environment and every host collected at once (one SSH connection each), one report per host and a summary. */
+async function runFleet(references: HostEntry[], profile: LoadedProfile, failOn: Severity, ctx: CommandContext): Promise<number> {
+  const [environment, ...hosts] = await collectFromHosts([{ spec: 'env', from: 'the command line' }, ...references], profile, ctx, {
+    title: `collecting facts from the environment and ${references.length} production hosts`,
+  });
+  if ('error' in environment!) throw environment.error;
+  const fleet: FleetReference[] = hosts.map((h) => ('error' in h ? { host: h.host, seconds: h.seconds, error: h.error.message } : { host: h.host, seconds: h.seconds, facts: h.facts }));
+  const doc = fleetParity(fleet, environment!.facts, compareOptionsFor(profile), failOn);
+  switch (ctx.options.format) {
+    case 'json':
+      ctx.out(renderFleetJson(doc));
+      break;
+    case 'junit':
+      ctx.out(renderFleetJunit(doc));
+      break;
+    case 'markdown':
+      ctx.out(renderFleetMarkdown(doc));
+      break;
+    case 'text':
+      ctx.out(renderFleetText(doc, { verbose: ctx.options.verbose, color: ctx.options.color && ctx.interactive }));
+      break;
+  }
+  return fleetExitCode(doc);
 }

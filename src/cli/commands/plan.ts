@@ -5,6 +5,7 @@ import { planEnvironmentReport } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
+import { environmentOf } from '../load-profile.js';
 
 /**
  * `devenv plan`: observes the environment and prints every change provisioning
@@ -12,7 +13,7 @@ import { writeJson, type CommandContext } from '../context.js';
  * 4 when an apply could not even start (a pinned version the mirror lacks).
  */
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
-  const profile = await loadProfile(locateProfile(ctx.options.profile));
+  const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
   const target = await openEnvironmentTarget(profile, ctx);
   try {
     const { report } = await planEnvironmentReport(profile, target, ctx.progress);

@@ -6,13 +6,14 @@ import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { writeJson, type CommandContext } from '../context.js';
+import { environmentOf } from '../load-profile.js';
 
 /**
  * `devenv provision`: applies the manifests to the running environment.
  * Exit 0 when every resource applied, 4 when any failed (the report says which).
  */
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
-  const profile = await loadProfile(locateProfile(ctx.options.profile));
+  const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
   return withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, ctx));
 }
 

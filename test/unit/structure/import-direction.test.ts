@@ -19,6 +19,7 @@ const STAGES = [
   'manifest', // plan and apply
   'facts', // the collector and importers
   'parity', // pure over facts
+  'inventory', // which versions run where, pure over many hosts' facts
   'checks', // pure over facts (staging-parity reads parity)
   'init', // profiles from production's facts
   'environment', // orchestration between the CLI and the stages
