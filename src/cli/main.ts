@@ -173,7 +173,8 @@ program
 program
   .command('provision')
   .description('apply the manifests to the environment')
-  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/provision.js'), {}));
+  .option('--idempotence', 'after applying, run every provisioner again and report what that second run changed (exit 1)')
+  .action(async (opts: { idempotence?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/provision.js'), { idempotence: opts.idempotence ?? false }));
 
 const box = program.command('box').description('base systems built from vanilla');
 box

@@ -7,7 +7,8 @@ import { boxNotFound, loadBoxDefinition, resolveBoxPath, type BoxDefinition } fr
 import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
-import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
+import { resolveProvisioners, type ProvisionerEntry } from '../provisioners/entries.js';
+import { configErrorAt, displayPath, formatFieldPath, readYamlSource, validateSource, type FieldPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_PROFILE = 'devenv.yaml';
 
@@ -27,6 +28,8 @@ export interface LoadedProfile {
   source: YamlSource;
   box: BoxDefinition;
   manifests: LoadedManifest[];
+  /** What builds the environment, in order (`manifests:` alone is one devenv entry); empty when manifests were not read. */
+  provisioners: ProvisionerEntry[];
   sync: ResolvedSync[];
   /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
   templates?: TemplateSet;
@@ -96,16 +99,17 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   });
 
   const manifests: LoadedManifest[] = [];
-  const seenManifests = new Map<string, number>();
-  const wanted = options.manifests === false ? [] : data.manifests;
+  const seenManifests = new Map<string, FieldPath>();
+  // `provisioners:` (or `manifests:` as its shorthand), checked on this machine; devenv's own manifests are loaded below.
+  const resolved = options.manifests === false ? { manifests: [], entries: [] } : resolveProvisioners(source, data, dir);
+  const wanted = resolved.manifests;
   // The manifest engine (its schemas are most of devenv's) is loaded only when manifests are read.
   const { loadManifestFile } = wanted.length > 0 ? await import('../manifest/load.js') : { loadManifestFile: undefined };
-  for (const [index, manifest] of wanted.entries()) {
-    const manifestPath = isAbsolute(manifest) ? manifest : resolve(dir, manifest);
+  for (const { path: manifestPath, at } of wanted) {
     const earlier = seenManifests.get(manifestPath);
-    if (earlier !== undefined) throw configErrorAt(source, ['manifests', index], `${JSON.stringify(manifest)} is already listed as manifests[${earlier}]`);
-    seenManifests.set(manifestPath, index);
-    manifests.push(await loadManifestFile!(manifestPath, { source, at: ['manifests', index] }));
+    if (earlier !== undefined) throw configErrorAt(source, at, `${JSON.stringify(source.doc.getIn(at))} is already listed as ${formatFieldPath(earlier)}`);
+    seenManifests.set(manifestPath, at);
+    manifests.push(await loadManifestFile!(manifestPath, { source, at }));
   }
   // References across manifests, cycles and template syntax are load-time errors too
   // (exit 2 before an engine is touched); the compiled templates are kept for the render.
@@ -132,7 +136,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sysctls: data.sysctls,
   });
 
-  return { path, file: source.file, dir, data, source, box, manifests, sync, environmentHash, ...(templates ? { templates } : {}) };
+  return { path, file: source.file, dir, data, source, box, manifests, provisioners: resolved.entries, sync, environmentHash, ...(templates ? { templates } : {}) };
 }
 
 /** A synced folder's host side: absolute, "~" or "~/…" (the user's home, as in a shell), or relative to the profile. */

@@ -4,22 +4,42 @@ import { planProblemsError } from '../../manifest/apply.js';
 import { planEnvironmentReport } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
+import { externalProvisioner, isExternal } from '../../provisioners/external.js';
+import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
+import { outcomesJson, provisionerFailed, renderOutcomesText, runOf } from '../../provisioners/run.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 /**
  * `devenv plan`: observes the environment and prints every change provisioning
- * would make, with diffs, changing nothing. Exit 0 in sync, 1 changes pending,
- * 4 when an apply could not even start (a pinned version the mirror lacks).
+ * would make, with diffs, changing nothing: devenv's manifests, then each Puppet
+ * (`--noop`) and Ansible (`--check --diff`) provisioner. Exit 0 in sync, 1
+ * changes pending, 4 when an apply could not even start (a pinned version the
+ * mirror lacks, a manifest that does not compile).
  */
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
   const target = await openEnvironmentTarget(profile, ctx);
   try {
     const { report } = await planEnvironmentReport(profile, target, ctx.progress);
-    if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
-    else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+    const externals: ProvisionerOutcome[] = [];
+    for (const entry of profile.provisioners.filter(isExternal)) {
+      externals.push(await externalProvisioner(entry, profile).wouldChange(runOf(target, ctx.progress, profile.data.name, ctx.signal)));
+    }
+    const pending = report.summary.changed + externals.reduce((sum, outcome) => sum + outcome.changes.length, 0);
+    if (ctx.options.format === 'json') {
+      const document = { ...report, ...(externals.length > 0 ? { provisioners: outcomesJson(externals) } : {}) };
+      writeJson(ctx, document as unknown as { schema: string } & Record<string, unknown>);
+    } else {
+      if (profile.manifests.length > 0 || externals.length === 0) ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+      if (externals.length > 0) ctx.out(renderOutcomesText(externals, 'plan', target.describe().name));
+    }
     if (report.problems?.length) throw planProblemsError(report.problems);
-    return report.summary.changed > 0 ? ExitCode.findings : ExitCode.ok;
+    const failed = externals.find((outcome) => outcome.failure);
+    if (failed) {
+      if (failed.failure!.lastLines) ctx.progress.explain(`${failed.failure!.lastLines.trimEnd()}\n`);
+      throw provisionerFailed(failed);
+    }
+    return pending > 0 ? ExitCode.findings : ExitCode.ok;
   } finally {
     await target.close();
   }
