@@ -1,5 +1,6 @@
 import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
+import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
 import type { Provisioner, ProvisionerOutcome, ProvisionerRun } from './provisioner.js';
 
@@ -54,4 +55,14 @@ export function renderOutcomesText(outcomes: readonly ProvisionerOutcome[], mode
 /** For --json: the outcomes as data. */
 export function outcomesJson(outcomes: readonly ProvisionerOutcome[]): Record<string, unknown>[] {
   return outcomes.map((outcome) => ({ kind: outcome.kind, label: outcome.label, changes: outcome.changes, ...(outcome.failure ? { failure: outcome.failure } : {}) }));
+}
+
+/**
+ * What the profile's provisioners need on this machine, checked before any
+ * engine is touched: ansible-playbook for an ansible entry (exit 3 with the fix).
+ */
+export async function requireHostTools(profile: LoadedProfile): Promise<void> {
+  if (!profile.provisioners.some((entry) => entry.kind === 'ansible')) return;
+  const { requireAnsible } = await import('./ansible.js');
+  await requireAnsible();
 }

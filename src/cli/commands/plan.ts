@@ -6,7 +6,7 @@ import { renderReportText } from '../../manifest/report.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
 import { externalProvisioner, isExternal } from '../../provisioners/external.js';
 import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
-import { outcomesJson, provisionerFailed, renderOutcomesText, runOf } from '../../provisioners/run.js';
+import { outcomesJson, provisionerFailed, renderOutcomesText, requireHostTools, runOf } from '../../provisioners/run.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 /**
@@ -18,6 +18,7 @@ import { writeJson, type CommandContext } from '../context.js';
  */
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
+  await requireHostTools(profile);
   const target = await openEnvironmentTarget(profile, ctx);
   try {
     const { report } = await planEnvironmentReport(profile, target, ctx.progress);

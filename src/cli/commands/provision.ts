@@ -7,7 +7,7 @@ import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/lo
 import { isExternal } from '../../provisioners/external.js';
 import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
 import { provisionersOf } from '../../provisioners/registry.js';
-import { applyOrFail, outcomesJson, renderOutcomesText, runOf } from '../../provisioners/run.js';
+import { applyOrFail, outcomesJson, renderOutcomesText, requireHostTools, runOf } from '../../provisioners/run.js';
 import type { Target } from '../../targets/target.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { writeJson, type CommandContext } from '../context.js';
@@ -24,6 +24,7 @@ export interface ProvisionArgs {
  */
 export async function run(args: ProvisionArgs, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
+  await requireHostTools(profile);
   return withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, args, ctx));
 }
 

@@ -17,6 +17,7 @@ type Provisioned = 'skipped' | 'unchanged' | 'applied' | 'verified';
 export async function run(args: { rebuild: boolean; provision: boolean }, ctx: CommandContext): Promise<number> {
   const started = performance.now();
   const profile = await loadProfileFor(ctx);
+  if (args.provision) await (await import('../../provisioners/run.js')).requireHostTools(profile);
   return withEnvironmentLock(ctx, profile, 'up', () => bringUp(args, profile, started, ctx));
 }
 
