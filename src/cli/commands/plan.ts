@@ -3,7 +3,8 @@ import { ExitCode } from '../../core/errors.js';
 import { planProblemsError } from '../../manifest/apply.js';
 import { planEnvironmentReport } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
-import { loadProfile, locateProfile } from '../../profile/load.js';
+import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { externalsNote, openHostTarget } from './host-target.js';
 import { externalProvisioner, isExternal } from '../../provisioners/external.js';
 import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
 import { outcomesJson, provisionerFailed, renderOutcomesText, requireHostTools, runOf } from '../../provisioners/run.js';
@@ -16,8 +17,14 @@ import { writeJson, type CommandContext } from '../context.js';
  * changes pending, 4 when an apply could not even start (a pinned version the
  * mirror lacks, a manifest that does not compile).
  */
-export async function run(_args: object, ctx: CommandContext): Promise<number> {
+export interface PlanArgs {
+  /** env (default) or ssh://user@host[:port]: devenv's own manifests planned against a host (a drift check of the desired state). */
+  target?: string;
+}
+
+export async function run(args: PlanArgs, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
+  if (args.target !== undefined && args.target !== 'env') return planHost(args.target, profile, ctx);
   await requireHostTools(profile);
   const target = await openEnvironmentTarget(profile, ctx);
   try {
@@ -41,6 +48,22 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
       throw provisionerFailed(failed);
     }
     return pending > 0 ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    await target.close();
+  }
+}
+
+/** `plan --target ssh://…`: what applying devenv's manifests there would change; exit 1 when the host has drifted from them. */
+async function planHost(spec: string, profile: LoadedProfile, ctx: CommandContext): Promise<number> {
+  const target = await openHostTarget(spec, profile, ctx, 'plan');
+  try {
+    const note = externalsNote(profile);
+    if (note) ctx.progress.warn(note);
+    const { report } = await planEnvironmentReport(profile, target, ctx.progress);
+    if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
+    else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+    if (report.problems?.length) throw planProblemsError(report.problems);
+    return report.summary.changed > 0 ? ExitCode.findings : ExitCode.ok;
   } finally {
     await target.close();
   }

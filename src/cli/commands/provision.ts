@@ -1,5 +1,6 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { openHostTarget, externalsNote } from './host-target.js';
 import { provisionInputsHash, writeProvisionedMarker } from '../../manifest/inputs.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText, type ApplyReport } from '../../manifest/report.js';
@@ -15,6 +16,10 @@ import { writeJson, type CommandContext } from '../context.js';
 export interface ProvisionArgs {
   /** After applying, run every provisioner again: anything the second run changes is reported (exit 1). */
   idempotence?: boolean;
+  /** env (default) or ssh://user@host[:port]: devenv's own manifests applied to a host. */
+  target?: string;
+  /** Apply to a host without asking (required off a terminal). */
+  yes?: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export interface ProvisionArgs {
  */
 export async function run(args: ProvisionArgs, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile));
+  if (args.target !== undefined && args.target !== 'env') return provisionHost(args.target, profile, args, ctx);
   await requireHostTools(profile);
   return withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, args, ctx));
 }
@@ -71,4 +77,50 @@ async function everyProvisioner(profile: LoadedProfile, args: ProvisionArgs, tar
   }
   if (rerun.some((outcome) => outcome.failure)) return ExitCode.failed;
   return rerun.some((outcome) => outcome.changes.length > 0) ? ExitCode.findings : ExitCode.ok;
+}
+
+/**
+ * `provision --target ssh://…`: devenv's own manifests applied to staging or
+ * production. The plan is printed first; a terminal is asked, anything else
+ * needs --yes (refused otherwise, nothing changed). The apt transactions there
+ * are the safe ones: the dpkg speed-ups are for environments devenv made.
+ */
+async function provisionHost(spec: string, profile: LoadedProfile, args: ProvisionArgs, ctx: CommandContext): Promise<number> {
+  if (args.idempotence) throw new UsageError('--idempotence runs against the environment, not a host (`--target ssh://…`)');
+  const target = await openHostTarget(spec, profile, ctx, 'provision');
+  try {
+    const note = externalsNote(profile);
+    if (note) ctx.progress.warn(note);
+    const { planEnvironmentReport } = await import('../../manifest/provision.js');
+    const { planProblemsError } = await import('../../manifest/apply.js');
+    const { report: plan } = await planEnvironmentReport(profile, target, ctx.progress);
+    const name = target.describe().name;
+    // The plan goes where a person reads it before saying yes: stdout in text, stderr when stdout is one JSON document.
+    const planText = renderReportText(plan, { verbose: ctx.options.verbose });
+    if (ctx.options.format === 'json') ctx.progress.explain(planText);
+    else ctx.out(planText);
+    if (plan.problems?.length) throw planProblemsError(plan.problems);
+    if (plan.summary.changed === 0) {
+      if (ctx.options.format === 'json') writeJson(ctx, plan as unknown as { schema: string } & Record<string, unknown>);
+      return ExitCode.ok;
+    }
+    if (!args.yes) {
+      if (!ctx.interactive) {
+        throw new UsageError(`refusing to change ${name} without --yes off a terminal: nothing was changed (the plan above is what would be)`, {
+          hint: `review the plan, then run again with --yes`,
+        });
+      }
+      const { confirm } = await import('@inquirer/prompts');
+      if (!(await confirm({ message: `Apply these ${plan.summary.changed} changes to ${name}?`, default: false }))) {
+        ctx.progress.info(`nothing changed on ${name}`);
+        return ExitCode.ok;
+      }
+    }
+    const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
+    if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
+    else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+    return failedReport(report) ? ExitCode.failed : ExitCode.ok;
+  } finally {
+    await target.close();
+  }
 }

@@ -1,0 +1,23 @@
+import { UsageError } from '../../core/errors.js';
+import { openTargetSpec } from '../../facts/target-spec.js';
+import type { LoadedProfile } from '../../profile/load.js';
+import type { Target } from '../../targets/target.js';
+import type { CommandContext } from '../context.js';
+
+/**
+ * `plan --target` / `provision --target`: the other direction, devenv's own
+ * manifests against staging or production over SSH. Only ssh:// (or env, the
+ * default): a facts file cannot be planned against.
+ */
+export async function openHostTarget(spec: string, profile: LoadedProfile, ctx: CommandContext, command: string): Promise<Target> {
+  if (!spec.startsWith('ssh://')) throw new UsageError(`${command} --target takes env or ssh://user@host[:port], not ${JSON.stringify(spec)}`);
+  const opened = await openTargetSpec(spec, ctx, profile);
+  if (opened.kind !== 'target') throw new UsageError(`${command} --target takes env or ssh://user@host[:port]`);
+  return opened.target;
+}
+
+/** The profile's Puppet and Ansible entries are production's own code: on a host they are run by the team's tooling, not planned here. */
+export function externalsNote(profile: LoadedProfile): string | undefined {
+  const external = profile.provisioners.filter((entry) => entry.kind === 'puppet' || entry.kind === 'ansible');
+  return external.length > 0 ? `only devenv's own manifests are planned against a host; the ${external.map((e) => e.kind).join(' and ')} provisioner${external.length > 1 ? 's are' : ' is'} production's own code, run by its own tooling` : undefined;
+}
