@@ -116,6 +116,8 @@ program
   .option('--backend <backend>', 'docker or vagrant')
   .option('--port <port>', 'host port forwarded to the site')
   .option('--app-user <user>', 'the app’s own system user')
+  .option('--puppet <dir>', 'a profile whose provisioner runs this Puppet code (site.pp, modules, hiera.yaml) instead of copying production')
+  .option('--ansible <dir>', 'a profile whose provisioner runs this Ansible playbook folder instead of copying production')
   .action(async (opts: Omit<import('./commands/init.js').InitArgs, 'yes' | 'force'> & { yes?: boolean; force?: boolean }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/init.js'), { ...opts, yes: opts.yes ?? false, force: opts.force ?? false }),
   );

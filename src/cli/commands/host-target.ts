@@ -1,6 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { openTargetSpec } from '../../facts/target-spec.js';
 import type { LoadedProfile } from '../../profile/load.js';
+import { copyViaExec } from '../../targets/copy-via-exec.js';
 import type { Target } from '../../targets/target.js';
 import type { CommandContext } from '../context.js';
 
@@ -13,7 +14,22 @@ export async function openHostTarget(spec: string, profile: LoadedProfile, ctx: 
   if (!spec.startsWith('ssh://')) throw new UsageError(`${command} --target takes env or ssh://user@host[:port], not ${JSON.stringify(spec)}`);
   const opened = await openTargetSpec(spec, ctx, profile);
   if (opened.kind !== 'target') throw new UsageError(`${command} --target takes env or ssh://user@host[:port]`);
-  return opened.target;
+  return asRoot(opened.target);
+}
+
+/**
+ * Manifests are applied as root, as in an environment (where devenv is root):
+ * on a host, each command runs through `sudo -n` unless it names its own user
+ * (a login that is not root without --sudo gets the SSH target's own sentence).
+ */
+export function asRoot(target: Target): Target {
+  const exec: Target['exec'] = (argv, options = {}) => target.exec(argv, { user: 'root', ...options });
+  return {
+    exec,
+    copy: (content, path, options) => copyViaExec(exec, target.describe().name, content, path, options),
+    describe: () => target.describe(),
+    close: () => target.close(),
+  };
 }
 
 /** The profile's Puppet and Ansible entries are production's own code: on a host they are run by the team's tooling, not planned here. */
