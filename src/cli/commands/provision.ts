@@ -1,7 +1,7 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { openHostTarget, externalsNote } from './host-target.js';
-import { provisionInputsHash, writeProvisionedMarker } from '../../manifest/inputs.js';
+import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText, type ApplyReport } from '../../manifest/report.js';
 import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
@@ -62,8 +62,15 @@ async function everyProvisioner(profile: LoadedProfile, args: ProvisionArgs, tar
   const run = runOf(target, ctx.progress, profile.data.name, ctx.signal);
   const provisioners = provisionersOf(profile);
   const applied: ProvisionerOutcome[] = [];
-  for (const provisioner of provisioners) applied.push(await applyOrFail(provisioner, run));
-  await writeProvisionedMarker(target, provisionInputsHash(profile));
+  const inputs = provisionInputsHash(profile);
+  // An environment whose marker says a clean run of these very inputs made it (`up` just did)
+  // has had its first apply: --idempotence goes straight to the second run.
+  const firstRunDone = args.idempotence === true && (await readProvisionedMarker(target)) === inputs;
+  if (firstRunDone) ctx.progress.info('the environment is the clean result of these inputs: running every provisioner a second time');
+  else {
+    for (const provisioner of provisioners) applied.push(await applyOrFail(provisioner, run));
+    await writeProvisionedMarker(target, inputs);
+  }
   const rerun: ProvisionerOutcome[] = [];
   if (args.idempotence) {
     for (const provisioner of provisioners) rerun.push(await provisioner.changedOnRerun(run));
@@ -72,7 +79,7 @@ async function everyProvisioner(profile: LoadedProfile, args: ProvisionArgs, tar
   if (ctx.options.format === 'json') {
     writeJson(ctx, { schema: 'devenv.provision/v1', target: name, provisioners: outcomesJson(applied), ...(args.idempotence ? { rerun: outcomesJson(rerun) } : {}) });
   } else {
-    ctx.out(renderOutcomesText(applied, 'apply', name));
+    if (applied.length > 0) ctx.out(renderOutcomesText(applied, 'apply', name));
     if (args.idempotence) ctx.out(renderOutcomesText(rerun, 'rerun', name));
   }
   if (rerun.some((outcome) => outcome.failure)) return ExitCode.failed;
