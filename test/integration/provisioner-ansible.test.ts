@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devenv, type CliResult } from './cli.js';
-import { cliEnvironmentFor, describeWithAnsible, explain, FIXTURES, projectWith, sh } from './provisioner-projects.js';
+import { removeCacheImagesOf, cliEnvironmentFor, describeWithAnsible, explain, FIXTURES, projectWith, sh } from './provisioner-projects.js';
 import { sshAccessTo, startTestContainer, type SshAccess, type TestContainer } from './support.js';
 
 /**
@@ -73,6 +73,7 @@ provisioners:
 
   afterAll(async () => {
     if (upDone) await cli(['destroy', '--force']);
+    if (project) await removeCacheImagesOf(join(project, 'devenv.yaml'));
     await access?.ssh.close();
     await productionReady?.catch(() => undefined);
     await production?.[Symbol.asyncDispose]();

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Dockerode from 'dockerode';
 import { describe, it } from 'vitest';
+import { CACHE_LABEL } from '../../src/backends/docker/docker-image-cache.js';
 import type { CliResult } from './cli.js';
 import { integrationRequired } from './engine.js';
 import { describeWithEngine, type SshAccess } from './support.js';
@@ -62,3 +64,12 @@ export const describeWithAnsible: typeof describe = ((name: string, fn: () => vo
   }
   return describe.skip(`${name} (skipped: no ansible-playbook; sudo apt-get install ansible-core)`, fn);
 }) as typeof describe;
+
+/** The saved images of this test's profile (each run's profile is new, so nothing else would ever reuse them). */
+export async function removeCacheImagesOf(profilePath: string): Promise<void> {
+  const docker = new Dockerode();
+  const images = await docker.listImages({ filters: { label: [`${CACHE_LABEL.profile}=${profilePath}`] } }).catch(() => []);
+  // Later stages first: they are the children of earlier ones.
+  images.sort((a, b) => Number(b.Labels?.[CACHE_LABEL.stage] ?? 0) - Number(a.Labels?.[CACHE_LABEL.stage] ?? 0));
+  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyTreeInto, readTree } from '../../src/provisioners/code-tree.js';
 import { devenv, type CliResult } from './cli.js';
-import { cliEnvironmentFor, explain, FIXTURES, projectWith, sh } from './provisioner-projects.js';
+import { removeCacheImagesOf, cliEnvironmentFor, explain, FIXTURES, projectWith, sh } from './provisioner-projects.js';
 import { describeWithEngine, sshAccessTo, startTestContainer, type SshAccess, type TestContainer } from './support.js';
 
 /**
@@ -61,6 +61,7 @@ provisioners:
 
   afterAll(async () => {
     if (upDone) await cli(['destroy', '--force']);
+    if (project) await removeCacheImagesOf(join(project, 'devenv.yaml'));
     await access?.ssh.close();
     await productionReady?.catch(() => undefined);
     await production?.[Symbol.asyncDispose]();
