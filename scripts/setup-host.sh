@@ -7,7 +7,9 @@
 #   bash scripts/setup-host.sh vagrant      # + vagrant (its recommends bring vagrant-libvirt, libvirt, qemu)
 #   bash scripts/setup-host.sh podman       # rootful Podman instead of Docker, its Docker-compatible socket started
 #                                           # (then: export DOCKER_HOST=unix:///run/podman/podman.sock)
-#   bash scripts/setup-host.sh all          # everything the test suite runs against (what .ci/run uses)
+#   bash scripts/setup-host.sh all          # everything the test suite runs against (what .ci/run uses),
+#                                           # with ansible-core: a profile with an `ansible` provisioner runs
+#                                           # ansible-playbook on this machine (the other modes leave it out)
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -37,11 +39,20 @@ if [ "$want" = all ]; then
   have iptables || need+=(iptables)
   have ip || need+=(iproute2)
 fi
+# Without recommends: ansible-core recommends the whole community bundle (ansible), which devenv does not use.
+lean=()
+if [ "$want" = all ]; then have ansible-playbook || lean+=(ansible-core); fi
+if [ "${#need[@]}" -gt 0 ] || [ "${#lean[@]}" -gt 0 ]; then
+  as_root apt-get update -qq
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   echo "setup-host: installing ${need[*]}" >&2
-  as_root apt-get update -qq
   # With their recommends, as the tests ran: docker.io's cgroupfs-mount and xz-utils, vagrant's libvirt plugin.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ "${#lean[@]}" -gt 0 ]; then
+  echo "setup-host: installing ${lean[*]} (without recommends)" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null
 fi
 
 if [ "$want" = podman ]; then

@@ -124,6 +124,8 @@ program
   .option('--backend <backend>', 'docker or vagrant')
   .option('--port <port>', 'host port forwarded to the site')
   .option('--app-user <user>', 'the app’s own system user')
+  .option('--puppet <dir>', 'a profile whose provisioner runs this Puppet code (site.pp, modules, hiera.yaml) instead of copying production')
+  .option('--ansible <dir>', 'a profile whose provisioner runs this Ansible playbook folder instead of copying production')
   .action(async (opts: Omit<import('./commands/init.js').InitArgs, 'yes' | 'force'> & { yes?: boolean; force?: boolean }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/init.js'), { ...opts, yes: opts.yes ?? false, force: opts.force ?? false }),
   );
@@ -176,12 +178,18 @@ program
 program
   .command('plan')
   .description('show what provisioning would change, changing nothing (exit 1 when something would)')
-  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/plan.js'), {}));
+  .option('--target <target>', 'env (default) or ssh://user@host[:port]: plan devenv\u2019s own manifests against a host (exit 1 when it has drifted)')
+  .action(async (opts: { target?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/plan.js'), { ...(opts.target !== undefined ? { target: opts.target } : {}) }));
 
 program
   .command('provision')
-  .description('apply the manifests to the environment')
-  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/provision.js'), {}));
+  .description('apply the provisioners to the environment (or devenv\u2019s manifests to a --target host)')
+  .option('--idempotence', 'after applying, run every provisioner again and report what that second run changed (exit 1)')
+  .option('--target <target>', 'env (default) or ssh://user@host[:port]: apply devenv\u2019s own manifests to a host, after printing the plan')
+  .option('-y, --yes', 'apply to a --target host without asking (required off a terminal)')
+  .action(async (opts: { idempotence?: boolean; target?: string; yes?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/provision.js'), { idempotence: opts.idempotence ?? false, yes: opts.yes ?? false, ...(opts.target !== undefined ? { target: opts.target } : {}) }),
+  );
 
 const box = program.command('box').description('base systems built from vanilla');
 box

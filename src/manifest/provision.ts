@@ -76,9 +76,11 @@ export async function provisionEnvironment(
   const started = performance.now();
   // Exact versions the own archive holds are offered before apt is asked about them:
   // a version that has left the mirror, or a mirror out of reach, is then no problem.
-  await alignAptSources(target, profile.data.apt.sources, progress);
+  // Only in an environment devenv made: a host (staging, production) keeps its own apt sources.
+  const ownEnvironment = target.describe().kind === 'docker' || target.describe().kind === 'vagrant';
+  if (ownEnvironment) await alignAptSources(target, profile.data.apt.sources, progress);
   const archives = (profile.data.archives ?? []).map((archive) => resolvePath(profile.dir, archive));
-  const offered = await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives);
+  const offered = ownEnvironment ? await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives) : undefined;
   const planned = await planEnvironment(profile, target, progress);
   if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
   const applyOnce = (current: PlannedEnvironment, pendingOnTarget: readonly string[], stopAfterPackages: boolean): Promise<ApplyResult> =>
@@ -87,7 +89,7 @@ export async function provisionEnvironment(
       stopAfterPackages,
       deferFinalRecord: true,
       installRecommends: profile.data.apt.install_recommends,
-      ...(offered.wheels > 0 ? { pipFindLinks: offered.findLinks } : {}),
+      ...(offered && offered.wheels > 0 ? { pipFindLinks: offered.findLinks } : {}),
       ...(signal ? { signal } : {}),
     });
   // A run stops after each package transaction that changed the system and plans the rest

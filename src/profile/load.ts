@@ -10,7 +10,8 @@ import type { LoadedLock } from '../lock/lock-file.js';
 import { fieldOrigin, selectEnvironment } from './environments.js';
 import { checkMachines } from './machines.js';
 import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
-import { configErrorAt, displayPath, readYamlSource, validateSource, type YamlSource } from './yaml-source.js';
+import { resolveProvisioners, type ProvisionerEntry } from '../provisioners/entries.js';
+import { configErrorAt, displayPath, formatFieldPath, readYamlSource, validateSource, type FieldPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_PROFILE = 'devenv.yaml';
 
@@ -32,6 +33,8 @@ export interface LoadedProfile {
   manifests: LoadedManifest[];
   /** devenv.lock beside the profile, when there is one and the manifests were read. */
   lock?: LoadedLock;
+  /** What builds the environment, in order (`manifests:` alone is one devenv entry); empty when manifests were not read. */
+  provisioners: ProvisionerEntry[];
   sync: ResolvedSync[];
   /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
   templates?: TemplateSet;
@@ -123,16 +126,17 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   });
 
   const manifests: LoadedManifest[] = [];
-  const seenManifests = new Map<string, number>();
-  const wanted = options.manifests === false ? [] : data.manifests;
+  const seenManifests = new Map<string, FieldPath>();
+  // `provisioners:` (or `manifests:` as its shorthand), checked on this machine; devenv's own manifests are loaded below.
+  const resolved = options.manifests === false ? { manifests: [], entries: [] } : resolveProvisioners(source, data, dir);
+  const wanted = resolved.manifests;
   // The manifest engine (its schemas are most of devenv's) is loaded only when manifests are read.
   const { loadManifestFile } = wanted.length > 0 ? await import('../manifest/load.js') : { loadManifestFile: undefined };
-  for (const [index, manifest] of wanted.entries()) {
-    const manifestPath = isAbsolute(manifest) ? manifest : resolve(dir, manifest);
+  for (const { path: manifestPath, at } of wanted) {
     const earlier = seenManifests.get(manifestPath);
-    if (earlier !== undefined) throw configErrorAt(source, ['manifests', index], `${JSON.stringify(manifest)} is already listed as manifests[${earlier}]`);
-    seenManifests.set(manifestPath, index);
-    manifests.push(await loadManifestFile!(manifestPath, { source, at: ['manifests', index] }));
+    if (earlier !== undefined) throw configErrorAt(source, at, `${JSON.stringify(source.doc.getIn(at))} is already listed as ${formatFieldPath(earlier)}`);
+    seenManifests.set(manifestPath, at);
+    manifests.push(await loadManifestFile!(manifestPath, { source, at }));
   }
   // References across manifests, cycles and template syntax are load-time errors too
   // (exit 2 before an engine is touched); the compiled templates are kept for the render.
@@ -187,6 +191,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     source,
     box,
     manifests,
+    provisioners: resolved.entries,
     sync,
     environmentHash,
     ...(templates ? { templates } : {}),

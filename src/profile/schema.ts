@@ -129,6 +129,47 @@ function sshPortInRange(destination: string): boolean {
   return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
 }
 
+/** A fact or extra-var name: what Facter (FACTER_NAME) and Ansible accept as a variable. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An exact Debian version ("7.23.0-1+deb12u1"): only what dpkg accepts, so it can never become an apt option. */
+const DEBIAN_VERSION = /^(?:\d+:)?[0-9][A-Za-z0-9.+~-]*$/;
+
+const puppetProvisioner = z
+  .strictObject({
+    manifest: relativeOrAbsolutePath.describe('The manifest `puppet apply` runs (site.pp), relative to the profile'),
+    modulepath: z.array(relativeOrAbsolutePath).default([]).describe('Module folders, relative to the profile (--modulepath)'),
+    hiera: relativeOrAbsolutePath.optional().describe('The hiera.yaml (version 5) production uses, relative to the profile (--hiera_config)'),
+    facts: z
+      .record(z.string().regex(VARIABLE_NAME, 'fact names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value)))
+      .default({})
+      .describe('Fact overrides (FACTER_NAME), for what must match production: role, datacenter; every other fact comes from the environment itself'),
+    version: z.string().regex(DEBIAN_VERSION, 'must be an exact Debian version such as "7.23.0-1+deb12u1"').optional().describe("The puppet-agent package's exact Debian version, as production has it"),
+  })
+  .describe('Puppet: `puppet apply` of production\'s manifest inside the environment');
+
+const ansibleProvisioner = z
+  .strictObject({
+    playbook: relativeOrAbsolutePath.describe('The playbook ansible-playbook runs against the environment, relative to the profile'),
+    groups: z.array(z.string().regex(VARIABLE_NAME, 'group names are letters, digits and _')).default([]).describe("Inventory groups the environment is in (production's hosts' groups)"),
+    extra_vars: z.record(z.string().regex(VARIABLE_NAME, 'variable names are letters, digits and _'), z.unknown()).default({}).describe('Extra variables (-e)'),
+  })
+  .describe("Ansible: ansible-playbook on this machine, reaching the environment through devenv's own connection");
+
+const PROVISIONER_KINDS = ['puppet', 'ansible', 'devenv'] as const;
+
+/** One entry of `provisioners:`: a mapping with exactly one key, the kind. */
+const provisionerEntry = z
+  .strictObject({
+    puppet: puppetProvisioner.optional(),
+    ansible: ansibleProvisioner.optional(),
+    devenv: z.array(relativeOrAbsolutePath).min(1, 'list at least one manifest').optional().describe("devenv's own manifests, applied in order"),
+  })
+  .refine((entry) => PROVISIONER_KINDS.filter((kind) => entry[kind] !== undefined).length === 1, 'an entry names exactly one provisioner: puppet, ansible or devenv');
+
+export type PuppetProvisionerData = z.output<typeof puppetProvisioner>;
+export type AnsibleProvisionerData = z.output<typeof ansibleProvisioner>;
+
 const SKIP_REASON = 'a skip needs a reason (a sentence saying why the check does not apply)';
 
 const port = z.number().int().min(1).max(65535);
@@ -227,6 +268,13 @@ export const ProfileSchema = z
       .array(relativeOrAbsolutePath)
       .optional()
       .describe("Own archives (folders written by `devenv archive export`, e.g. a team's shared copy) whose .debs and wheels environments install from, relative to the profile"),
+    provisioners: z
+      .array(provisionerEntry)
+      .optional()
+      .meta({
+        description: "What builds the environment, in order after boot: production's own Puppet or Ansible code, and devenv's own manifests; each entry is a stage of the provisioned-image cache. `manifests:` alone is the shorthand for one devenv entry",
+        examples: [[{ puppet: { manifest: 'ops/puppet/site.pp', modulepath: ['ops/puppet/modules'] } }, { devenv: ['manifests/app.yaml'] }]],
+      }),
     apt: z
       .strictObject({
         install_recommends: z

@@ -83,6 +83,16 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   try {
     const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
     items.push({ item: 'profile', ok: true, detail: `${profile.file} is valid (${profile.manifests.length} manifests, box ${profile.box.name})` });
+    // An ansible provisioner runs ansible-playbook on this machine: say so before `up` needs it.
+    if (profile.provisioners.some((entry) => entry.kind === 'ansible')) {
+      const { ansibleVersion, ANSIBLE_MISSING_HINT } = await import('../../provisioners/ansible.js');
+      const ansible = await ansibleVersion();
+      items.push(
+        ansible
+          ? { item: 'ansible', ok: true, detail: `${ansible} (the profile's ansible provisioner runs it here)` }
+          : { item: 'ansible', ok: false, detail: "ansible-playbook is not installed (the profile's ansible provisioner runs it on this machine)", fix: ANSIBLE_MISSING_HINT },
+      );
+    }
   } catch (error) {
     items.push({
       item: 'profile',

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { listBundledBoxNames } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
 import { detectProject, profileNameFor, type ProjectKind } from '../../init/detect.js';
@@ -18,6 +18,10 @@ export interface InitArgs {
   port?: string;
   appUser?: string;
   dir?: string;
+  /** A Puppet code folder (site.pp, modules, hiera.yaml): the profile runs it instead of copying production's state. */
+  puppet?: string;
+  /** An Ansible folder (site.yml, roles, group_vars): the same, with ansible-playbook. */
+  ansible?: string;
 }
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
@@ -86,7 +90,11 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
   const projectDir = dirname(profilePath);
 
   let files: ScaffoldFile[];
-  if (args.from !== undefined) {
+  if (args.puppet !== undefined && args.ansible !== undefined) throw new UsageError('give one of --puppet DIR or --ansible DIR (add the other to provisioners: by hand, in the order they run)');
+  const code = args.puppet !== undefined ? ('puppet' as const) : args.ansible !== undefined ? ('ansible' as const) : undefined;
+  if (code) {
+    files = [await profileFromTeamCode(code, resolve(args[code]!), args, projectDir, ctx)];
+  } else if (args.from !== undefined) {
     const { filesFromProduction } = await import('../../init/from-production.js');
     const { name, hostPort } = validated(args, { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' });
     files = await filesFromProduction(args.from, { name, hostPort, ctx, projectDir });
@@ -116,4 +124,27 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
     ctx.out(`next: devenv${ctx.options.profile ? ` -p ${ctx.options.profile}` : ''} up\n`);
   }
   return 0;
+}
+
+/**
+ * `init [--from …] --puppet DIR | --ansible DIR`: one provisioner entry running the
+ * team's code; production (when --from names it) gives the box, the agent's
+ * version and where parity compares against, and none of its state is copied.
+ */
+async function profileFromTeamCode(kind: 'puppet' | 'ansible', dir: string, args: InitArgs, projectDir: string, ctx: CommandContext): Promise<ScaffoldFile> {
+  const { profileFromCode } = await import('../../init/from-code.js');
+  const { boxForFacts } = await import('../../init/from-facts.js');
+  const { name, box } = validated(args, { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' });
+  let facts: import('../../facts/schema.js').Facts | undefined;
+  let production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string } | undefined;
+  if (args.from !== undefined) {
+    if (args.from === 'env') throw new UsageError('init --from takes production: a facts FILE or ssh://user@host[:port]');
+    const { collectFromTarget } = await import('./facts.js');
+    facts = await collectFromTarget(args.from, undefined, ctx);
+    production = args.from.startsWith('ssh://')
+      ? { ssh: args.from, ...(ctx.options.identity ? { identity: resolve(ctx.options.identity) } : {}), ...(ctx.options.sudo ? { sudo: true } : {}) }
+      : { facts: relative(projectDir, resolve(args.from)) || resolve(args.from) };
+  }
+  const fromFacts = facts ? boxForFacts(facts, listBundledBoxNames()) : undefined;
+  return profileFromCode({ kind, dir, projectDir, name, box: args.box ?? fromFacts ?? box, ...(production ? { production } : {}), ...(facts ? { facts } : {}) });
 }

@@ -3,19 +3,64 @@ import { ExitCode } from '../../core/errors.js';
 import { planProblemsError } from '../../manifest/apply.js';
 import { planEnvironmentReport } from '../../manifest/provision.js';
 import { renderReportText } from '../../manifest/report.js';
-import { loadProfile, locateProfile } from '../../profile/load.js';
+import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { externalsNote, hostProfile, openHostTarget } from '../host-target.js';
+import { externalProvisioner, isExternal } from '../../provisioners/external.js';
+import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
+import { outcomesJson, provisionerFailed, renderOutcomesText, requireHostTools, runOf } from '../../provisioners/run.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { environmentOf } from '../load-profile.js';
 
 /**
  * `devenv plan`: observes the environment and prints every change provisioning
- * would make, with diffs, changing nothing. Exit 0 in sync, 1 changes pending,
- * 4 when an apply could not even start (a pinned version the mirror lacks).
+ * would make, with diffs, changing nothing: devenv's manifests, then each Puppet
+ * (`--noop`) and Ansible (`--check --diff`) provisioner. Exit 0 in sync, 1
+ * changes pending, 4 when an apply could not even start (a pinned version the
+ * mirror lacks, a manifest that does not compile).
  */
-export async function run(_args: object, ctx: CommandContext): Promise<number> {
+export interface PlanArgs {
+  /** env (default) or ssh://user@host[:port]: devenv's own manifests planned against a host (a drift check of the desired state). */
+  target?: string;
+}
+
+export async function run(args: PlanArgs, ctx: CommandContext): Promise<number> {
   const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
+  if (args.target !== undefined && args.target !== 'env') return planHost(args.target, profile, ctx);
+  await requireHostTools(profile);
   const target = await openEnvironmentTarget(profile, ctx);
   try {
+    const { report } = await planEnvironmentReport(profile, target, ctx.progress);
+    const externals: ProvisionerOutcome[] = [];
+    for (const entry of profile.provisioners.filter(isExternal)) {
+      externals.push(await externalProvisioner(entry, profile).wouldChange(runOf(target, ctx.progress, profile.data.name, ctx.signal)));
+    }
+    const pending = report.summary.changed + externals.reduce((sum, outcome) => sum + outcome.changes.length, 0);
+    if (ctx.options.format === 'json') {
+      const document = { ...report, ...(externals.length > 0 ? { provisioners: outcomesJson(externals) } : {}) };
+      writeJson(ctx, document as unknown as { schema: string } & Record<string, unknown>);
+    } else {
+      if (profile.manifests.length > 0 || externals.length === 0) ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
+      if (externals.length > 0) ctx.out(renderOutcomesText(externals, 'plan', target.describe().name));
+    }
+    if (report.problems?.length) throw planProblemsError(report.problems);
+    const failed = externals.find((outcome) => outcome.failure);
+    if (failed) {
+      if (failed.failure!.lastLines) ctx.progress.explain(`${failed.failure!.lastLines.trimEnd()}\n`);
+      throw provisionerFailed(failed);
+    }
+    return pending > 0 ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    await target.close();
+  }
+}
+
+/** `plan --target ssh://…`: what applying devenv's manifests there would change; exit 1 when the host has drifted from them. */
+async function planHost(spec: string, loaded: LoadedProfile, ctx: CommandContext): Promise<number> {
+  const profile = hostProfile(loaded);
+  const target = await openHostTarget(spec, profile, ctx, 'plan');
+  try {
+    const note = externalsNote(profile);
+    if (note) ctx.progress.warn(note);
     const { report } = await planEnvironmentReport(profile, target, ctx.progress);
     if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
     else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));

@@ -5,6 +5,8 @@ import { InterruptedError, OperationError } from '../../core/errors.js';
 import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvisionedMarker, type ProvisionStage } from '../../manifest/inputs.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { Target } from '../../targets/target.js';
+import { externalProvisioner, isExternal } from '../../provisioners/external.js';
+import type { Provisioner } from '../../provisioners/provisioner.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { loadProfileFor } from '../load-profile.js';
@@ -15,6 +17,7 @@ type Provisioned = 'skipped' | 'unchanged' | 'applied' | 'verified';
 export async function run(args: { rebuild: boolean; provision: boolean }, ctx: CommandContext): Promise<number> {
   const started = performance.now();
   const profile = await loadProfileFor(ctx);
+  if (args.provision) await (await import('../../provisioners/run.js')).requireHostTools(profile);
   return withEnvironmentLock(ctx, profile, 'up', () => bringUp(args, profile, started, ctx));
 }
 
@@ -67,7 +70,7 @@ async function bringUp(args: { rebuild: boolean; provision: boolean }, profile: 
     );
   } else if (!ctx.options.quiet) {
     const verb = { created: 'created', recreated: 'recreated', started: 'started', running: 'already running' }[result.action];
-    const from = cacheUse ? ` from its saved image (${cacheUse.from_stage} of ${cacheUse.of} manifests applied)` : '';
+    const from = cacheUse ? ` from its saved image (${cacheUse.from_stage} of ${cacheUse.of} ${profile.provisioners.some(isExternal) ? 'stages' : 'manifests'} applied)` : '';
     ctx.progress.info(`${profile.data.name} ${verb}${from} in ${seconds.toFixed(1)}s`);
     ctx.out(renderStatusText(result.status));
     if (checklist) {
@@ -116,20 +119,23 @@ async function provisionFresh(
     const { hasWork } = await import('../../manifest/operation.js');
     const planned = await ctx.progress.step('verify the saved image against the manifests', () => planEnvironment(profile, target, ctx.progress));
     stopIfInterrupted(ctx);
-    if (!planned.plan.changes.some(hasWork) && planned.plan.problems.length === 0) {
+    // Puppet and Ansible stages verify the same way: their would-change must be empty too.
+    const externalPending = await externalsWouldChange(stages, target, profile, ctx);
+    if (!planned.plan.changes.some(hasWork) && planned.plan.problems.length === 0 && !externalPending) {
       // The saved image carries the marker its last stage wrote; the same inputs give the same hash.
       const inputs = provisionInputsHash(profile);
       if (planned.observed.provisionedMarker !== inputs) await writeProvisionedMarker(target, inputs);
       return 'verified';
     }
     ctx.progress.warn('the saved image does not match the manifests: applying them');
-    await applyOrThrow(profile, target, ctx);
+    await applyAll(profile, target, ctx);
     await writeProvisionedMarker(target, provisionInputsHash(profile));
     return 'applied';
   }
   for (let index = from; index < stages.length; index++) {
     const stage = stages[index]!;
-    await applyOrThrow(stage.profile, target, ctx);
+    if (stage.provisioner) await applyExternal(stage.provisioner, profile, target, ctx);
+    else await applyOrThrow(stage.profile, target, ctx);
     await writeProvisionedMarker(target, provisionInputsHash(stage.profile));
     if (cache) await ctx.progress.step(`save stage ${index + 1} of ${stages.length}`, () => cache.save(index + 1, stage.key));
   }
@@ -145,7 +151,34 @@ async function provisionIfStale(profile: LoadedProfile, target: Target, ctx: Com
   // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
   const wanted = provisionInputsHash(profile);
   if ((await readProvisionedMarker(target)) === wanted) return 'unchanged';
-  await applyOrThrow(profile, target, ctx);
+  await applyAll(profile, target, ctx);
   await writeProvisionedMarker(target, wanted);
   return 'applied';
+}
+
+/** Every provisioner in order: devenv's manifests as far as each devenv entry, Puppet and Ansible in between. */
+async function applyAll(profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<void> {
+  if (!profile.provisioners.some(isExternal)) return applyOrThrow(profile, target, ctx);
+  for (const entry of profile.provisioners) {
+    if (isExternal(entry)) await applyExternal(externalProvisioner(entry, profile), profile, target, ctx);
+    else await applyOrThrow({ ...profile, manifests: profile.manifests.slice(0, entry.to) }, target, ctx);
+  }
+}
+
+async function applyExternal(provisioner: Provisioner, profile: LoadedProfile, target: Target, ctx: CommandContext): Promise<void> {
+  const { applyOrFail, runOf } = await import('../../provisioners/run.js');
+  await applyOrFail(provisioner, runOf(target, ctx.progress, profile.data.name, ctx.signal));
+  stopIfInterrupted(ctx);
+}
+
+/** True when a saved image's Puppet or Ansible stage would change something (or could not be planned). */
+async function externalsWouldChange(stages: readonly ProvisionStage[], target: Target, profile: LoadedProfile, ctx: CommandContext): Promise<boolean> {
+  const { runOf } = await import('../../provisioners/run.js');
+  for (const stage of stages) {
+    if (!stage.provisioner) continue;
+    const outcome = await stage.provisioner.wouldChange(runOf(target, ctx.progress, profile.data.name, ctx.signal));
+    stopIfInterrupted(ctx);
+    if (outcome.changes.length > 0 || outcome.failure) return true;
+  }
+  return false;
 }
