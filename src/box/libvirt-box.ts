@@ -33,7 +33,7 @@ export const ROOT_DISK_GIB = 16;
 /** The box file kept in devenv's cache, so a box Vagrant lost is added again in seconds, not rebuilt. */
 const BOX_CACHE = 'vagrant-boxes';
 
-/** Packages a VM needs that a container box does not: a kernel and its initrd, udev, sshd, sudo, the guest agent, rsync for synced folders, DHCP/DNS and time sync. */
+/** Packages a VM needs that a container box does not: a kernel and its initrd, udev, sshd, sudo, the guest agent, rsync for synced folders, DNS. No time daemon: production's own comes with the manifests, like in a container. */
 export const VM_PACKAGES = [
   'linux-image-amd64',
   'initramfs-tools',
@@ -44,7 +44,6 @@ export const VM_PACKAGES = [
   'qemu-guest-agent',
   'rsync',
   'systemd-resolved',
-  'systemd-timesyncd',
 ] as const;
 
 /** The modules the initrd needs to find its root on a virtio disk: a small initrd boots fast under emulation. */
@@ -133,7 +132,7 @@ export const VM_RECIPE = [
   `printf '/dev/vda / ext4 defaults,errors=remount-ro 0 1\\n' > /etc/fstab`,
   // Every NIC asks DHCP: user-mode networking and libvirt's networks both answer.
   "printf '[Match]\\nName=en* eth*\\n\\n[Network]\\nDHCP=ipv4\\n' > /etc/systemd/network/80-devenv-dhcp.network",
-  'systemctl enable ssh.service systemd-networkd.service systemd-resolved.service systemd-timesyncd.service >/dev/null 2>&1',
+  'systemctl enable ssh.service systemd-networkd.service systemd-resolved.service >/dev/null 2>&1',
   ': > /etc/machine-id',
   'apt-get clean',
   'apt-cache gencaches',
@@ -250,6 +249,9 @@ async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, public
   await mkdir(tree, { recursive: true });
   await mkdir(pkg, { recursive: true });
   const container = await docker.createContainer({ Image: base, Cmd: ['sleep', 'infinity'], Labels: { [LABEL.managed]: 'true', [LABEL.box]: box.name } });
+  // Interrupted: the container goes at once, which ends the recipe running in it.
+  const onAbort = (): void => void container.remove({ force: true, v: true }).catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await container.start();
     await progress.step(`install the VM's kernel, sshd and vagrant user (${VM_PACKAGES.length} packages)`, async () => {
@@ -286,7 +288,11 @@ async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, public
     const temp = `${file}.${process.pid}.tmp`;
     await run('packing the box', ['tar', '-C', pkg, '-cf', temp, 'metadata.json', 'Vagrantfile', 'box.img', 'vmlinuz', 'initrd.img'], signal);
     await rename(temp, file);
+  } catch (error) {
+    if (signal?.aborted) throw new InterruptedError('box build interrupted');
+    throw error;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await container.remove({ force: true, v: true }).catch(() => undefined);
     await removeTree(work);
   }
