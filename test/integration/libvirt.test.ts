@@ -50,6 +50,8 @@ async function hostNetwork(): Promise<string> {
 }
 
 const ms = (start: number): number => performance.now() - start;
+/** Booting, halting and provisioning a VM under software emulation on a busy host takes minutes. */
+const SLOW = { timeout: 1_200_000 };
 
 describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, one machine for the file', () => {
   let dir: string;
@@ -109,14 +111,14 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
 
   afterAll(async () => {
     if (!dir) return;
-    await devenv(['destroy', '--force'], { cwd: dir });
+    await devenv(['destroy', '--force'], { cwd: dir, ...SLOW });
     // Whatever a failed run left: the machine folder's own Vagrant destroys its domain.
     if (existsSync(join(stateDir, '.vagrant'))) {
       await execa('vagrant', ['destroy', '-f'], { cwd: stateDir, env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' }, reject: false });
     }
     await rm(dir, { recursive: true, force: true });
     if (timings.length) process.stderr.write(`\nvagrant-libvirt timings (${process.env.DEVENV_LIBVIRT_DOMAIN_TYPE ?? 'probed domain type'}):\n${timings.map((t) => `  ${t}`).join('\n')}\n`);
-  });
+  }, 1_500_000);
 
   it('doctor shows the domain type it chose and why, libvirtd and the plugin', async () => {
     const doctor = await devenv(['doctor', '--json'], { cwd: dir });
@@ -130,7 +132,7 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
 
   it('box build --provider libvirt: a Vagrant box from the same definition, added under devenv’s name and hash (cached after the first run)', async () => {
     const started = performance.now();
-    const built = await devenv(['box', 'build', 'debian-12', '--provider', 'libvirt', '--json'], { cwd: dir });
+    const built = await devenv(['box', 'build', 'debian-12', '--provider', 'libvirt', '--json'], { cwd: dir, timeout: 1_800_000 });
     expect(built.exitCode, built.stderr).toBe(0);
     const result = JSON.parse(built.stdout);
     expect(result).toMatchObject({ schema: 'devenv.box/v1', name: 'debian-12', provider: 'libvirt' });
@@ -145,7 +147,7 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
 
   it('up boots the VM and provisions it: a package, a file, a service, a port on 127.0.0.1, the synced folder; plan is empty', async () => {
     const started = performance.now();
-    const up = await devenv(['up', '--json'], { cwd: dir });
+    const up = await devenv(['up', '--json'], { cwd: dir, ...SLOW });
     timings.push(`up (create + boot + provision) ${(ms(started) / 1000).toFixed(1)} s`);
     expect(up.exitCode, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ schema: 'devenv.status/v1', backend: 'vagrant', state: 'running', action: 'created', upToDate: true });
@@ -176,9 +178,16 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     const page = await execa('curl', ['-fsS', '--max-time', '20', `http://127.0.0.1:${hostPort}/`], { reject: false });
     expect(page.stdout).toBe('hello from the vm\n');
 
-    const plan = await devenv(['plan', '--json'], { cwd: dir });
+    const plan = await devenv(['plan', '--json'], { cwd: dir, ...SLOW });
     expect(plan.exitCode, plan.stderr + plan.stdout).toBe(0);
     expect(JSON.parse(plan.stdout).summary.changed).toBe(0);
+
+    // Synced folders are rsync copies: `devenv sync` copies them again.
+    await writeFile(join(dir, 'app', 'hello.txt'), 'changed on the host\n');
+    const synced = await devenv(['sync', '--json'], { cwd: dir, ...SLOW });
+    expect(synced.exitCode, synced.stderr).toBe(0);
+    expect(JSON.parse(synced.stdout)).toMatchObject({ schema: 'devenv.sync/v1', mode: 'copied', folders: [{ guest: '/srv/app', files: 1 }] });
+    expect((await devenv(['exec', '--', 'cat', '/srv/app/hello.txt'], { cwd: dir })).stdout).toBe('changed on the host\n');
 
     // exec goes through one SSH master: a command costs milliseconds, not a `vagrant ssh`.
     const execStarted = performance.now();
@@ -191,7 +200,7 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
   }, 1_500_000);
 
   it('the checks a container cannot judge are judged on the VM: firewall-default-deny, sysctl-kernel, time-sync', async () => {
-    const check = await devenv(['check', '--json', '--only', 'firewall-default-deny', 'sysctl-kernel', 'time-sync'], { cwd: dir });
+    const check = await devenv(['check', '--json', '--only', 'firewall-default-deny', 'sysctl-kernel', 'time-sync'], { cwd: dir, ...SLOW });
     expect([0, 1]).toContain(check.exitCode);
     const report = JSON.parse(check.stdout);
     expect(report.schema).toBe('devenv.check/v1');
@@ -207,7 +216,7 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
   }, 300_000);
 
   it('halt → up → destroy, leaving the host network as it was', async () => {
-    const halted = await devenv(['halt', '--json'], { cwd: dir });
+    const halted = await devenv(['halt', '--json'], { cwd: dir, ...SLOW });
     expect(halted.exitCode, halted.stderr).toBe(0);
     expect(JSON.parse(halted.stdout)).toMatchObject({ state: 'stopped' });
     const notRunning = await devenv(['exec', '--', 'true'], { cwd: dir });
@@ -215,17 +224,17 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     expect(notRunning.stderr).toMatch(/not running/);
 
     const started = performance.now();
-    const restarted = await devenv(['up', '--json'], { cwd: dir });
+    const restarted = await devenv(['up', '--json', '--no-provision'], { cwd: dir, ...SLOW });
     timings.push(`up of a halted VM              ${(ms(started) / 1000).toFixed(1)} s`);
     expect(restarted.exitCode, restarted.stderr).toBe(0);
     expect(JSON.parse(restarted.stdout)).toMatchObject({ action: 'started', state: 'running' });
     expect((await devenv(['exec', '--', 'systemctl', 'is-active', 'hello'], { cwd: dir })).stdout.trim()).toBe('active');
     expect((await execa('curl', ['-fsS', '--max-time', '20', `http://127.0.0.1:${hostPort}/`], { reject: false })).stdout).toBe('hello from the vm\n');
 
-    const destroyed = await devenv(['destroy', '--force', '--json'], { cwd: dir });
+    const destroyed = await devenv(['destroy', '--force', '--json'], { cwd: dir, ...SLOW });
     expect(destroyed.exitCode, destroyed.stderr).toBe(0);
     expect(JSON.parse(destroyed.stdout)).toMatchObject({ state: 'absent' });
-    expect(await readFile(join(dir, 'app', 'hello.txt'), 'utf8')).toBe('from the host\n');
+    expect(await readFile(join(dir, 'app', 'hello.txt'), 'utf8')).toBe('changed on the host\n');
     const domains = await execa('virsh', ['-c', 'qemu:///system', 'list', '--all', '--name'], { reject: false });
     expect(domains.stdout).not.toContain(name);
 

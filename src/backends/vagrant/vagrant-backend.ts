@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { InterruptedError, OperationError } from '../../core/errors.js';
@@ -29,6 +29,25 @@ const BOOT_TIMEOUT_MS = 120_000;
 /** systemd's boot after SSH answers: minutes under software emulation on a busy host. */
 const VM_BOOT_TIMEOUT_MS = 600_000;
 const MACHINE = 'default';
+
+/** What rsync copies of a folder: its files and their bytes (devenv's and Vagrant's state folders are excluded, as in the Vagrantfile). */
+async function countFiles(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      if (entry.name === '.devenv' || entry.name === '.vagrant') continue;
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        files++;
+        bytes += (await stat(full)).size;
+      }
+    }
+  };
+  await walk(dir);
+  return { files, bytes };
+}
 
 /** Vagrant's machine states → devenv's. */
 export function environmentState(vagrantState: string): EnvironmentState {
@@ -191,14 +210,16 @@ export class VagrantBackend implements Backend {
       const docker = await this.dockerFactory();
       await ensureVagrantBoxImage(docker, this.profile.box, this.progress, options.signal);
     }
-    if (this.provider === 'libvirt' && !this.profile.data.vagrant?.box) {
-      const docker = await this.dockerFactory();
-      await ensureLibvirtBox(docker, this.profile.box, await vagrantInsecurePublicKey(), this.progress, options.signal ? { signal: options.signal } : {});
-    }
     const wanted = await this.renderWanted();
     const wantedHash = hashOf(wanted);
     let machine = await this.machineState();
     let action: UpResult['action'] = 'created';
+    const reused = machine.state !== 'absent' && (await this.recordedInputs()) === wantedHash && !options.rebuild;
+    if (this.provider === 'libvirt' && !this.profile.data.vagrant?.box && !reused) {
+      // Only to create a machine (a failure here leaves any machine untouched): an existing one has its disk.
+      const docker = await this.dockerFactory();
+      await ensureLibvirtBox(docker, this.profile.box, await vagrantInsecurePublicKey(), this.progress, options.signal ? { signal: options.signal } : {});
+    }
 
     if (machine.state !== 'absent') {
       const upToDate = (await this.recordedInputs()) === wantedHash;
@@ -249,6 +270,21 @@ export class VagrantBackend implements Backend {
     }
     await rm(this.inputsFile, { force: true });
     await rm(this.sshPortFile, { force: true });
+  }
+
+  /**
+   * libvirt: synced folders are rsync copies (a VM shares no file system with the
+   * host), made at `up`; `devenv sync` makes them again with `vagrant rsync`.
+   * The other providers mount them: nothing to copy.
+   */
+  async sync(): Promise<{ guest: string; files: number; bytes: number }[] | 'mounted'> {
+    if (this.provider !== 'libvirt') return 'mounted';
+    const machine = await this.machineState();
+    if (machine.state !== 'running') throw this.notRunning();
+    await this.progress.step(`vagrant rsync ${this.profile.data.name}`, (update) => this.vagrant(['rsync', MACHINE], update));
+    const copied: { guest: string; files: number; bytes: number }[] = [];
+    for (const folder of this.profile.sync) copied.push({ guest: folder.guest, ...(await countFiles(folder.hostPath)) });
+    return copied;
   }
 
   async target(): Promise<VagrantTarget> {

@@ -52,6 +52,8 @@ describe('libvirt box files', () => {
     expect(VM_RECIPE).toMatch(/rm -f \/etc\/ssh\/ssh_host_\*/);
     // The initrd is configured before the kernel is installed: made once, small.
     expect(VM_RECIPE.indexOf('MODULES=list')).toBeLessThan(VM_RECIPE.indexOf('apt-get install'));
+    // The guest never rebuilds its initrd copy: the VM boots the box's own.
+    expect(VM_RECIPE).toContain('update_initramfs=no');
     for (const pkg of ['linux-image-amd64', 'openssh-server', 'sudo', 'qemu-guest-agent', 'rsync']) expect(VM_PACKAGES).toContain(pkg);
   });
 });

@@ -212,16 +212,22 @@ describe('Vagrantfile rendering', () => {
   });
 });
 
-describe('profile rule: a VM provider needs vagrant.box', () => {
+describe('profile rule: VirtualBox needs vagrant.box', () => {
   it.each([
     ['virtualbox', 'vagrant: { provider: virtualbox }', 5, 22],
-    ['libvirt', 'vagrant:\n  provider: libvirt', 6, 13],
+    ['virtualbox', 'vagrant:\n  provider: virtualbox', 6, 13],
   ])('%s without a box is a profile error with its position', async (provider, block, line, column) => {
-    const file = join(dir, `no-box-${provider}.yaml`);
+    const file = join(dir, `no-box-${provider}-${line}.yaml`);
     await writeFile(file, `name: mysite\nbox: debian-12\nbackend: vagrant\n# comment\n${block}\n`);
     const error = await loadProfile(file).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 2, code: 'config' });
     expect((error as Error).message).toContain(`:${line}:${column}: vagrant.provider: provider "${provider}" boots a VM from a Vagrant box`);
+  });
+
+  it('libvirt needs no box: it boots the box devenv builds from the definition', async () => {
+    const file = join(dir, 'libvirt-provider.yaml');
+    await writeFile(file, 'name: mysite\nbox: debian-12\nbackend: vagrant\nvagrant: { provider: libvirt }\n');
+    await expect(loadProfile(file)).resolves.toMatchObject({ data: { vagrant: { provider: 'libvirt' } } });
   });
 
   it('the docker provider needs no box', async () => {
