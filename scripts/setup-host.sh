@@ -5,6 +5,8 @@
 #
 #   bash scripts/setup-host.sh              # the Docker backend (the default; the bundled example)
 #   bash scripts/setup-host.sh vagrant      # + vagrant (its recommends bring vagrant-libvirt, libvirt, qemu)
+#   bash scripts/setup-host.sh libvirt      # + vagrant-libvirt, libvirtd and qemu for real VMs, libvirtd started
+#                                           # (without libvirt-daemon-system: no default NAT network is ever defined)
 #   bash scripts/setup-host.sh podman       # rootful Podman instead of Docker, its Docker-compatible socket started
 #                                           # (then: export DOCKER_HOST=unix:///run/podman/podman.sock)
 #   bash scripts/setup-host.sh all          # everything the test suite runs against (what .ci/run uses),
@@ -15,7 +17,7 @@ set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 want=${1:-docker}
-case "$want" in docker | vagrant | podman | all) ;; *) echo "usage: $0 [docker|vagrant|podman|all]" >&2; exit 2 ;; esac
+case "$want" in docker | vagrant | libvirt | podman | all) ;; *) echo "usage: $0 [docker|vagrant|libvirt|podman|all]" >&2; exit 2 ;; esac
 
 # package → the command that shows it is there
 need=()
@@ -24,7 +26,19 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have debootstrap || need+=(debootstrap)
 have ssh || need+=(openssh-client)
 have ssh-keygen || need+=(openssh-client)
-if [ "$want" = vagrant ] || [ "$want" = all ]; then have vagrant || need+=(vagrant); fi
+if [ "$want" = vagrant ] || [ "$want" = libvirt ] || [ "$want" = all ]; then have vagrant || need+=(vagrant); fi
+# Installed without their recommends: libvirt-daemon-system (and its default NAT network,
+# a bridge and iptables rules on this host) is never pulled in.
+lean=()
+if [ "$want" = libvirt ] || [ "$want" = all ]; then
+  dpkg -s vagrant-libvirt >/dev/null 2>&1 || lean+=(vagrant-libvirt)
+  have libvirtd || lean+=(libvirt-daemon libvirt-daemon-driver-qemu)
+  have virsh || lean+=(libvirt-clients)
+  have qemu-system-x86_64 || lean+=(qemu-system-x86)
+  have qemu-img || lean+=(qemu-utils)
+  have mkfs.ext4 || lean+=(e2fsprogs)
+  have rsync || lean+=(rsync)
+fi
 if [ "$want" = podman ] || [ "$want" = all ]; then
   have podman || need+=(podman)
   have runc || need+=(runc)
@@ -40,7 +54,6 @@ if [ "$want" = all ]; then
   have ip || need+=(iproute2)
 fi
 # Without recommends: ansible-core recommends the whole community bundle (ansible), which devenv does not use.
-lean=()
 if [ "$want" = all ]; then have ansible-playbook || lean+=(ansible-core); fi
 if [ "${#need[@]}" -gt 0 ] || [ "${#lean[@]}" -gt 0 ]; then
   as_root apt-get update -qq
@@ -53,6 +66,31 @@ fi
 if [ "${#lean[@]}" -gt 0 ]; then
   echo "setup-host: installing ${lean[*]} (without recommends)" >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null
+fi
+
+if [ "$want" = libvirt ] || [ "$want" = all ]; then
+  # libvirtd's qemu driver refuses to start without the user Debian's libvirt-daemon-system
+  # would create; qemu itself runs as root (qemu.conf below) so it reads boxes under ~/.vagrant.d.
+  getent group libvirt-qemu >/dev/null || as_root groupadd --system libvirt-qemu
+  id libvirt-qemu >/dev/null 2>&1 || as_root useradd --system -g libvirt-qemu -d /var/lib/libvirt -M -s /usr/sbin/nologin libvirt-qemu
+  if [ ! -e /etc/libvirt/qemu.conf ]; then
+    as_root sh -c 'printf "%s\n" "# written by devenv scripts/setup-host.sh (libvirt-daemon without libvirt-daemon-system)" "user = \"root\"" "group = \"root\"" > /etc/libvirt/qemu.conf'
+  fi
+  if ! as_root virsh -c qemu:///system version >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+      as_root systemctl start libvirtd virtlogd
+    else
+      echo "setup-host: starting virtlogd and libvirtd in the background (logs: /var/log/libvirt/)" >&2
+      as_root mkdir -p /var/log/libvirt
+      # virtlogd keeps qemu's console logs: libvirtd cannot start a domain without it.
+      pgrep -x virtlogd >/dev/null || as_root sh -c 'nohup virtlogd >/var/log/libvirt/virtlogd-devenv.log 2>&1 &'
+      pgrep -x libvirtd >/dev/null || as_root sh -c 'nohup libvirtd >/var/log/libvirt/libvirtd-devenv.log 2>&1 &'
+    fi
+    for _ in $(seq 1 30); do as_root virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.5; done
+    as_root virsh -c qemu:///system version >/dev/null 2>&1 || { echo "setup-host: libvirtd did not start; see /var/log/libvirt/libvirtd-devenv.log" >&2; exit 3; }
+  fi
+  # Never started by devenv: a network libvirt would start here brings a bridge and NAT rules.
+  echo "setup-host: libvirtd answers at qemu:///system (networks: $(as_root virsh -c qemu:///system net-list --name | tr -s '\n' ' ' | sed 's/^ *$/none/'))" >&2
 fi
 
 if [ "$want" = podman ]; then

@@ -197,8 +197,9 @@ box
   .description('build a box image with debootstrap (cached by the definition hash)')
   .argument('[name]', 'box name or definition path (default: the profile’s box)')
   .option('--force', 'rebuild even when the image exists')
-  .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false }),
+  .addOption(new Option('--provider <provider>', 'container: the box image; libvirt: also a Vagrant box for vagrant-libvirt (qcow2, its own kernel)').choices(['container', 'libvirt']).default('container'))
+  .action(async (name: string | undefined, opts: { force?: boolean; provider: 'container' | 'libvirt' }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false, provider: opts.provider }),
   );
 box
   .command('prune')

@@ -96,8 +96,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   if (data.backend === 'vagrant' && !data.vagrant) {
     throw configErrorAt(source, ['backend'], 'backend "vagrant" needs a "vagrant" block (at least its provider)');
   }
-  if (data.backend === 'vagrant' && data.vagrant && data.vagrant.provider !== 'docker' && !data.vagrant.box) {
-    // A VM provider boots a Vagrant box; only the docker provider uses devenv's own box image.
+  if (data.backend === 'vagrant' && data.vagrant && data.vagrant.provider === 'virtualbox' && !data.vagrant.box) {
+    // VirtualBox boots a Vagrant box; the docker and libvirt providers boot devenv's own box, built from the definition.
     const at = source.doc.hasIn(['vagrant', 'provider']) ? ['vagrant', 'provider'] : ['vagrant'];
     throw configErrorAt(source, at, `provider "${data.vagrant.provider}" boots a VM from a Vagrant box: name it in "vagrant.box" (e.g. debian/bookworm64)`);
   }

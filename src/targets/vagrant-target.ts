@@ -29,6 +29,8 @@ export interface VagrantTargetOptions {
   container: boolean;
   /** Seconds the master connection outlives its last use, so consecutive `devenv exec` reuse it. */
   persistSeconds?: number;
+  /** ssh's ConnectTimeout (10 s by default; a VM under software emulation answers slower). */
+  connectTimeoutSeconds?: number;
   sshCommand?: string;
 }
 
@@ -86,7 +88,7 @@ export class VagrantTarget implements Target {
       // "%" starts a token in ssh's ControlPath: a literal one is doubled.
       '-o', `ControlPath=${this.endpoint.controlPath.replace(/%/g, '%%')}`,
       '-o', `ControlPersist=${this.options.persistSeconds ?? 600}`,
-      '-o', 'ConnectTimeout=10',
+      '-o', `ConnectTimeout=${this.options.connectTimeoutSeconds ?? 10}`,
     ];
   }
 
@@ -102,7 +104,7 @@ export class VagrantTarget implements Target {
       stdin: 'ignore',
       stdout: 'ignore',
       stderr: 'pipe',
-      timeout: 30_000,
+      timeout: Math.max(30, 3 * (this.options.connectTimeoutSeconds ?? 10)) * 1000,
     }).catch((error: unknown) => ({ failed: true, exitCode: undefined, stderr: String(error), code: (error as { code?: string }).code }));
     if ((result as { code?: string }).code === 'ENOENT') {
       throw new UnavailableError(MISSING_SSH.message, { hint: MISSING_SSH.hint });

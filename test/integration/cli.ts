@@ -10,14 +10,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function devenv(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+export async function devenv(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeout?: number } = {}): Promise<CliResult> {
   const result: Result = await execa('node', [CLI, ...args], {
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },
     input: options.input ?? '',
     reject: false,
     stripFinalNewline: false,
-    timeout: 600_000,
+    timeout: options.timeout ?? 600_000,
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

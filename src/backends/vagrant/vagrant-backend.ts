@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { InterruptedError, OperationError } from '../../core/errors.js';
@@ -13,7 +13,10 @@ import { connectDocker, isNotFound, LABEL, systemdSpecFor } from '../docker/engi
 import { progressText, type VagrantEvent } from './machine-readable.js';
 import { VagrantCli } from './vagrant-cli.js';
 import { ensureVagrantBoxImage, vagrantBoxImageRef, vagrantInsecurePublicKey } from './vagrant-box.js';
-import { bundledTemplatePath, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type VagrantProvider } from './vagrantfile.js';
+import { bundledTemplatePath, macFor, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type LibvirtInputs, type VagrantProvider } from './vagrantfile.js';
+import { chooseDomainType, domainState, LIBVIRT_URI, probeKvm, probeNetworkMode } from './libvirt-host.js';
+import { ensureLibvirtBox, libvirtBoxName } from '../../box/libvirt-box.js';
+import { freeLoopbackPort } from './free-port.js';
 
 interface MachineState {
   state: EnvironmentState;
@@ -23,7 +26,28 @@ interface MachineState {
 }
 
 const BOOT_TIMEOUT_MS = 120_000;
+/** systemd's boot after SSH answers: minutes under software emulation on a busy host. */
+const VM_BOOT_TIMEOUT_MS = 600_000;
 const MACHINE = 'default';
+
+/** What rsync copies of a folder: its files and their bytes (devenv's and Vagrant's state folders are excluded, as in the Vagrantfile). */
+async function countFiles(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      if (entry.name === '.devenv' || entry.name === '.vagrant') continue;
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        files++;
+        bytes += (await stat(full)).size;
+      }
+    }
+  };
+  await walk(dir);
+  return { files, bytes };
+}
 
 /** Vagrant's machine states → devenv's. */
 export function environmentState(vagrantState: string): EnvironmentState {
@@ -34,6 +58,9 @@ export function environmentState(vagrantState: string): EnvironmentState {
       return 'absent';
     case 'poweroff': // virtualbox
     case 'shutoff': // libvirt
+    case 'shut_off': // virsh domstate
+    case 'shutdown':
+    case 'crashed':
     case 'stopped': // docker
     case 'saved':
     case 'aborted':
@@ -78,6 +105,9 @@ export class VagrantBackend implements Backend {
   private get sshConfigFile(): string {
     return join(this.stateDir, 'ssh-config');
   }
+  private get sshPortFile(): string {
+    return join(this.stateDir, 'ssh-port');
+  }
   private get machineIdFile(): string {
     return join(this.stateDir, '.vagrant', 'machines', MACHINE, this.provider, 'id');
   }
@@ -99,7 +129,32 @@ export class VagrantBackend implements Backend {
             systemdRunArgs: (await systemdSpecFor(await this.dockerFactory())).runArgs,
           }
         : undefined;
-    return renderVagrantfile(template, vagrantfileInputs(this.profile, docker));
+    const libvirt = this.provider === 'libvirt' ? await this.libvirtInputs() : undefined;
+    return renderVagrantfile(template, vagrantfileInputs(this.profile, docker, libvirt));
+  }
+
+  /**
+   * What the libvirt Vagrantfile needs from this host: the domain type and network
+   * (probed), devenv's box for the profile's definition, and in a user-mode network
+   * the 127.0.0.1 port of SSH, chosen once per environment and kept in the state folder.
+   */
+  private async libvirtInputs(): Promise<LibvirtInputs & { box: string }> {
+    const network = (await probeNetworkMode()).value;
+    const box = libvirtBoxName(this.profile.box, await vagrantInsecurePublicKey());
+    const base = { uri: LIBVIRT_URI, domainType: chooseDomainType(probeKvm()).value, network, box };
+    if (network !== 'user') return base;
+    return { ...base, sshPort: await this.sshPort(), macs: [macFor(`${this.containerName}/user`), macFor(`${this.containerName}/forward`)] };
+  }
+
+  private async sshPort(): Promise<number> {
+    if (existsSync(this.sshPortFile)) {
+      const port = Number((await readFile(this.sshPortFile, 'utf8')).trim());
+      if (Number.isInteger(port) && port > 0 && port < 65536) return port;
+    }
+    const port = await freeLoopbackPort();
+    await mkdir(this.stateDir, { recursive: true });
+    await writeFile(this.sshPortFile, `${port}\n`);
+    return port;
   }
 
   private async machineId(): Promise<string | undefined> {
@@ -130,6 +185,12 @@ export class VagrantBackend implements Backend {
         throw error;
       }
     }
+    if (this.provider === 'libvirt') {
+      // The domain's UUID is Vagrant's machine id: virsh answers in milliseconds, Vagrant in seconds.
+      const state = await domainState(id);
+      if (state === 'not_created') return { state: 'absent' };
+      if (state !== undefined) return { state: environmentState(state), id };
+    }
     const result = await this.cli.run(['status', MACHINE]);
     const event = result.events.find((e) => e.type === 'state');
     return { state: environmentState(event?.type === 'state' ? event.state : 'unknown'), id };
@@ -153,6 +214,12 @@ export class VagrantBackend implements Backend {
     const wantedHash = hashOf(wanted);
     let machine = await this.machineState();
     let action: UpResult['action'] = 'created';
+    const reused = machine.state !== 'absent' && (await this.recordedInputs()) === wantedHash && !options.rebuild;
+    if (this.provider === 'libvirt' && !this.profile.data.vagrant?.box && !reused) {
+      // Only to create a machine (a failure here leaves any machine untouched): an existing one has its disk.
+      const docker = await this.dockerFactory();
+      await ensureLibvirtBox(docker, this.profile.box, await vagrantInsecurePublicKey(), this.progress, options.signal ? { signal: options.signal } : {});
+    }
 
     if (machine.state !== 'absent') {
       const upToDate = (await this.recordedInputs()) === wantedHash;
@@ -202,10 +269,26 @@ export class VagrantBackend implements Backend {
       await this.progress.step(`vagrant destroy ${this.profile.data.name}`, (update) => this.vagrant(['destroy', '-f', MACHINE], update));
     }
     await rm(this.inputsFile, { force: true });
+    await rm(this.sshPortFile, { force: true });
+  }
+
+  /**
+   * libvirt: synced folders are rsync copies (a VM shares no file system with the
+   * host), made at `up`; `devenv sync` makes them again with `vagrant rsync`.
+   * The other providers mount them: nothing to copy.
+   */
+  async sync(): Promise<{ guest: string; files: number; bytes: number }[] | 'mounted'> {
+    if (this.provider !== 'libvirt') return 'mounted';
+    const machine = await this.machineState();
+    if (machine.state !== 'running') throw this.notRunning();
+    await this.progress.step(`vagrant rsync ${this.profile.data.name}`, (update) => this.vagrant(['rsync', MACHINE], update));
+    const copied: { guest: string; files: number; bytes: number }[] = [];
+    for (const folder of this.profile.sync) copied.push({ guest: folder.guest, ...(await countFiles(folder.hostPath)) });
+    return copied;
   }
 
   async target(): Promise<VagrantTarget> {
-    if (this.provider === 'docker') {
+    if (this.provider === 'docker' || this.provider === 'libvirt') {
       // Cheap for containers: a clear "not running" instead of an ssh timeout.
       const machine = await this.machineState();
       if (machine.state !== 'running') throw this.notRunning();
@@ -253,7 +336,8 @@ export class VagrantBackend implements Backend {
     const parsed = parseSshConfig(sshConfig);
     return new VagrantTarget(
       { configFile: this.sshConfigFile, host: parsed.host, loginUser: parsed.user ?? 'vagrant', controlPath: await controlPathFor(this.stateDir) },
-      { name: `${this.profile.data.name} (vagrant ${this.provider})`, container: this.provider === 'docker' },
+      // A VM's SSH is slow to answer under emulation: a longer connect timeout than for containers.
+      { name: `${this.profile.data.name} (vagrant ${this.provider})`, container: this.provider === 'docker', ...(this.provider === 'docker' ? {} : { connectTimeoutSeconds: 60 }) },
     );
   }
 
@@ -282,7 +366,8 @@ export class VagrantBackend implements Backend {
   }
 
   private waitForBoot(target: VagrantTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
-    return waitForSystemdBoot(target, this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 200, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
+    const timeoutMs = this.provider === 'docker' ? BOOT_TIMEOUT_MS : VM_BOOT_TIMEOUT_MS;
+    return waitForSystemdBoot(target, this.progress, { timeoutMs, pollMs: this.provider === 'docker' ? 200 : 1000, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
   }
 
   private describe(machine: MachineState, upToDate?: boolean): EnvironmentStatus {

@@ -5,6 +5,8 @@ import { packageFile } from '../../core/package-files.js';
 import nunjucks from 'nunjucks';
 import type { LoadedProfile } from '../../profile/load.js';
 import { rubyLiteral, rubyString } from './ruby-literal.js';
+import { hashOf } from '../../core/hash.js';
+import type { LibvirtDomainType, LibvirtNetworkMode } from './libvirt-host.js';
 
 export type VagrantProvider = 'virtualbox' | 'libvirt' | 'docker';
 
@@ -31,18 +33,49 @@ export interface VagrantfileInputs {
   memory?: number;
   ports: { hostIp: string; hostPort: number; guestPort: number; protocol: 'tcp' | 'udp' }[];
   sync: { hostPath: string; guest: string; readOnly: boolean }[];
+  /** libvirt provider: how the machine is run and reached (probed on the host, see libvirt-host.ts). */
+  libvirt?: LibvirtInputs;
+}
+
+export interface LibvirtInputs {
+  uri: string;
+  domainType: LibvirtDomainType;
+  network: LibvirtNetworkMode;
+  /** User-mode network: the 127.0.0.1 port forwarded to the guest's sshd. */
+  sshPort?: number;
+  /** Two NICs' MAC addresses, stable per environment (see userNetworkQemuArgs). */
+  macs?: [string, string];
+}
+
+/** A stable, locally administered MAC (QEMU's 52:54:00 prefix) from a seed. */
+export function macFor(seed: string): string {
+  const hex = hashOf(seed, 6);
+  return `52:54:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+/**
+ * The user-mode NIC that carries SSH and the profile's ports: qemu's own slirp
+ * network with host forwards, which libvirt's XML cannot express, so it is given
+ * as qemu arguments. Its own subnet keeps replies on it (the guest's first NIC,
+ * libvirt's user-mode one, is 10.0.2.0/24); a fixed PCI slot keeps it clear of
+ * libvirt's devices. Only the addresses the profile names are bound (127.0.0.1 by default).
+ */
+export function userNetworkQemuArgs(sshPort: number, ports: VagrantfileInputs['ports'], mac: string): string[] {
+  const forwards = [`hostfwd=tcp:127.0.0.1:${sshPort}-:22`, ...ports.map((p) => `hostfwd=${p.protocol}:${p.hostIp}:${p.hostPort}-:${p.guestPort}`)];
+  return ['-netdev', ['user', 'id=devenvfwd', 'net=10.0.3.0/24', ...forwards].join(','), '-device', `virtio-net-pci,netdev=devenvfwd,mac=${mac},bus=pci.0,addr=0x10`];
 }
 
 export function vagrantfileInputs(
   profile: LoadedProfile,
   docker?: { image: string; containerName: string; labels: Record<string, string>; systemdRunArgs: string[] },
+  libvirt?: LibvirtInputs & { box: string },
 ): VagrantfileInputs {
   const provider = profile.data.vagrant?.provider ?? 'virtualbox';
   return {
     provider,
     hostname: profile.data.name,
     profileFile: profile.path,
-    box: profile.data.vagrant?.box,
+    box: profile.data.vagrant?.box ?? libvirt?.box,
     image: docker?.image,
     containerName: docker?.containerName,
     labels: docker?.labels,
@@ -52,6 +85,7 @@ export function vagrantfileInputs(
     memory: profile.data.resources.memory,
     ports: profile.data.ports.map((p) => ({ ...p })),
     sync: profile.sync.map((s) => ({ hostPath: s.hostPath, guest: s.guest, readOnly: s.readOnly })),
+    ...(libvirt ? { libvirt: { uri: libvirt.uri, domainType: libvirt.domainType, network: libvirt.network, sshPort: libvirt.sshPort, macs: libvirt.macs } } : {}),
   };
 }
 
@@ -68,6 +102,9 @@ export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unkno
     ...Object.entries(inputs.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     ...Object.entries(inputs.sysctls ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
   ];
+  const lv = inputs.libvirt;
+  const userNetwork = inputs.provider === 'libvirt' && lv?.network === 'user';
+  if (userNetwork && (lv?.sshPort === undefined || !lv.macs)) throw new Error('a user-mode libvirt network needs an SSH port and two MAC addresses');
   return {
     // A comment line: newlines in a path must not end it.
     profileComment: inputs.profileFile.replace(/[^\x20-\x7e]/g, '?'),
@@ -92,6 +129,19 @@ export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unkno
       guest: rubyString(s.guest),
       readOnly: s.readOnly,
     })),
+    // The guest's own ports are forwarded by qemu itself in a user-mode network; vagrant-libvirt's forwards (ssh -L) otherwise.
+    vagrantForwards: !userNetwork,
+    libvirt: lv
+      ? {
+          uri: rubyString(lv.uri),
+          domainType: rubyString(lv.domainType),
+          emulated: lv.domainType === 'qemu',
+          userNetwork,
+          sshPort: userNetwork ? rubyLiteral(lv.sshPort!) : undefined,
+          userMac: userNetwork ? rubyString(lv.macs![0]) : undefined,
+          qemuArgs: userNetwork ? userNetworkQemuArgs(lv.sshPort!, inputs.ports, lv.macs![1]).map(rubyString) : [],
+        }
+      : undefined,
   };
 }
 

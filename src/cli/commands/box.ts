@@ -7,6 +7,8 @@ import { buildBox, findBoxImage } from '../../box/build.js';
 import { pruneStaleBoxImages, shortImageNames, type CurrentBoxHashes } from '../../box/image.js';
 import { bundledBoxesDir, listBundledBoxNames, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
+import { ensureLibvirtBox, libvirtBoxHash, pruneStaleLibvirtBoxes } from '../../box/libvirt-box.js';
+import { deletePoolVolume, poolVolumes } from '../../backends/vagrant/libvirt-host.js';
 import { locateProfile, loadProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
 
@@ -17,13 +19,26 @@ async function boxFor(name: string | undefined, ctx: CommandContext): Promise<Bo
   return loadBoxDefinition(path);
 }
 
-export async function runBuild(args: { name?: string; force: boolean }, ctx: CommandContext): Promise<number> {
+export async function runBuild(args: { name?: string; force: boolean; provider?: 'container' | 'libvirt' }, ctx: CommandContext): Promise<number> {
   const box = await boxFor(args.name, ctx);
   const docker = await connectDocker();
+  if (args.provider === 'libvirt') return runBuildLibvirt(box, docker, args.force, ctx);
   const existing = args.force ? undefined : await findBoxImage(docker, box);
   const image = existing ?? (await buildBox(docker, box, ctx.progress, { signal: ctx.signal, wait: ctx.options.wait, force: args.force }));
   if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, image, built: !existing });
   else ctx.out(`${box.name}: ${image}${existing ? ' (already built; --force rebuilds)' : ''}\n`);
+  return 0;
+}
+
+/** `box build --provider libvirt`: the container box first (the same tree), then the Vagrant box made from it. */
+async function runBuildLibvirt(box: BoxDefinition, docker: Awaited<ReturnType<typeof connectDocker>>, force: boolean, ctx: CommandContext): Promise<number> {
+  const key = await vagrantInsecurePublicKey();
+  const result = await ensureLibvirtBox(docker, box, key, ctx.progress, { ...(ctx.signal ? { signal: ctx.signal } : {}), force });
+  if (ctx.options.format === 'json') {
+    writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, provider: 'libvirt', vagrant_box: result.name, built: result.built });
+  } else {
+    ctx.out(`${box.name}: vagrant box ${result.name} (libvirt)${result.built ? '' : ' (already built; --force rebuilds)'}\n`);
+  }
   return 0;
 }
 
@@ -71,6 +86,8 @@ export async function runPrune(args: { all: boolean }, ctx: CommandContext): Pro
   const removedBoxes = await ctx.progress.step('prune box images of older definitions', () =>
     pruneStaleBoxImages(docker, new Set(listBundledBoxNames()), current),
   );
+  const removedLibvirt = await ctx.progress.step('prune libvirt boxes of older definitions', () => pruneLibvirt(ctx));
+  removedBoxes.push(...removedLibvirt);
   if (ctx.options.format === 'json') {
     writeJson(ctx, { schema: 'devenv.prune/v1', removed, removed_boxes: removedBoxes });
   } else {
@@ -78,6 +95,28 @@ export async function runPrune(args: { all: boolean }, ctx: CommandContext): Pro
     ctx.out(lines.length ? `${lines.join('\n')}\n` : 'nothing to prune\n');
   }
   return 0;
+}
+
+/** devenv's libvirt boxes (Vagrant's store, libvirt's pool, the cached box file) that today's definitions no longer produce. */
+async function pruneLibvirt(ctx: CommandContext): Promise<string[]> {
+  let key: string;
+  try {
+    key = await vagrantInsecurePublicKey();
+  } catch {
+    return []; // No vagrant: no libvirt boxes either.
+  }
+  const boxes = await todaysBoxes(ctx);
+  return pruneStaleLibvirtBoxes(new Set(listBundledBoxNames()), new Set(boxes.map((box) => libvirtBoxHash(box, key))), poolVolumes, deletePoolVolume);
+}
+
+async function todaysBoxes(ctx: CommandContext): Promise<BoxDefinition[]> {
+  const boxes = await Promise.all(listBundledBoxNames().map((name) => loadBoxDefinition(join(bundledBoxesDir(), `${name}.yaml`))));
+  try {
+    boxes.push((await loadProfile(locateProfile(ctx.options.profile), { manifests: false })).box);
+  } catch {
+    // No profile here (or a broken one): the bundled boxes are what counts.
+  }
+  return boxes;
 }
 
 /** The hashes today's box definitions produce: every bundled box, and this project's own when there is one. */

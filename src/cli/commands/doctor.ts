@@ -6,6 +6,7 @@ import { DevenvError } from '../../core/errors.js';
 import { loadProfile, locateProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { environmentOf } from '../load-profile.js';
+import { chooseDomainType, libvirtdStatus, probeKvm, probeNetworkMode } from '../../backends/vagrant/libvirt-host.js';
 
 interface DoctorItem {
   item: string;
@@ -19,6 +20,34 @@ interface DoctorItem {
 async function toolVersion(argv: string[]): Promise<string | undefined> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 10_000 });
   return result.exitCode === 0 ? (result.stdout || result.stderr).split('\n')[0]?.trim() : undefined;
+}
+
+/** The libvirt provider (backend: vagrant, vagrant: { provider: libvirt }): optional, each with its fix. */
+async function libvirtItems(): Promise<DoctorItem[]> {
+  const items: DoctorItem[] = [];
+  const plugins = await execa('vagrant', ['plugin', 'list'], { reject: false, timeout: 60_000, env: { VAGRANT_CHECKPOINT_DISABLE: '1' } });
+  const plugin = /^vagrant-libvirt \(([^,)]+)/m.exec(String(plugins.stdout))?.[1];
+  items.push(
+    plugin
+      ? { item: 'vagrant-libvirt', ok: true, optional: true, detail: `plugin ${plugin}` }
+      : { item: 'vagrant-libvirt', ok: false, optional: true, detail: 'the plugin is not installed (only needed for vagrant: { provider: libvirt })', fix: 'bash scripts/setup-host.sh libvirt (or: sudo apt-get install vagrant-libvirt)' },
+  );
+  const libvirtd = await libvirtdStatus();
+  items.push(
+    libvirtd.ok
+      ? { item: 'libvirtd', ok: true, optional: true, detail: libvirtd.detail }
+      : { item: 'libvirtd', ok: false, optional: true, detail: libvirtd.detail, fix: 'bash scripts/setup-host.sh libvirt (installs libvirt-daemon and starts libvirtd, in the background where no systemd runs)' },
+  );
+  try {
+    const domain = chooseDomainType(probeKvm());
+    items.push({ item: 'libvirt domain type', ok: true, optional: true, detail: `${domain.value} — ${domain.why}` });
+    const network = await probeNetworkMode();
+    items.push({ item: 'libvirt network', ok: true, optional: true, detail: `${network.value} — ${network.why}` });
+  } catch (error) {
+    if (!(error instanceof DevenvError)) throw error;
+    items.push({ item: 'libvirt settings', ok: false, optional: true, detail: error.message, fix: error.hint });
+  }
+  return items;
 }
 
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
@@ -58,6 +87,8 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
       ? { item: 'vagrant', ok: true, optional: true, detail: vagrant }
       : { item: 'vagrant', ok: false, optional: true, detail: 'not installed (only needed for backend: vagrant)', fix: 'sudo apt-get install vagrant' },
   );
+
+  if (vagrant) items.push(...(await libvirtItems()));
 
   const ssh = await toolVersion(['ssh', '-V']);
   items.push(

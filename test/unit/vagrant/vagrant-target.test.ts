@@ -82,5 +82,7 @@ describe('VagrantCli', () => {
     expect(environmentState('not_created')).toBe('absent');
     expect(['poweroff', 'shutoff', 'stopped', 'saved'].map(environmentState)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
     expect(environmentState('something')).toBe('unknown');
+    // virsh domstate, which devenv asks instead of `vagrant status` for libvirt machines.
+    expect(['shut_off', 'crashed'].map(environmentState)).toEqual(['stopped', 'stopped']);
   });
 });

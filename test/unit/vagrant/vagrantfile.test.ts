@@ -4,7 +4,17 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundledTemplatePath, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type VagrantfileInputs, type VagrantProvider } from '../../../src/backends/vagrant/vagrantfile.js';
+import {
+  bundledTemplatePath,
+  macFor,
+  renderVagrantfile,
+  userNetworkQemuArgs,
+  vagrantfileInputs,
+  writeVagrantfile,
+  type LibvirtInputs,
+  type VagrantfileInputs,
+  type VagrantProvider,
+} from '../../../src/backends/vagrant/vagrantfile.js';
 import { loadProfile } from '../../../src/profile/load.js';
 import { systemdContainerSpec } from '../../../src/backends/docker/systemd-container-spec.js';
 
@@ -50,6 +60,7 @@ function inputs(provider: VagrantProvider, extra: Partial<VagrantfileInputs> = {
 }
 
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim());
+const USER_NETWORK: LibvirtInputs = { uri: 'qemu:///system', domainType: 'qemu', network: 'user', sshPort: 40022, macs: ['52:54:00:00:00:01', '52:54:00:00:00:02'] };
 
 describe('Vagrantfile rendering', () => {
   it('docker provider: devenv image with sshd, systemd-friendly create args, no host port for SSH', () => {
@@ -100,6 +111,50 @@ describe('Vagrantfile rendering', () => {
     expect(l).toContain('lv.cpus = 2');
     expect(l).toContain('lv.memory = 512');
     expect(text).not.toMatch(/virtualbox|docker/);
+  });
+
+  it('libvirt in a user-mode network: SSH and ports forwarded by qemu to the addresses named, no vagrant-libvirt forwards, no management network', () => {
+    const text = renderVagrantfile(template, inputs('libvirt', { libvirt: USER_NETWORK }));
+    const l = lines(text);
+    expect(l).toContain('config.ssh.host = "127.0.0.1"');
+    expect(l).toContain('config.ssh.port = 40022');
+    expect(l).toContain('config.vm.network :public_network, type: "user", mac: "52:54:00:00:00:01", portgroup: "devenv-user", auto_config: false');
+    expect(l).toContain('lv.mgmt_attach = false');
+    expect(l).toContain('lv.qemu_use_agent = true');
+    expect(l).toContain('lv.driver = "qemu"');
+    expect(l).toContain('lv.uri = "qemu:///system"');
+    expect(l).toContain('lv.cpu_model = "qemu64"');
+    expect(l).toContain('config.vm.boot_timeout = 900');
+    expect(l).toContain('lv.qemuargs value: "user,id=devenvfwd,net=10.0.3.0/24,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:10.0.0.5:5353-:53"');
+    expect(l).toContain('lv.qemuargs value: "virtio-net-pci,netdev=devenvfwd,mac=52:54:00:00:00:02,bus=pci.0,addr=0x10"');
+    expect(text).not.toMatch(/forwarded_port/);
+    // Synced folders are copies by rsync, never the state folder.
+    expect(l).toContain(`config.vm.synced_folder "${join(dir, 'app')}", "/srv/mysite/app", type: "rsync", rsync__exclude: [".devenv/", ".vagrant/"]`);
+  });
+
+  it("libvirt with libvirt's own network and KVM: vagrant-libvirt's management network and forwards, the host's CPU", () => {
+    const text = renderVagrantfile(template, inputs('libvirt', { libvirt: { uri: 'qemu:///system', domainType: 'kvm', network: 'libvirt' } }));
+    const l = lines(text);
+    expect(l).toContain('lv.driver = "kvm"');
+    expect(l).toContain('config.vm.network "forwarded_port", id: "devenv-tcp-8080", guest: 80, host: 8080, host_ip: "127.0.0.1", protocol: "tcp"');
+    expect(text).not.toMatch(/qemuargs|mgmt_attach|config\.ssh\.port|cpu_model|boot_timeout/);
+  });
+
+  it('userNetworkQemuArgs binds SSH to 127.0.0.1 whatever the ports say', () => {
+    const args = userNetworkQemuArgs(2222, [{ hostIp: '0.0.0.0', hostPort: 8443, guestPort: 443, protocol: 'tcp' }], '52:54:00:aa:bb:cc');
+    expect(args[0]).toBe('-netdev');
+    expect(args[1]).toBe('user,id=devenvfwd,net=10.0.3.0/24,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:0.0.0.0:8443-:443');
+    expect(args.slice(2)).toEqual(['-device', 'virtio-net-pci,netdev=devenvfwd,mac=52:54:00:aa:bb:cc,bus=pci.0,addr=0x10']);
+  });
+
+  it('macFor: stable, locally administered, distinct per seed', () => {
+    expect(macFor('a')).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    expect(macFor('a')).toBe(macFor('a'));
+    expect(macFor('a')).not.toBe(macFor('b'));
+  });
+
+  it('a user-mode network without its SSH port is a programming error, not a broken Vagrantfile', () => {
+    expect(() => renderVagrantfile(template, inputs('libvirt', { libvirt: { uri: 'qemu:///system', domainType: 'qemu', network: 'user' } }))).toThrow(/SSH port/);
   });
 
   it('leaves resources out when the profile has none', () => {
@@ -157,16 +212,22 @@ describe('Vagrantfile rendering', () => {
   });
 });
 
-describe('profile rule: a VM provider needs vagrant.box', () => {
+describe('profile rule: VirtualBox needs vagrant.box', () => {
   it.each([
     ['virtualbox', 'vagrant: { provider: virtualbox }', 5, 22],
-    ['libvirt', 'vagrant:\n  provider: libvirt', 6, 13],
+    ['virtualbox', 'vagrant:\n  provider: virtualbox', 6, 13],
   ])('%s without a box is a profile error with its position', async (provider, block, line, column) => {
-    const file = join(dir, `no-box-${provider}.yaml`);
+    const file = join(dir, `no-box-${provider}-${line}.yaml`);
     await writeFile(file, `name: mysite\nbox: debian-12\nbackend: vagrant\n# comment\n${block}\n`);
     const error = await loadProfile(file).catch((e: unknown) => e);
     expect(error).toMatchObject({ exitCode: 2, code: 'config' });
     expect((error as Error).message).toContain(`:${line}:${column}: vagrant.provider: provider "${provider}" boots a VM from a Vagrant box`);
+  });
+
+  it('libvirt needs no box: it boots the box devenv builds from the definition', async () => {
+    const file = join(dir, 'libvirt-provider.yaml');
+    await writeFile(file, 'name: mysite\nbox: debian-12\nbackend: vagrant\nvagrant: { provider: libvirt }\n');
+    await expect(loadProfile(file)).resolves.toMatchObject({ data: { vagrant: { provider: 'libvirt' } } });
   });
 
   it('the docker provider needs no box', async () => {
@@ -177,10 +238,11 @@ describe('profile rule: a VM provider needs vagrant.box', () => {
 });
 
 describe.skipIf(!vagrant)(`vagrant validate on rendered files${vagrant ? '' : ' (skipped: vagrant is not installed)'}`, () => {
-  it.each(['docker', 'virtualbox', 'libvirt'] as const)('%s', async (provider) => {
-    const machineDir = join(dir, `validate-${provider}`);
+  it.each(['docker', 'virtualbox', 'libvirt', 'libvirt-user-network'] as const)('%s', async (variant) => {
+    const provider = variant === 'libvirt-user-network' ? 'libvirt' : variant;
+    const machineDir = join(dir, `validate-${variant}`);
     await mkdir(machineDir, { recursive: true });
-    await writeFile(join(machineDir, 'Vagrantfile'), renderVagrantfile(template, inputs(provider)));
+    await writeFile(join(machineDir, 'Vagrantfile'), renderVagrantfile(template, inputs(provider, variant === 'libvirt-user-network' ? { libvirt: USER_NETWORK } : {})));
     // VirtualBox is not usable on a machine without it: its provider block is then checked by Ruby only.
     const ignore = provider === 'virtualbox' && spawnSync('VBoxManage', ['--version']).status !== 0;
     const output = execFileSync('vagrant', ['validate', ...(ignore ? ['--ignore-provider'] : [])], {
