@@ -35,12 +35,13 @@ const describeWithLibvirt: typeof describe = !missing
     ? (((name: string) => describe(name, () => it('has libvirt', () => { throw new Error(`CI is set but ${missing} (scripts/setup-host.sh libvirt sets it up)`); }))) as typeof describe)
     : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing}; bash scripts/setup-host.sh libvirt)`, fn)) as typeof describe);
 
-/** What the host's network looks like, minus what the container engine changes meanwhile (other tests run on it). */
+/** What the host's network looks like, minus what the container engines change meanwhile (other tests run on them). */
 async function hostNetwork(): Promise<string> {
   const links = (await execa('ip', ['-o', 'link'], { reject: false })).stdout
     .split('\n')
     .map((line) => line.split(':')[1]?.trim().split('@')[0] ?? '')
-    .filter((name) => name && !/^(veth|docker|br-|podman|cni)/.test(name));
+    // The host matrix's second engine (test/hosts/cgroup2-engine.sh) adds its devenv-cg2-* veth pair while this file runs.
+    .filter((name) => name && !/^(veth|docker|br-|podman|cni|devenv-)/.test(name));
   const rules = [
     ...(await execa('iptables', ['-S'], { reject: false })).stdout.split('\n'),
     ...(await execa('iptables', ['-t', 'nat', '-S'], { reject: false })).stdout.split('\n'),
