@@ -15,6 +15,7 @@ import { plan, type DesiredState } from './plan.js';
 import { applyReport, planReport, type ApplyReport } from './report.js';
 import { provisionManifests } from './locked-manifests.js';
 import { offerOwnArchive } from './archive-offer.js';
+import { OFFERED_SOURCE } from '../lock/environment-packages.js';
 import { alignAptSources } from './apt-suites.js';
 
 export interface PlannedEnvironment {
@@ -81,41 +82,48 @@ export async function provisionEnvironment(
   if (ownEnvironment) await alignAptSources(target, profile.data.apt.sources, progress);
   const archives = (profile.data.archives ?? []).map((archive) => resolvePath(profile.dir, archive));
   const offered = ownEnvironment ? await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives) : undefined;
-  const planned = await planEnvironment(profile, target, progress);
-  if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
-  const applyOnce = (current: PlannedEnvironment, pendingOnTarget: readonly string[], stopAfterPackages: boolean): Promise<ApplyResult> =>
-    applyPlanSteps(target, current.catalog, current.plan, {
-      pendingOnTarget,
-      stopAfterPackages,
-      deferFinalRecord: true,
-      installRecommends: profile.data.apt.install_recommends,
-      ...(offered && offered.wheels > 0 ? { pipFindLinks: offered.findLinks } : {}),
-      ...(signal ? { signal } : {}),
-    });
-  // A run stops after each package transaction that changed the system and plans the rest
-  // anew on a fresh observation: the packages' own default site, units and started
-  // services are then known before files are written and services touched (no refresh of
-  // a configuration that cannot load yet, no enable of what the package enabled).
-  let current = planned;
-  let pendingOnTarget = planned.observed.pendingRefreshes;
+  let planned: PlannedEnvironment;
   let outcomes: ResourceOutcome[] | undefined;
   let finalRecord: string[] | undefined;
-  for (let pass = 1; ; pass++) {
-    const stopAfterPackages = pass < MAX_PASSES;
-    const title = pass === 1 ? 'Applying manifests' : 'Applying the rest, after the packages';
-    const result = await progress.step(title, () => applyOnce(current, pendingOnTarget, stopAfterPackages));
-    outcomes = outcomes ? mergeOutcomes(outcomes, result.outcomes) : result.outcomes;
-    if (!result.stoppedAfterPackages) {
-      finalRecord = result.record;
-      break;
+  try {
+    planned = await planEnvironment(profile, target, progress);
+    if (planned.plan.problems.length > 0) throw planProblemsError(planned.plan.problems);
+    const applyOnce = (current: PlannedEnvironment, pendingOnTarget: readonly string[], stopAfterPackages: boolean): Promise<ApplyResult> =>
+      applyPlanSteps(target, current.catalog, current.plan, {
+        pendingOnTarget,
+        stopAfterPackages,
+        deferFinalRecord: true,
+        installRecommends: profile.data.apt.install_recommends,
+        ...(offered && offered.wheels > 0 ? { pipFindLinks: offered.findLinks } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    // A run stops after each package transaction that changed the system and plans the rest
+    // anew on a fresh observation: the packages' own default site, units and started
+    // services are then known before files are written and services touched (no refresh of
+    // a configuration that cannot load yet, no enable of what the package enabled).
+    let current = planned;
+    let pendingOnTarget = planned.observed.pendingRefreshes;
+    for (let pass = 1; ; pass++) {
+      const stopAfterPackages = pass < MAX_PASSES;
+      const title = pass === 1 ? 'Applying manifests' : 'Applying the rest, after the packages';
+      const result = await progress.step(title, () => applyOnce(current, pendingOnTarget, stopAfterPackages));
+      outcomes = outcomes ? mergeOutcomes(outcomes, result.outcomes) : result.outcomes;
+      if (!result.stoppedAfterPackages) {
+        finalRecord = result.record;
+        break;
+      }
+      // Right after the packages: nothing left to look up in the apt lists, as a rule.
+      const seen = await observe(target, planned.catalog, { earlyAvailability: false });
+      // The next plan owes what this pass earned; the record on the target may hold more.
+      pendingOnTarget = seen.pendingRefreshes;
+      const observed = { ...seen, pendingRefreshes: result.owed ?? seen.pendingRefreshes };
+      current = { ...planned, observed, plan: plan(planned.desired, observed) };
+      if (current.plan.problems.length > 0) throw planProblemsError(current.plan.problems, true);
     }
-    // Right after the packages: nothing left to look up in the apt lists, as a rule.
-    const seen = await observe(target, planned.catalog, { earlyAvailability: false });
-    // The next plan owes what this pass earned; the record on the target may hold more.
-    pendingOnTarget = seen.pendingRefreshes;
-    const observed = { ...seen, pendingRefreshes: result.owed ?? seen.pendingRefreshes };
-    current = { ...planned, observed, plan: plan(planned.desired, observed) };
-    if (current.plan.problems.length > 0) throw planProblemsError(current.plan.problems, true);
+  } finally {
+    // The offered archive's apt source is devenv's scaffolding, not the environment's: it goes
+    // once apt is done (parity would see it as an apt source and a file only here).
+    if (offered && offered.debs > 0) await target.exec(['rm', '-f', '--', OFFERED_SOURCE]).catch(() => undefined);
   }
   const report = applyReport(target.describe().name, outcomes, performance.now() - started);
   const full = report.resources.find((r) => r.status === 'failed' && /No space left on device/i.test(r.error ?? ''));
