@@ -13,6 +13,7 @@ import { LABEL } from '../core/labels.js';
 import { DockerTarget } from '../targets/docker-target.js';
 import { execOrThrow } from '../targets/target.js';
 import type { BoxDefinition } from './definition.js';
+import { VAGRANT_USER_ID, VAGRANT_USER_RECIPE } from './vagrant-user.js';
 import { buildBox, findBoxImage, removeTree } from './build.js';
 
 /**
@@ -27,7 +28,7 @@ import { buildBox, findBoxImage, removeTree } from './build.js';
 /** Bump when the recipe below changes the box. */
 export const LIBVIRT_BOX_RECIPE_VERSION = 2;
 /** The uid of the vagrant user: the same as in the docker provider's image (clear of production's uid 1000). */
-export const LIBVIRT_VAGRANT_UID = 59999;
+export const LIBVIRT_VAGRANT_UID = VAGRANT_USER_ID;
 /** The root file system's size as the guest sees it (sparse: the image holds only what is written). */
 export const ROOT_DISK_GIB = 16;
 /** The box file kept in devenv's cache, so a box Vagrant lost is added again in seconds, not rebuilt. */
@@ -115,13 +116,7 @@ export const VM_RECIPE = [
   // The VM boots the box's initrd from beside the box, never the one in /boot: rebuilding
   // that copy at every package that asks (busybox, udev…) would cost minutes under emulation.
   "sed -i 's/^update_initramfs=.*/update_initramfs=no/' /etc/initramfs-tools/update-initramfs.conf",
-  `getent group vagrant >/dev/null || groupadd --gid ${LIBVIRT_VAGRANT_UID} vagrant`,
-  `id vagrant >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --uid ${LIBVIRT_VAGRANT_UID} --gid vagrant vagrant`,
-  'install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh',
-  'printf "%s\\n" "$1" > /home/vagrant/.ssh/authorized_keys',
-  'chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys && chmod 0600 /home/vagrant/.ssh/authorized_keys',
-  'printf "vagrant ALL=(ALL) NOPASSWD: ALL\\nDefaults:vagrant !requiretty\\n" > /etc/sudoers.d/vagrant && chmod 0440 /etc/sudoers.d/vagrant',
-  'visudo -cf /etc/sudoers.d/vagrant >/dev/null',
+  ...VAGRANT_USER_RECIPE,
   // No two machines share host keys: made at the first boot. Only ed25519: an RSA
   // key takes tens of seconds under software emulation, and sshd skips the missing ones.
   'rm -f /etc/ssh/ssh_host_*',

@@ -3,6 +3,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap } from 'yaml';
 import { z } from 'zod';
+import { DEBIAN_VERSION } from '../core/debian-version.js';
 import { readYamlSource, validateSource, configErrorAt, type YamlSource } from '../profile/yaml-source.js';
 
 /**
@@ -14,7 +15,6 @@ import { readYamlSource, validateSource, configErrorAt, type YamlSource } from '
 export const LOCK_FILE = 'devenv.lock';
 export const LOCK_SCHEMA_ID = 'devenv.lock/v1';
 
-const DEBIAN_VERSION = /^(\d+:)?[0-9][A-Za-z0-9.+~-]*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 const aptEntry = z.strictObject({

@@ -1,4 +1,5 @@
 import type { Progress } from '../core/progress.js';
+import { isPinnedVersion } from '../core/debian-version.js';
 import type { Catalog } from './catalog.js';
 import type { Resource } from './resource.js';
 import type { Target } from '../targets/target.js';
@@ -7,7 +8,6 @@ import { ArchiveStore } from '../lock/archive-store.js';
 import { importArchive } from '../lock/archive-dir.js';
 import { archiveOffer, offerArchive, OFFERED_WHEELS_DIR, readInstalled } from '../lock/environment-packages.js';
 
-const EXACT = /^(\d+:)?[0-9]/;
 
 export interface Offered {
   debs: number;
@@ -27,7 +27,7 @@ export async function offerOwnArchive(catalog: Catalog, target: Target, progress
   const aptPins = new Map<string, string>();
   const pipPins: { name: string; version: string }[] = [];
   for (const resource of catalog.ordered) {
-    if (resource.type === 'apt' && EXACT.test(resource.attrs.ensure)) aptPins.set(resource.name, resource.attrs.ensure);
+    if (resource.type === 'apt' && isPinnedVersion(resource.attrs.ensure)) aptPins.set(resource.name, resource.attrs.ensure);
     if (resource.type === 'pip' && resource.attrs.ensure !== 'absent') pipPins.push({ name: resource.name, version: resource.attrs.ensure });
   }
   const archived = [...(await store.listDebs()).values()];
@@ -47,7 +47,7 @@ export async function offerOwnArchive(catalog: Catalog, target: Target, progress
 export async function archivedPins(resources: readonly (Resource | undefined)[], store = new ArchiveStore()): Promise<Map<string, string>> {
   const held = new Map<string, string>();
   for (const resource of resources) {
-    if (resource?.type !== 'apt' || !EXACT.test(resource.attrs.ensure)) continue;
+    if (resource?.type !== 'apt' || !isPinnedVersion(resource.attrs.ensure)) continue;
     if (await store.findDeb(resource.name, resource.attrs.ensure)) held.set(resource.ref, resource.attrs.ensure);
   }
   return held;

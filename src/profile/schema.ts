@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEBIAN_VERSION } from '../core/debian-version.js';
 import { CHECK_IDS } from '../checks/ids.js';
 import { describeValue } from './yaml-source.js';
 
@@ -133,7 +134,6 @@ function sshPortInRange(destination: string): boolean {
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** An exact Debian version ("7.23.0-1+deb12u1"): only what dpkg accepts, so it can never become an apt option. */
-const DEBIAN_VERSION = /^(?:\d+:)?[0-9][A-Za-z0-9.+~-]*$/;
 
 const puppetProvisioner = z
   .strictObject({

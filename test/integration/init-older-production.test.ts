@@ -1,11 +1,11 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devenv, type CliResult } from './cli.js';
 import { freePort } from './ports.js';
-import { describeWithEngine, sshAccessTo, startTestContainer, type TestContainer } from './support.js';
+import { describeWithEngine, sshAccessTo, sshOnPath, startTestContainer, type TestContainer } from './support.js';
 
 /**
  * Issue 15's onboarding case: production is older than the mirror, as every
@@ -56,11 +56,7 @@ describeWithEngine('init --from a production older than the mirror, then up, the
     await access.ssh.close();
     identity = access.identity;
     destination = `ssh://ops@127.0.0.1:${access.port}`;
-    const bin = join(workdir, 'bin');
-    await mkdir(bin);
-    await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=${access.knownHosts} "$@"\n`);
-    await chmod(join(bin, 'ssh'), 0o755);
-    env = { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, DEVENV_ARCHIVE_DIR: join(workdir, 'archive') };
+    env = { PATH: await sshOnPath(access.knownHosts, workdir), DEVENV_ARCHIVE_DIR: join(workdir, 'archive') };
   });
 
   afterAll(async () => {

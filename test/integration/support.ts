@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { describe, it } from 'vitest';
@@ -147,4 +147,17 @@ export async function sshAccessTo(production: TestContainer, workdir: string, co
     }
   }
   return { ssh, identity, knownHosts, port };
+}
+
+/**
+ * An `ssh` first on PATH that pins the stand-in's host key from `knownHosts`: the CLI
+ * reads known_hosts from the passwd home, never $HOME, so this keeps the real one untouched.
+ * Returns the PATH to run the CLI with.
+ */
+export async function sshOnPath(knownHosts: string, workdir: string): Promise<string> {
+  const bin = join(workdir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=${knownHosts} "$@"\n`);
+  await chmod(join(bin, 'ssh'), 0o755);
+  return `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`;
 }

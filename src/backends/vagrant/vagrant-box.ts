@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { VAGRANT_USER_ID, VAGRANT_USER_RECIPE } from '../../box/vagrant-user.js';
 import type Dockerode from 'dockerode';
 import { buildBox, findBoxImage } from '../../box/build.js';
 import type { BoxDefinition } from '../../box/definition.js';
@@ -14,7 +15,7 @@ import { LABEL } from '../docker/engine.js';
 /** Bump when the recipe below changes the image. */
 export const VAGRANT_BOX_RECIPE_VERSION = 3;
 /** The uid and gid of the vagrant user in devenv's Vagrant images (docker provider). */
-export const VAGRANT_USER_ID = 59999;
+export { VAGRANT_USER_ID };
 
 const KEY_DIRS = [
   '/usr/share/vagrant/keys',
@@ -60,15 +61,7 @@ const RECIPE = [
   'export DEBIAN_FRONTEND=noninteractive',
   'apt-get update -qq',
   'apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null',
-  // Not 1000: that is the first account of every production host, and a profile declaring
-  // it (ops, deploy) must get it. The top of Debian's dynamic user range stays clear of them.
-  `getent group vagrant >/dev/null || groupadd --gid ${VAGRANT_USER_ID} vagrant`,
-  `id vagrant >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --uid ${VAGRANT_USER_ID} --gid vagrant vagrant`,
-  'install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh',
-  'printf "%s\\n" "$1" > /home/vagrant/.ssh/authorized_keys',
-  'chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys && chmod 0600 /home/vagrant/.ssh/authorized_keys',
-  'printf "vagrant ALL=(ALL) NOPASSWD: ALL\\nDefaults:vagrant !requiretty\\n" > /etc/sudoers.d/vagrant && chmod 0440 /etc/sudoers.d/vagrant',
-  'visudo -cf /etc/sudoers.d/vagrant >/dev/null',
+  ...VAGRANT_USER_RECIPE,
   // Host keys are made at each container's first boot: no two machines share them.
   'rm -f /etc/ssh/ssh_host_*',
   'install -d /etc/systemd/system/ssh.service.d',

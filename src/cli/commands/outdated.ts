@@ -1,4 +1,5 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
+import { isPinnedVersion } from '../../core/debian-version.js';
 import { ExitCode, OperationError } from '../../core/errors.js';
 import { lastLines } from '../../core/last-lines.js';
 import { freshness, parsePolicyVersions, type Freshness } from '../../manifest/pin-freshness.js';
@@ -6,7 +7,6 @@ import { loadProfile, locateProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { writeJson, type CommandContext } from '../context.js';
 
-const EXACT = /^(\d+:)?[0-9]/;
 
 /**
  * `devenv outdated`: per manifest pin and lock entry, the newest version the box's
@@ -18,7 +18,7 @@ export async function run(args: { refresh: boolean; all: boolean }, ctx: Command
   const pins = new Map<string, { package: string; pinned: string; from: string }>();
   for (const manifest of profile.manifests) {
     for (const resource of manifest.declarations) {
-      if (resource.type === 'apt' && EXACT.test(resource.attrs.ensure)) pins.set(resource.name, { package: resource.name, pinned: resource.attrs.ensure, from: displayPath(manifest.path) });
+      if (resource.type === 'apt' && isPinnedVersion(resource.attrs.ensure)) pins.set(resource.name, { package: resource.name, pinned: resource.attrs.ensure, from: displayPath(manifest.path) });
     }
   }
   for (const [name, entry] of Object.entries(profile.lock?.data.apt ?? {})) {
