@@ -271,7 +271,7 @@ archive
   .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'export', dir }));
 archive
   .command('import <dir>')
-  .description('add an exported archive, or a folder of .debs and .whl files, to this machine\'s archive')
+  .description('add an exported archive (a folder, or its http(s):// URL), or a folder of .debs and .whl files, to this machine\'s archive')
   .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'import', dir }));
 archive
   .command('list')

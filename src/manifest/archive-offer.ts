@@ -6,8 +6,9 @@ import type { Target } from '../targets/target.js';
 import { normalizePipName } from './schema.js';
 import { ArchiveStore } from '../lock/archive-store.js';
 import { importArchive } from '../lock/archive-dir.js';
+import { isArchiveUrl } from '../profile/schema.js';
+import { OperationError } from '../core/errors.js';
 import { archiveOffer, offerArchive, OFFERED_WHEELS_DIR, readInstalled } from '../lock/environment-packages.js';
-
 
 export interface Offered {
   debs: number;
@@ -22,7 +23,16 @@ export interface Offered {
  */
 export async function offerOwnArchive(catalog: Catalog, target: Target, progress: Progress, archives: readonly string[] = [], store = new ArchiveStore()): Promise<Offered> {
   // The profile's shared archives join this machine's first (idempotent: content-addressed).
-  for (const dir of archives) await progress.step(`Reading the archive ${dir}`, () => importArchive(store, dir));
+  for (const location of archives) {
+    try {
+      await progress.step(`Reading the archive ${location}`, () => importArchive(store, location));
+    } catch (error) {
+      // A team's archive server that does not answer is not this run's end: what this machine's archive
+      // and the mirror hold may be all it needs, and a version neither has is named by apt's own error.
+      if (!(isArchiveUrl(location) && error instanceof OperationError)) throw error;
+      progress.warn(`${error.message}; going on with this machine's archive and the mirror`);
+    }
+  }
   const none: Offered = { debs: 0, wheels: 0, findLinks: { dir: OFFERED_WHEELS_DIR, noIndex: false } };
   const aptPins = new Map<string, string>();
   const pipPins: { name: string; version: string }[] = [];

@@ -1,4 +1,5 @@
 import { posix, resolve as resolvePath } from 'node:path';
+import { isArchiveUrl } from '../profile/schema.js';
 import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import type { LoadedProfile } from '../profile/load.js';
@@ -80,7 +81,7 @@ export async function provisionEnvironment(
   // Only in an environment devenv made: a host (staging, production) keeps its own apt sources.
   const ownEnvironment = target.describe().kind === 'docker' || target.describe().kind === 'vagrant';
   if (ownEnvironment) await alignAptSources(target, profile.data.apt.sources, progress);
-  const archives = (profile.data.archives ?? []).map((archive) => resolvePath(profile.dir, archive));
+  const archives = (profile.data.archives ?? []).map((archive) => (isArchiveUrl(archive) ? archive : resolvePath(profile.dir, archive)));
   const offered = ownEnvironment ? await offerOwnArchive(buildCatalog(provisionManifests(profile)), target, progress, archives) : undefined;
   let planned: PlannedEnvironment;
   let outcomes: ResourceOutcome[] | undefined;

@@ -9,7 +9,7 @@ import type { TemplateSet } from '../manifest/desired-content.js';
 import type { LoadedLock } from '../lock/lock-file.js';
 import { fieldOrigin, selectEnvironment } from './environments.js';
 import { checkMachines } from './machines.js';
-import { ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
+import { isArchiveUrl, ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { resolveProvisioners, type ProvisionerEntry } from '../provisioners/entries.js';
 import { configErrorAt, displayPath, formatFieldPath, readYamlSource, validateSource, type FieldPath, type YamlSource } from './yaml-source.js';
 
@@ -162,6 +162,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     }
   });
   (data.archives ?? []).forEach((archive, index) => {
+    // A served archive is only read when an environment is provisioned: loading a profile never touches the network.
+    if (isArchiveUrl(archive)) return;
     const archivePath = resolve(dir, archive);
     if (!existsSync(join(archivePath, 'Packages')) && !existsSync(join(archivePath, 'wheels'))) {
       throw configErrorAt(source, ['archives', index], `${displayPath(archivePath)} is not an archive written by \`devenv archive export\` (no Packages index, no wheels/)`);

@@ -114,6 +114,13 @@ const relativeOrAbsolutePath = z
   .min(1, 'a path cannot be empty')
   .refine((p) => !p.includes('\0'), 'a path cannot contain a NUL byte');
 
+/** An `archives:` entry served over HTTP(S) rather than a folder (see src/lock/archive-dir.ts). */
+export function isArchiveUrl(location: string): boolean {
+  return /^https?:\/\//i.test(location);
+}
+
+const archiveLocation = relativeOrAbsolutePath.refine((location) => !isArchiveUrl(location) || URL.canParse(location), 'an archive URL must be a valid http:// or https:// URL');
+
 const absoluteGuestPath = z
   .string()
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
@@ -265,9 +272,12 @@ export const ProfileSchema = z
       .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home', examples: [['./:/srv/mysite/app']] }),
     manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
     archives: z
-      .array(relativeOrAbsolutePath)
+      .array(archiveLocation)
       .optional()
-      .describe("Own archives (folders written by `devenv archive export`, e.g. a team's shared copy) whose .debs and wheels environments install from, relative to the profile"),
+      .meta({
+        description: "Own archives (written by `devenv archive export`: a team's shared folder, or the same folder served over HTTP(S)) whose .debs and wheels environments install from; folders relative to the profile",
+        examples: [['../team-archive', 'https://archive.example.com/mysite/']],
+      }),
     provisioners: z
       .array(provisionerEntry)
       .optional()

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devenv } from './cli.js';
@@ -15,8 +17,9 @@ import { describeWithEngine } from './support.js';
  *   reachable here) install from the archive alone; without it the error names them;
  * - a pin that disagrees with the lock is exit 2 naming both, before any engine;
  * - `outdated` marks the pinned nginx, behind bookworm-security, as a security update;
- * - the archive exported to a folder and imported on a "new machine" (another store)
- *   rebuilds the environment with the mirror unreachable: converges, `plan` empty.
+ * - the archive exported to a folder, served over HTTP on loopback and named by the profile
+ *   of a "new machine" (another store) rebuilds the environment with the mirror
+ *   unreachable: converges, `plan` empty.
  */
 
 const NAME = `locktest-${process.pid}`;
@@ -55,7 +58,9 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     execFileSync('python3', ['-c', WHEEL_SCRIPT, join(dir, 'incoming')]);
   });
 
+  const after: (() => Promise<void>)[] = [];
   afterAll(async () => {
+    for (const step of after) await step();
     await devenv(['destroy', '--force'], { cwd: join(dir, 'project'), env });
     await rm(dir, { recursive: true, force: true });
   });
@@ -126,9 +131,12 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     const exported = join(dir, 'team-archive');
     expect((await run(['archive', 'export', exported])).exitCode).toBe(0);
     expect(await readdir(exported)).toEqual(expect.arrayContaining(['Packages', 'Release', 'pool', 'wheels']));
-    // "Another machine": an empty store, and the team's archive named by the profile.
+    // "Another machine": an empty store, and the team's archive named by the profile, served over
+    // HTTP as a team would (a plain static server on this machine's loopback).
+    const served = await serveFolder(exported);
+    after.push(() => served.close());
     const otherStore = { DEVENV_ARCHIVE_DIR: join(dir, 'other-store') };
-    await writeFile(join(dir, 'project', 'devenv.yaml'), `name: ${NAME}\nbox: debian-12\nmanifests: [manifests/app.yaml]\narchives: [../team-archive]\n`);
+    await writeFile(join(dir, 'project', 'devenv.yaml'), `name: ${NAME}\nbox: debian-12\nmanifests: [manifests/app.yaml]\narchives: ["${served.url}"]\n`);
     expect((await run(['destroy', '--force'])).exitCode).toBe(0);
     expect((await run(['up', '--no-provision'], { env: otherStore })).exitCode).toBe(0);
     // The mirror's names resolve to nowhere (read from the environment's own sources), and
@@ -140,12 +148,33 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     const provision = await run(['provision'], { env: otherStore });
     expect(provision.exitCode, provision.stdout + provision.stderr).toBe(0);
     expect(provision.stderr).toMatch(/Offering \d+ packages and 1 wheels from the own archive/);
+    expect(served.requests).toEqual(expect.arrayContaining(['Packages', 'wheels/index.html', 'wheels/devenv_probe-1.0-py3-none-any.whl']));
+    expect(served.requests.some((path) => /^pool\/nginx_.*\.deb$/.test(path))).toBe(true);
     const plan = await run(['plan'], { env: otherStore });
     expect(plan.exitCode, plan.stdout).toBe(0);
     const check = await run(['lock'], { env: otherStore });
     expect(check.exitCode, check.stdout).toBe(0);
   });
 });
+
+/** A plain static file server on 127.0.0.1 for one folder, recording the paths asked for. */
+async function serveFolder(folder: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
+    requests.push(path);
+    readFile(join(folder, path)).then(
+      (data) => response.end(data),
+      () => {
+        response.statusCode = 404;
+        response.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 /** Points every mirror host of the environment's apt sources at a closed port, and removes nginx from the shared .deb cache. */
 const CUT_MIRROR = `set -e

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ExitCode } from '../../core/errors.js';
 import { ArchiveStore } from '../../lock/archive-store.js';
 import { exportArchive, importArchive } from '../../lock/archive-dir.js';
+import { isArchiveUrl } from '../../profile/schema.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { writeJson, type CommandContext } from '../context.js';
 
@@ -15,9 +16,12 @@ export async function run(args: { action: 'export' | 'import' | 'list'; dir?: st
     else ctx.out(`${debs.length} packages and ${wheels.length} wheels in ${displayPath(store.root)}\n${[...debs.map((d) => `  ${d.name} ${d.version} ${d.arch}`), ...wheels.map((w) => `  ${w.file}`)].join('\n')}\n`);
     return ExitCode.ok;
   }
-  const dir = resolve(args.dir!);
-  const counts = await ctx.progress.step(`${args.action === 'export' ? 'Exporting the own archive to' : 'Importing'} ${displayPath(dir)}`, () => (args.action === 'export' ? exportArchive(store, dir) : importArchive(store, dir)));
+  // import also takes an exported archive served over HTTP(S), as a profile's `archives:` does.
+  const remote = args.action === 'import' && isArchiveUrl(args.dir!);
+  const dir = remote ? args.dir! : resolve(args.dir!);
+  const shown = remote ? dir : displayPath(dir);
+  const counts = await ctx.progress.step(`${args.action === 'export' ? 'Exporting the own archive to' : 'Importing'} ${shown}`, () => (args.action === 'export' ? exportArchive(store, dir) : importArchive(store, dir)));
   if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.archive/v1', action: args.action, dir, ...counts });
-  else ctx.out(`${args.action === 'export' ? 'exported' : 'imported'} ${counts.debs} packages and ${counts.wheels} wheels ${args.action === 'export' ? 'to' : 'from'} ${displayPath(dir)}\n`);
+  else ctx.out(`${args.action === 'export' ? 'exported' : 'imported'} ${counts.debs} packages and ${counts.wheels} wheels ${args.action === 'export' ? 'to' : 'from'} ${shown}\n`);
   return ExitCode.ok;
 }
