@@ -69,6 +69,8 @@ export function parseAptSourceFile(path: string, text: string): AptSourceLine[] 
   return path.endsWith('.sources') ? parseDeb822Sources(text) : parseOneLineSources(text);
 }
 
+const SNAPSHOT_TIME = /^\d{8}T\d{6}Z$/;
+
 /**
  * The archive name of a repository URI with the host left out: its last path
  * segment ("http://mirror.example/debian" → "debian"). Debian cloud images point
@@ -77,6 +79,8 @@ export function parseAptSourceFile(path: string, text: string): AptSourceLine[] 
 export function archiveOf(uri: string): string {
   const withoutScheme = uri.replace(/^[a-z0-9+.-]+:(\/\/[^/]*)?/i, '');
   const segments = withoutScheme.split('/').filter((s) => s !== '' && s !== '.');
+  // A snapshot archive ends in its time (…/archive/debian/20261101T000000Z/): the archive is the segment before.
+  if (segments.length > 1 && SNAPSHOT_TIME.test(segments[segments.length - 1]!)) segments.pop();
   const last = segments[segments.length - 1] ?? '';
   return last.replace(/\.list$/, '') || '/';
 }

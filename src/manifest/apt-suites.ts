@@ -9,7 +9,9 @@ import type { Target } from '../targets/target.js';
  * `init --from` writes when production's suites differ from the box's: a host built
  * without -security, say). The box's sources file is rewritten with the suites and
  * components the profile names, each archive keeping the URI and keyring the box
- * gave it: the mirror is this machine's, the suites are production's.
+ * gave it: the mirror is this machine's, the suites are production's. An archive
+ * with a `url` is read from there instead (a snapshot of it as it was on production's
+ * day), still checked with the box's keyring.
  */
 export const BOX_SOURCES = '/etc/apt/sources.list.d/debian.sources';
 
@@ -17,6 +19,8 @@ export interface WantedSource {
   archive: string;
   suites: string[];
   components: string[];
+  /** Instead of the box's mirror: a snapshot of the archive, or a team's copy of it. */
+  url?: string;
 }
 
 interface Stanza {
@@ -48,9 +52,13 @@ export function renderBoxSources(current: string, wanted: readonly WantedSource[
   const blocks = wanted.map((source) => {
     const base = byArchive.get(source.archive);
     if (!base) throw new OperationError(`apt.sources names the archive "${source.archive}", which the box's mirror does not serve (it serves ${[...byArchive.keys()].join(', ')})`);
-    const lines = [`Types: deb`, `URIs: ${base.fields.get('URIs')}`, `Suites: ${source.suites.join(' ')}`, `Components: ${source.components.join(' ')}`];
+    const lines = [`Types: deb`, `URIs: ${source.url ?? base.fields.get('URIs')}`, `Suites: ${source.suites.join(' ')}`, `Components: ${source.components.join(' ')}`];
+    // The archive's own keyring still checks it: a snapshot serves the Release files Debian signed.
     const signedBy = base.fields.get('Signed-By');
     if (signedBy) lines.push(`Signed-By: ${signedBy}`);
+    // A snapshot is the archive as it was: its Release files' Valid-Until (the -security and
+    // -updates suites carry one) has passed by design, and apt would refuse it as stale.
+    if (source.url) lines.push('Check-Valid-Until: no');
     return lines.join('\n');
   });
   return `${[...header, blocks.join('\n\n')].join('\n')}\n`;
@@ -63,12 +71,18 @@ export async function alignAptSources(target: Target, wanted: readonly WantedSou
   if (current.exitCode !== 0) throw new OperationError(`apt.sources needs the box's ${BOX_SOURCES}, which ${target.describe().name} does not have: ${lastLines(current.stderr)}`);
   const text = renderBoxSources(current.stdout, wanted);
   if (text === current.stdout) return;
-  const before = new Set(parseStanzas(current.stdout).stanzas.flatMap((s) => (s.fields.get('Suites') ?? '').split(/\s+/)));
-  await progress.step(`apt sources as production's (${wanted.map((w) => `${w.archive} ${w.suites.join(' ')}`).join(', ')})`, async () => {
+  // apt reads only the lists of configured sources: a suite or URI taken away needs no update, one added does.
+  const listed = (file: string): Set<string> => new Set(parseStanzas(file).stanzas.flatMap((s) => (s.fields.get('Suites') ?? '').split(/\s+/).map((suite) => `${s.fields.get('URIs')} ${suite}`)));
+  const before = listed(current.stdout);
+  await progress.step(`apt sources as production's (${wanted.map((w) => `${w.archive} ${w.suites.join(' ')}${w.url ? ` from ${w.url}` : ''}`).join(', ')})`, async () => {
     await target.copy(text, BOX_SOURCES, { mode: '0644' });
-    if (wanted.some((w) => w.suites.some((suite) => !before.has(suite)))) {
+    if ([...listed(text)].some((entry) => !before.has(entry))) {
       const update = await target.exec(['apt-get', 'update', '-q'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
-      if (update.exitCode !== 0) throw new OperationError(`apt-get update failed on ${target.describe().name}: ${lastLines(update.stderr || update.stdout)}`);
+      if (update.exitCode !== 0) {
+        // The sources go back as they were, so that the next run sees them differ and updates again.
+        await target.copy(current.stdout, BOX_SOURCES, { mode: '0644' });
+        throw new OperationError(`apt-get update failed on ${target.describe().name}: ${lastLines(update.stderr || update.stdout)}`);
+      }
     }
   });
 }

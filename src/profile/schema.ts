@@ -297,11 +297,16 @@ export const ProfileSchema = z
               archive: z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'an archive name such as debian or debian-security'),
               suites: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'a suite such as bookworm-updates')).min(1),
               components: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*$/, 'a component such as main')).default(['main']),
+              url: z
+                .string()
+                .refine((url) => /^https?:\/\//i.test(url) && URL.canParse(url), 'an apt source URL must be a valid http:// or https:// URL')
+                .optional()
+                .describe("Where this archive is read instead of the box's mirror: an upstream snapshot of it (the archive as it was on production's day, e.g. …/archive/debian/20261101T000000Z/) or a team's copy; still checked with the box's keyring"),
             }),
           )
           .min(1)
           .optional()
-          .describe("Production's apt suites, over the box's mirror (default: the box's); `init --from` writes them when production's differ, e.g. a host without -security"),
+          .describe("Production's apt suites, over the box's mirror or a snapshot archive (default: the box's); `init --from` writes them when production's differ, e.g. a host without -security"),
       })
       .default({ install_recommends: true })
       .describe('How packages are installed'),

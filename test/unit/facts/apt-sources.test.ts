@@ -9,6 +9,9 @@ describe('apt sources', () => {
     ['mirror+file:///etc/apt/mirrors/debian-security.list', 'debian-security'],
     ['http://archive.example.com/ubuntu', 'ubuntu'],
     ['http://mirror.example.net/', '/'],
+    // A snapshot archive: the archive as it was at a time; its name is the segment before the time.
+    ['http://snapshot.example.org/archive/debian-security/20261101T000000Z/', 'debian-security'],
+    ['http://snapshot.example.org/archive/debian/20261101T000000Z', 'debian'],
   ])('names the archive of %s without its host', (uri, archive) => {
     expect(archiveOf(uri)).toBe(archive);
   });

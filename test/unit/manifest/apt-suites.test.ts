@@ -36,6 +36,25 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
     expect(() => renderBoxSources(BOX_FILE, [{ archive: 'ubuntu', suites: ['noble'], components: ['main'] }])).toThrow(/does not serve \(it serves debian, debian-security\)/);
   });
 
+  it('reads an archive from a snapshot when the profile gives its URL, still with the box keyring, its old Valid-Until accepted', () => {
+    const url = 'http://snapshot.invalid/archive/debian-security/20261101T000000Z/';
+    const text = renderBoxSources(BOX_FILE, [BOX[0]!, { archive: 'debian-security', suites: ['bookworm-security'], components: ['main'], url }]);
+    expect(text).toBe(`# managed by devenv — the apt sources of box debian-12
+Types: deb
+URIs: http://mirror.invalid/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${url}
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+Check-Valid-Until: no
+`);
+  });
+
   it('init --from keeps production’s suites only where they differ from the box’s', () => {
     const facts = (sources: NonNullable<Facts['apt_sources']>): Facts => ({ apt_sources: sources }) as unknown as Facts;
     const without = facts([{ type: 'deb', archive: 'debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'] }, { type: 'deb-src', archive: 'debian', suites: ['bookworm'], components: ['main'] }]);

@@ -113,6 +113,7 @@ const CASES: Case[] = [
   // The lock and the own archive (issue 15)
   { name: 'archives-not-archive',       file: P, line: 4, column: 5,  field: 'archives[0]', phrase: 'is not an archive written by `devenv archive export`' },
   { name: 'archives-bad-url',           file: P, line: 4, column: 5,  field: 'archives[0]', phrase: 'an archive URL must be a valid http:// or https:// URL' },
+  { name: 'apt-sources-bad-url',        file: P, line: 5, column: 51, field: 'apt.sources[0].url', phrase: 'an apt source URL must be a valid http:// or https:// URL' },
   { name: 'apt-sources-unknown-archive', file: P, line: 5, column: 18, field: 'apt.sources[0].archive', phrase: 'the box debian-12 has no archive "ubuntu"' },
   { name: 'lock-bad-version',           file: 'devenv.lock', line: 4, column: 21, field: 'apt.nginx.version', phrase: 'must be an exact Debian version' },
 ];
