@@ -16,6 +16,7 @@ import { trustedSigningKeys, verifyClearsigned } from './openpgp-verify.js';
 import { hostMirrors, mirrorFor } from './mirror.js';
 import { renderAptSources, type BuildBoxOptions } from './build.js';
 import { lastLines } from '../core/last-lines.js';
+import { archiveBoxPackages } from './engine-box-archive.js';
 
 /**
  * Builds a box with nothing but an engine (remote, Docker Desktop, no root
@@ -236,6 +237,10 @@ export async function buildBoxInEngine(docker: Dockerode, box: BoxDefinition, re
         throw new OperationError(`export of the new box from the engine failed: ${reason}`);
       }
     });
+    // As the host builder does: the box's own packages join the own archive (a lock names them too).
+    await progress
+      .step('keep the box packages in the own archive', () => archiveBoxPackages((argv, options) => execIn(docker, running, argv, options), DEB_CACHE, TARGET))
+      .catch((error: unknown) => progress.warn(`the box's packages were not archived: ${error instanceof Error ? error.message : String(error)}`));
     return ref;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -7,6 +7,7 @@ import { LABEL, systemdSpecFor } from '../../src/backends/docker/engine.js';
 import { withSystemdHostConfig } from '../../src/backends/docker/systemd-container-spec.js';
 import { bundledBoxesDir, loadBoxDefinition } from '../../src/box/definition.js';
 import { boxImageRef } from '../../src/box/image.js';
+import { ArchiveStore } from '../../src/lock/archive-store.js';
 import { DockerTarget } from '../../src/targets/docker-target.js';
 import { devenv } from './cli.js';
 import { debianBoxImage, describeWithEngine } from './support.js';
@@ -16,7 +17,8 @@ import { debianBoxImage, describeWithEngine } from './support.js';
  * in a container, from a bootstrap image of Debian's own packages. The box is the
  * bundled debian-12 under another name, so the shared box image other tests use is
  * never re-tagged; its image is removed afterwards. debootstrap's .debs stay in the
- * engine's cache volume (devenv-debootstrap-bookworm-<arch>) for the next run.
+ * engine's cache volume (devenv-debootstrap-bookworm-<arch>) for the next run, and
+ * join the own archive (a store of this test's own).
  */
 describeWithEngine('box build in the engine (real engine)', () => {
   const docker = new Dockerode();
@@ -45,7 +47,7 @@ describeWithEngine('box build in the engine (real engine)', () => {
 
   it('builds the box, which boots systemd and holds the same packages as the host-built box', async () => {
     const started = Date.now();
-    const build = await devenv(['box', 'build', join(dir, 'engine-test.yaml'), '--force'], { env: { DEVENV_BOX_BUILDER: 'engine' } });
+    const build = await devenv(['box', 'build', join(dir, 'engine-test.yaml'), '--force'], { env: { DEVENV_BOX_BUILDER: 'engine', DEVENV_ARCHIVE_DIR: join(dir, 'archive') } });
     expect(build.stderr).toContain('in the engine');
     expect(build.exitCode, build.stderr).toBe(0);
     expect(build.stdout).toContain(ref);
@@ -86,6 +88,11 @@ describeWithEngine('box build in the engine (real engine)', () => {
       const [engineList, hostList] = await Promise.all([dpkgList(built.target), dpkgList(host.target)]);
       expect(engineList.split('\n').length).toBeGreaterThan(100);
       expect(engineList).toEqual(hostList);
+      // debootstrap's packages joined the own archive, with their control stanzas (a lock of the box rebuilds from it).
+      const archived = [...(await new ArchiveStore(join(dir, 'archive')).listDebs()).values()];
+      const systemd = /^systemd (\S+) (\S+)$/m.exec(engineList)!;
+      expect(archived.find((deb) => deb.name === 'systemd')).toMatchObject({ version: systemd[1], arch: systemd[2], control: expect.stringMatching(/^Package: systemd\n/) });
+      expect(archived.length).toBeGreaterThan(100);
       const sources = (await built.target.exec(['cat', '/etc/apt/sources.list.d/debian.sources'])).stdout;
       expect(sources).toContain('Suites: bookworm-security');
       expect((await built.target.exec(['cat', '/etc/timezone', '/etc/default/locale'])).stdout).toBe('Etc/UTC\nLANG=C.UTF-8\n');
