@@ -146,3 +146,46 @@ describe('machines: several machines in one profile (format and checks)', () => 
     expect(bootOrder({ a: ['b'], b: ['c'], c: ['a'] })).toEqual({ cycle: ['a', 'b', 'c', 'a'] });
   });
 });
+
+describe('environments: overlays on a machines: profile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'devenv-machines-env-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const OVERLAY = `${PROFILE}environments:
+  staging:
+    vars: { env: staging }
+    machines:
+      web: { production: { ssh: ops@web-staging.example.com } }
+`;
+
+  it('-e NAME changes the var and the production of the machines it names, and nothing else', async () => {
+    const path = join(dir, 'devenv.yaml');
+    await writeFile(path, OVERLAY);
+    const base = await loadProfile(path, { severalMachines: true });
+    const staging = await loadProfile(path, { severalMachines: true, environment: 'staging' });
+    const production = (profile: LoadedProfile) => profile.machines!.map((m) => [m.machine!.name, m.data.production?.ssh, m.data.vars.env]);
+    expect(production(base)).toEqual([
+      ['cache', undefined, 'dev'],
+      ['db', 'ops@db1.example.com', 'dev'],
+      ['web', 'ops@web1.example.com', 'dev'],
+    ]);
+    expect(production(staging)).toEqual([
+      ['cache', undefined, 'staging'],
+      ['db', 'ops@db1.example.com', 'staging'],
+      ['web', 'ops@web-staging.example.com', 'staging'],
+    ]);
+    expect(staging.machines!.map((m) => m.environmentHash)).toEqual(base.machines!.map((m) => m.environmentHash));
+  });
+
+  it.each([
+    ['an overlay naming a machine there is not', OVERLAY.replace('      web: { production', '      api: { production'), /:21:7: environments\.staging\.machines\.api: there is no machine "api" \(machines: web, db, cache\)/],
+    ['a top-level production in an overlay of machines', OVERLAY.replace('    vars: { env: staging }', '    production: { ssh: ops@x }'), /:19:5: environments\.staging\.production: with machines:, production belongs to each machine/],
+    ['machines in an overlay of a one-machine profile', 'name: shop\nbox: debian-12\nenvironments:\n  staging:\n    machines: { web: { production: { ssh: ops@x } } }\n', /:5:5: environments\.staging\.machines: the profile has no machines: block/],
+  ])('%s is exit 2 with file:line:column, without -e too', async (_name, text, message) => {
+    const path = join(dir, 'bad.yaml');
+    await writeFile(path, text);
+    await expect(loadProfile(path, { severalMachines: true })).rejects.toThrow(message);
+  });
+});
