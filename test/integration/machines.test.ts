@@ -4,6 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createBackend } from '../../src/backends/open.js';
+import { silentProgress } from '../../src/core/progress.js';
+import { collectPathsFor } from '../../src/environment/profile-declares.js';
+import { collectFacts } from '../../src/facts/collect.js';
+import { loadFingerprintKey } from '../../src/facts/fingerprint-key.js';
+import { loadProfile } from '../../src/profile/load.js';
 import { devenv } from './cli.js';
 import { describeWithEngine } from './support.js';
 import { freePort } from './ports.js';
@@ -63,23 +69,26 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     await mkdir(join(dir, 'manifests'));
     await writeFile(join(dir, 'manifests', 'db.yaml'), DB_MANIFEST);
     await writeFile(join(dir, 'manifests', 'web.yaml'), WEB_MANIFEST);
-    await writeFile(
-      join(dir, 'devenv.yaml'),
-      [
-        'name: shop',
-        'box: debian-12',
-        'resources: { cpus: 1, memory: 768MiB }',
-        'machines:',
-        '  web:',
-        `    ports: ["${webPort}:8000"]`,
-        '    manifests: [manifests/web.yaml]',
-        '    depends_on: [db]',
-        '  db:',
-        '    manifests: [manifests/db.yaml]',
-        '',
-      ].join('\n'),
-    );
+    await writeFile(join(dir, 'devenv.yaml'), profileText());
   });
+
+  /** The profile; with production facts files per machine for the parity test. */
+  const profileText = (production: { web?: string; db?: string } = {}): string =>
+    [
+      'name: shop',
+      'box: debian-12',
+      'resources: { cpus: 1, memory: 768MiB }',
+      'machines:',
+      '  web:',
+      `    ports: ["${webPort}:8000"]`,
+      '    manifests: [manifests/web.yaml]',
+      '    depends_on: [db]',
+      ...(production.web ? [`    production: { facts: ${production.web} }`] : []),
+      '  db:',
+      '    manifests: [manifests/db.yaml]',
+      ...(production.db ? [`    production: { facts: ${production.db} }`] : []),
+      '',
+    ].join('\n');
 
   afterAll(async () => {
     await run(['destroy', '--force']);
@@ -156,6 +165,48 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     expect(rows.db).toMatchObject({ action: 'running' });
     expect((await run(['exec', '-m', 'web', '--', 'greeting'])).stdout.trim()).toBe('hello from db');
   }, 600_000);
+
+  it('parity compares each machine with its own production, side by side, in one fleet document', async () => {
+    const path = join(dir, 'devenv.yaml');
+    const profile = await loadProfile(path, { severalMachines: true });
+    const fingerprintKey = await loadFingerprintKey(dir);
+    // Each machine's facts stand in for its production: compared with itself, it is clean.
+    for (const machine of profile.machines!) {
+      const target = await (await createBackend(machine, { progress: silentProgress() })).target();
+      try {
+        const facts = await collectFacts(target, { ...collectPathsFor(machine), fingerprintKey });
+        await writeFile(join(dir, `${machine.machine!.name}.facts.json`), JSON.stringify(facts));
+      } finally {
+        await target.close();
+      }
+    }
+    try {
+      await writeFile(path, profileText({ web: 'web.facts.json', db: 'db.facts.json' }));
+      const clean = await run(['parity', '--json']);
+      const cleanDoc = JSON.parse(clean.stdout) as { schema: string; summary: Record<string, number>; hosts: { machine: string; status: string }[] };
+      expect(cleanDoc.schema).toBe('devenv.fleet-parity/v1');
+      expect(cleanDoc.hosts.map((h) => [h.machine, h.status]), clean.stderr).toEqual([
+        ['db', 'clean'],
+        ['web', 'clean'],
+      ]);
+      expect(clean.exitCode).toBe(0);
+
+      // db's production swapped for web's facts: db drifts (no PostgreSQL there), web stays clean; exit 1.
+      await writeFile(path, profileText({ web: 'web.facts.json', db: 'web.facts.json' }));
+      const drift = await run(['parity', '--json']);
+      expect(drift.exitCode, drift.stderr).toBe(1);
+      const driftDoc = JSON.parse(drift.stdout) as { hosts: { machine: string; status: string; parity: { drift: { path: string }[] } }[] };
+      expect(driftDoc.hosts.map((h) => [h.machine, h.status])).toEqual([
+        ['db', 'drift'],
+        ['web', 'clean'],
+      ]);
+      expect(driftDoc.hosts[0]!.parity.drift.map((d) => d.path)).toContain('packages.deb.postgresql');
+      const text = await run(['parity']);
+      expect(text.stdout).toMatch(/^db: .*web\.facts\.json +DRIFT/m);
+    } finally {
+      await writeFile(path, profileText());
+    }
+  }, 300_000);
 
   it('destroy db, then destroy all: containers and network gone; the next up starts each machine from its saved image', async () => {
     const destroyDb = await run(['destroy', 'db', '--force', '--json']);
