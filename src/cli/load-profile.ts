@@ -17,10 +17,10 @@ export function loadProfileFor(ctx: CommandContext, options: LoadProfileOptions 
  * The profile, when there is one. The environment needs it (`required`); an
  * ssh:// host or a facts file does not, unless -p names one (then it must load).
  */
-export async function loadOptionalProfile(ctx: CommandContext, required: boolean): Promise<LoadedProfile | undefined> {
-  if (required || ctx.options.profile !== undefined) return loadProfileFor(ctx);
+export async function loadOptionalProfile(ctx: CommandContext, required: boolean, options: LoadProfileOptions = {}): Promise<LoadedProfile | undefined> {
+  if (required || ctx.options.profile !== undefined) return loadProfileFor(ctx, options);
   try {
-    return await loadProfile(locateProfile(undefined), environmentOf(ctx));
+    return await loadProfile(locateProfile(undefined), { ...environmentOf(ctx), ...options });
   } catch (error) {
     if (error instanceof UsageError && /^no profile at /.test(error.message)) return undefined;
     throw error;
