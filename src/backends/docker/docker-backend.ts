@@ -171,7 +171,8 @@ export class DockerBackend implements Backend {
   private async runningContainerId(docker: Dockerode): Promise<string> {
     const found = await this.find(docker);
     if (!found || found.State !== 'running') {
-      throw new OperationError(`the environment ${this.profile.data.name} is not running`, { hint: 'run `devenv up` first' });
+      const machine = this.profile.machine;
+      throw new OperationError(machine ? `the machine ${machine.name} is not running` : `the environment ${this.profile.data.name} is not running`, { hint: `run \`devenv up${machine ? ` ${machine.name}` : ''}\` first` });
     }
     return found.Id;
   }
