@@ -61,7 +61,7 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
   let dir: string;
   let webPort: number;
   const docker = new Dockerode();
-  const run = (args: string[]) => devenv(args, { cwd: dir, timeout: 900_000 });
+  const run = (args: string[]) => devenv(args, { cwd: dir, timeout: 1_200_000 });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'devenv-machines-'));
@@ -143,7 +143,7 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     expect(web.NetworkSettings.Networks[networks[0]!]!.Aliases).toContain('web');
     expect(db.NetworkSettings.Networks[networks[0]!]!.Aliases).toContain('db');
     expect(db.Config.Hostname).toBe('db');
-  }, 900_000);
+  }, 1_200_000);
 
   it('status lists one row per machine; halt web leaves db running; up brings web back', async () => {
     const status = await run(['status', '--json']);
@@ -164,6 +164,16 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     expect(rows.web).toMatchObject({ action: 'started', state: 'running', provisioned: 'unchanged' });
     expect(rows.db).toMatchObject({ action: 'running' });
     expect((await run(['exec', '-m', 'web', '--', 'greeting'])).stdout.trim()).toBe('hello from db');
+
+    // plan with no -m plans every machine, in boot order, in one document; both are in sync with their manifests.
+    const plan = await run(['plan', '--json']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { schema: string; machines: { machine: string; summary: { changed: number } }[] };
+    expect(planned.schema).toBe('devenv.machines-plan/v1');
+    expect(planned.machines.map((m) => [m.machine, m.summary.changed])).toEqual([
+      ['db', 0],
+      ['web', 0],
+    ]);
   }, 600_000);
 
   it('parity compares each machine with its own production, side by side, in one fleet document', async () => {
