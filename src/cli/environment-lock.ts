@@ -25,5 +25,7 @@ async function withLock<T>(ctx: CommandContext, file: string, what: string, comm
  * only writer: a second one waits, naming the first, or exits 3 with --no-wait.
  */
 export function withEnvironmentLock<T>(ctx: CommandContext, profile: LoadedProfile, command: string, work: () => Promise<T>): Promise<T> {
-  return withLock(ctx, `env-${hashOf(profile.path, 16)}.lock`, `the environment ${profile.data.name}`, command, work);
+  // Each machine of a `machines:` profile is an environment of its own: independent machines provision side by side.
+  const key = profile.machine ? hashOf(`${profile.path}#${profile.machine.name}`, 16) : hashOf(profile.path, 16);
+  return withLock(ctx, `env-${key}.lock`, `the environment ${profile.data.name}`, command, work);
 }

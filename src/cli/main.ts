@@ -133,10 +133,11 @@ program
 program
   .command('up')
   .description('build the box if needed, boot the environment and provision it')
+  .argument('[machines...]', 'with machines: in the profile, these machines (and what they depend on); default: all')
   .option('--rebuild', 'recreate the environment from the box')
   .option('--no-provision', 'boot only, do not apply manifests')
-  .action(async (opts: { rebuild?: boolean; provision?: boolean }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/up.js'), { rebuild: opts.rebuild ?? false, provision: opts.provision !== false }),
+  .action(async (machines: string[], opts: { rebuild?: boolean; provision?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/up.js'), { rebuild: opts.rebuild ?? false, provision: opts.provision !== false, machines }),
   );
 
 program
@@ -149,15 +150,17 @@ program
   .description('run a command in the environment (exit code passed through)')
   .argument('<command...>', 'the command and its arguments, after --')
   .option('-u, --user <user>', 'run as this user')
-  .action(async (argv: string[], opts: { user?: string }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/exec.js'), { argv, user: opts.user }),
+  .option('-m, --machine <machine>', 'with machines: in the profile, the machine to run it in (required)')
+  .action(async (argv: string[], opts: { user?: string; machine?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/exec.js'), { argv, user: opts.user, machine: opts.machine }),
   );
 
 program
   .command('shell')
   .description('an interactive login shell in the environment')
   .option('-u, --user <user>', 'log in as this user')
-  .action(async (opts: { user?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user }));
+  .option('-m, --machine <machine>', 'with machines: in the profile, the machine to log in to (required)')
+  .action(async (opts: { user?: string; machine?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user, machine: opts.machine }));
 
 program
   .command('sync')
@@ -167,19 +170,24 @@ program
 program
   .command('halt')
   .description('stop the environment (it keeps its state)')
-  .action(async (_opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/halt.js'), {}));
+  .argument('[machines...]', 'with machines: in the profile, these machines; default: all')
+  .action(async (machines: string[], _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/halt.js'), { machines }));
 
 program
   .command('destroy')
   .description('remove the environment (never a synced host folder)')
+  .argument('[machines...]', 'with machines: in the profile, these machines; default: all (and their network)')
   .option('-f, --force', 'do not ask for confirmation')
-  .action(async (opts: { force?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/destroy.js'), { force: opts.force ?? false }));
+  .action(async (machines: string[], opts: { force?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/destroy.js'), { force: opts.force ?? false, machines }));
 
 program
   .command('plan')
   .description('show what provisioning would change, changing nothing (exit 1 when something would)')
   .option('--target <target>', 'env (default) or ssh://user@host[:port]: plan devenv\u2019s own manifests against a host (exit 1 when it has drifted)')
-  .action(async (opts: { target?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/plan.js'), { ...(opts.target !== undefined ? { target: opts.target } : {}) }));
+  .option('-m, --machine <machine>', 'with machines: in the profile, only this machine (default: every machine)')
+  .action(async (opts: { target?: string; machine?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/plan.js'), { ...(opts.target !== undefined ? { target: opts.target } : {}), ...(opts.machine !== undefined ? { machine: opts.machine } : {}) }),
+  );
 
 program
   .command('provision')
@@ -187,8 +195,14 @@ program
   .option('--idempotence', 'after applying, run every provisioner again and report what that second run changed (exit 1)')
   .option('--target <target>', 'env (default) or ssh://user@host[:port]: apply devenv\u2019s own manifests to a host, after printing the plan')
   .option('-y, --yes', 'apply to a --target host without asking (required off a terminal)')
-  .action(async (opts: { idempotence?: boolean; target?: string; yes?: boolean }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/provision.js'), { idempotence: opts.idempotence ?? false, yes: opts.yes ?? false, ...(opts.target !== undefined ? { target: opts.target } : {}) }),
+  .option('-m, --machine <machine>', 'with machines: in the profile, only this machine (default: every machine)')
+  .action(async (opts: { idempotence?: boolean; target?: string; yes?: boolean; machine?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/provision.js'), {
+      idempotence: opts.idempotence ?? false,
+      yes: opts.yes ?? false,
+      ...(opts.target !== undefined ? { target: opts.target } : {}),
+      ...(opts.machine !== undefined ? { machine: opts.machine } : {}),
+    }),
   );
 
 const box = program.command('box').description('base systems built from vanilla');

@@ -19,3 +19,22 @@ export function renderStatusText(status: EnvironmentStatus): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** `status`/`up`/`halt`/`destroy --json` of a `machines:` profile: one row per machine, in boot order. */
+export const MACHINES_SCHEMA_ID = 'devenv.machines/v1';
+
+export interface MachineRow {
+  machine: string;
+  status: EnvironmentStatus;
+  /** What the command did to it (action, provisioned, cache, …). */
+  extra?: Record<string, unknown>;
+}
+
+export function machinesDocument(project: string, rows: readonly MachineRow[], extra: Record<string, unknown> = {}): { schema: string } & Record<string, unknown> {
+  return { schema: MACHINES_SCHEMA_ID, name: project, machines: rows.map((row) => ({ machine: row.machine, ...row.status, ...row.extra })), ...extra };
+}
+
+/** One block per machine, headed by the machine's name. */
+export function renderMachinesText(rows: readonly MachineRow[]): string {
+  return rows.map((row) => renderStatusText({ ...row.status, name: row.machine })).join('');
+}

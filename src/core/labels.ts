@@ -11,4 +11,8 @@ export const LABEL = {
   box: 'devenv.box',
   boxHash: 'devenv.box.hash',
   test: 'devenv.test',
+  /** One machine of a `machines:` profile (its containers and saved images). */
+  machine: 'devenv.machine',
+  /** The private network a `machines:` profile's machines share. */
+  network: 'devenv.network',
 } as const;

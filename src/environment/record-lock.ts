@@ -66,8 +66,8 @@ export async function recordLock(profile: LoadedProfile, target: Target, progres
   const current = await progress.step('Locking the packages', () => readEnvironmentLock(target, profile.data.box, venvs, store));
   const merged = mergeLock(options.update ? undefined : profile.lock?.data, current);
   if (!merged.changed) return { path: profile.lock?.path ?? '', added: 0, written: false, profile };
-  const path = await writeLock(profile.path, merged.data);
-  const lock = await readLock(profile.path, profile.data.box);
+  const path = await writeLock(profile.path, merged.data, profile.machine?.name);
+  const lock = await readLock(profile.path, profile.data.box, profile.machine?.name);
   const updated: LoadedProfile = { ...profile, ...(lock ? { lock } : {}) };
   await writeProvisionedMarker(target, provisionInputsHash(updated));
   progress.info(`${displayPath(path)}: ${profile.lock && !options.update ? `${merged.added} packages added` : `${Object.keys(merged.data.apt).length} packages locked`}`);

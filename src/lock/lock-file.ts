@@ -46,13 +46,18 @@ export interface LoadedLock {
   data: LockData;
 }
 
-export function lockPathFor(profilePath: string): string {
-  return join(dirname(profilePath), LOCK_FILE);
+/**
+ * devenv.lock beside the profile; with `machines:`, one lock per machine
+ * (devenv.web.lock, devenv.db.lock): each machine is an environment of its own,
+ * with its own packages, and two machines never write one file.
+ */
+export function lockPathFor(profilePath: string, machine?: string): string {
+  return join(dirname(profilePath), machine === undefined ? LOCK_FILE : `devenv.${machine}.lock`);
 }
 
 /** The lock beside a profile, validated with positions (exit 2 at file:line:column), or undefined when there is none. */
-export async function readLock(profilePath: string, box: string): Promise<LoadedLock | undefined> {
-  const path = lockPathFor(profilePath);
+export async function readLock(profilePath: string, box: string, machine?: string): Promise<LoadedLock | undefined> {
+  const path = lockPathFor(profilePath, machine);
   if (!existsSync(path)) return undefined;
   const source = await readYamlSource(path);
   if (source.doc.contents === null) throw configErrorAt(source, [], `the lock is empty; delete it or run \`devenv lock --update\``);
@@ -93,8 +98,8 @@ export function renderLock(data: LockData): string {
 }
 
 /** Written beside the profile atomically: a crash never leaves half a lock. */
-export async function writeLock(profilePath: string, data: LockData): Promise<string> {
-  const path = lockPathFor(profilePath);
+export async function writeLock(profilePath: string, data: LockData, machine?: string): Promise<string> {
+  const path = lockPathFor(profilePath, machine);
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, renderLock(data));
   await rename(temporary, path);

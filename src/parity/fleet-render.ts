@@ -6,6 +6,11 @@ import { junitCases, plural, renderMarkdown, renderText, type TextOptions } from
 
 const STATUS_WORD: Record<FleetHost['status'], string> = { clean: 'clean', drift: 'DRIFT', failed: 'FAILED' };
 
+/** A host as its row names it: with `machines:`, the machine first. */
+function labelOf(host: FleetHost): string {
+  return host.machine ? `${host.machine}: ${host.host}` : host.host;
+}
+
 function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - [...text].length));
 }
@@ -15,14 +20,14 @@ export function renderFleetText(doc: FleetParityDocument, options: TextOptions =
   const parts: string[] = [];
   for (const host of doc.hosts) {
     if (host.parity) parts.push(renderText(host.parity, options));
-    else parts.push(`parity: ${host.host} → ${doc.actual.name}\ncould not collect facts: ${host.error ?? 'unknown error'}\n`);
+    else parts.push(`parity: ${labelOf(host)} → ${doc.actual.name}\ncould not collect facts: ${host.error ?? 'unknown error'}\n`);
   }
-  const width = Math.max(4, ...doc.hosts.map((h) => [...h.host].length));
+  const width = Math.max(4, ...doc.hosts.map((h) => [...labelOf(h)].length));
   const rows = [`${pad('host', width)}  status  errors  warnings  info  seconds`];
   for (const host of doc.hosts) {
     const s = host.parity?.summary;
     const cells = s ? [String(s.error), String(s.warning), String(s.info)] : ['—', '—', '—'];
-    rows.push(`${pad(host.host, width)}  ${pad(STATUS_WORD[host.status], 6)}  ${pad(cells[0]!, 6)}  ${pad(cells[1]!, 8)}  ${pad(cells[2]!, 4)}  ${host.seconds.toFixed(1)}`);
+    rows.push(`${pad(labelOf(host), width)}  ${pad(STATUS_WORD[host.status], 6)}  ${pad(cells[0]!, 6)}  ${pad(cells[1]!, 8)}  ${pad(cells[2]!, 4)}  ${host.seconds.toFixed(1)}`);
   }
   const { summary } = doc;
   const verdict = [
@@ -41,7 +46,7 @@ export function renderFleetJunit(doc: FleetParityDocument): string {
   return renderJunitSuites(
     'devenv fleet parity',
     doc.hosts.map((host) => ({
-      suite: `parity ${host.host} → ${doc.actual.name}`,
+      suite: `parity ${labelOf(host)} → ${doc.actual.name}`,
       cases: host.parity ? junitCases(host.parity, doc.fail_on) : [{ classname: 'devenv.parity', name: 'facts', error: host.error ?? 'could not collect facts' }],
     })),
   );
@@ -58,12 +63,12 @@ export function renderFleetMarkdown(doc: FleetParityDocument): string {
   ];
   for (const host of doc.hosts) {
     const s = host.parity?.summary;
-    lines.push(`| \`${host.host.replace(/`/g, "'")}\` | ${host.status} | ${s?.error ?? '—'} | ${s?.warning ?? '—'} | ${s?.info ?? '—'} |`);
+    lines.push(`| \`${labelOf(host).replace(/`/g, "'")}\` | ${host.status} | ${s?.error ?? '—'} | ${s?.warning ?? '—'} | ${s?.info ?? '—'} |`);
   }
   lines.push('');
   for (const host of doc.hosts) {
     if (host.parity) lines.push(renderMarkdown(host.parity));
-    else lines.push(`### ❌ \`${host.host.replace(/`/g, "'")}\`: could not collect facts`, '', host.error ?? '', '');
+    else lines.push(`### ❌ \`${labelOf(host).replace(/`/g, "'")}\`: could not collect facts`, '', host.error ?? '', '');
   }
   return lines.join('\n');
 }

@@ -8,7 +8,7 @@ import type { LoadedManifest } from '../manifest/load.js';
 import type { TemplateSet } from '../manifest/desired-content.js';
 import type { LoadedLock } from '../lock/lock-file.js';
 import { fieldOrigin, selectEnvironment } from './environments.js';
-import { checkMachines } from './machines.js';
+import { checkMachines, machineProfileData, resolveMachines, type MachineConfig } from './machines.js';
 import { isArchiveUrl, ProfileSchema, type PortMapping, type ProfileData, type SyncFolder } from './schema.js';
 import { resolveProvisioners, type ProvisionerEntry } from '../provisioners/entries.js';
 import { configErrorAt, displayPath, formatFieldPath, readYamlSource, validateSource, type FieldPath, type YamlSource } from './yaml-source.js';
@@ -42,6 +42,23 @@ export interface LoadedProfile {
   environment?: string;
   /** Hash of what shapes the environment itself (box, ports, sync, resources): changing it recreates the environment. */
   environmentHash: string;
+  /**
+   * Set on one machine of a `machines:` profile: its data is the machine's (what it
+   * inherits filled in), its name `<project>-<machine>`; the backend labels and
+   * networks the environment by it, and its lock is its own (devenv.<machine>.lock).
+   */
+  machine?: MachineIdentity;
+  /** With `severalMachines` and a `machines:` profile: one profile per machine, in boot order. */
+  machines?: LoadedProfile[];
+}
+
+export interface MachineIdentity {
+  /** The machine's name: its host name and its name on the private network. */
+  name: string;
+  /** The profile's top-level name. */
+  project: string;
+  /** Machines it boots after. */
+  dependsOn: string[];
 }
 
 /** Finds the profile: -p FILE, else devenv.yaml in the working directory. */
@@ -70,9 +87,9 @@ export interface LoadProfileOptions {
   /** -e/--environment NAME: the profile with that `environments:` overlay applied. */
   environment?: string;
   /**
-   * The caller handles a profile of several machines. No command does yet: until
-   * the backend boots them, such a profile is refused (exit 2) after it is checked,
-   * rather than one machine of it booted as if it were the whole.
+   * The caller handles a profile of several machines (it gets them in `machines`).
+   * A command that works on one environment only refuses such a profile (exit 2)
+   * after it is checked, rather than one machine of it taken for the whole.
    */
   severalMachines?: boolean;
 }
@@ -110,18 +127,51 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     throw configErrorAt(
       source,
       ['machines'],
-      `the profile is checked, but this devenv does not boot several machines yet (${Object.keys(data.machines).join(', ')}): write one machine at the top level for now`,
+      `the profile has several machines (${Object.keys(data.machines).join(', ')}), and this command works on a one-machine profile only (up, halt, destroy, status, exec, shell, plan, provision and parity take machines)`,
       { which: 'key' },
     );
   }
+  if (data.machines && data.backend !== 'docker') {
+    throw configErrorAt(source, ['backend'], `several machines boot on backend "docker" only, not "${data.backend}": leave backend: out, or write one machine at the top level`);
+  }
 
+  const project = await completeProfile(path, source, data, options, TOP_LEVEL);
+  if (!data.machines) return project;
+  const machines: LoadedProfile[] = [];
+  for (const machine of resolveMachines(data)) {
+    machines.push(await completeProfile(path, source, machineProfileData(data, machine), options, machineOrigin(data, machine)));
+  }
+  return { ...project, machines };
+}
+
+/** Where a field of the profile being completed is written (for errors), and which machine it is. */
+interface ProfileOrigin {
+  at(field: 'box' | 'sync' | 'manifests' | 'production'): FieldPath;
+  machine?: MachineIdentity;
+}
+
+const TOP_LEVEL: ProfileOrigin = { at: (field) => [field] };
+
+/** A machine's field is written in the machine when it writes it, else inherited from the top level. */
+function machineOrigin(data: ProfileData, machine: MachineConfig): ProfileOrigin {
+  const own = data.machines![machine.name]!;
+  return {
+    at: (field) => (own[field] !== undefined ? ['machines', machine.name, field] : [field]),
+    machine: { name: machine.name, project: data.name, dependsOn: machine.depends_on },
+  };
+}
+
+/** Everything a profile's data references (box, synced folders, manifests, lock), loaded and checked. */
+async function completeProfile(path: string, source: YamlSource, data: ProfileData, options: LoadProfileOptions, origin: ProfileOrigin): Promise<LoadedProfile> {
+  const dir = dirname(path);
+  const machine = origin.machine;
   const boxPath = resolveBoxPath(data.box, dir);
-  if (!boxPath) throw boxNotFound(source, ['box'], data.box);
-  const box = await loadBoxDefinition(boxPath, { source, at: ['box'] });
+  if (!boxPath) throw boxNotFound(source, origin.at('box'), data.box);
+  const box = await loadBoxDefinition(boxPath, { source, at: origin.at('box') });
 
   const sync: ResolvedSync[] = data.sync.map((folder, index) => {
     const hostPath = hostFolderPath(folder.host, dir);
-    if (!existsSync(hostPath)) throw configErrorAt(source, ['sync', index], `the host folder ${displayPath(hostPath)} does not exist`);
+    if (!existsSync(hostPath)) throw configErrorAt(source, [...origin.at('sync'), index], `the host folder ${displayPath(hostPath)} does not exist`);
     return { ...folder, hostPath };
   });
 
@@ -129,7 +179,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   const seenManifests = new Map<string, FieldPath>();
   // `provisioners:` (or `manifests:` as its shorthand), checked on this machine; devenv's own manifests are loaded below.
   const resolved = options.manifests === false ? { manifests: [], entries: [] } : resolveProvisioners(source, data, dir);
-  const wanted = resolved.manifests;
+  // A machine's own manifests are written in the machine: errors point there.
+  const wanted = resolved.manifests.map((reference) => (reference.at[0] === 'manifests' ? { ...reference, at: [...origin.at('manifests'), ...reference.at.slice(1)] } : reference));
   // The manifest engine (its schemas are most of devenv's) is loaded only when manifests are read.
   const { loadManifestFile } = wanted.length > 0 ? await import('../manifest/load.js') : { loadManifestFile: undefined };
   for (const { path: manifestPath, at } of wanted) {
@@ -145,7 +196,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
   let lock: LoadedLock | undefined;
   if (options.manifests !== false) {
     const { readLock } = await import('../lock/lock-file.js');
-    lock = await readLock(path, data.box);
+    lock = await readLock(path, data.box, machine?.name);
     if (lock) (await import('../manifest/locked-manifests.js')).lockedManifests(manifests, lock);
   }
   if (manifests.length > 0) {
@@ -172,7 +223,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
 
   if (data.production?.facts !== undefined) {
     const factsPath = resolve(dir, data.production.facts);
-    if (!existsSync(factsPath)) throw configErrorAt(source, fieldOrigin(source, options.environment, ['production', 'facts']), `${displayPath(factsPath)} does not exist`);
+    const at = machine ? [...origin.at('production'), 'facts'] : fieldOrigin(source, options.environment, ['production', 'facts']);
+    if (!existsSync(factsPath)) throw configErrorAt(source, at, `${displayPath(factsPath)} does not exist`);
   }
 
   const environmentHash = hashOf({
@@ -183,6 +235,8 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     sync: sync.map((s) => [s.hostPath, s.guest, s.readOnly]),
     resources: data.resources,
     sysctls: data.sysctls,
+    // A machine is its own environment (its network alias and labels); a one-machine profile's hash is as it was.
+    ...(machine ? { machine: machine.name } : {}),
   });
 
   return {
@@ -199,6 +253,7 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     ...(templates ? { templates } : {}),
     ...(lock ? { lock } : {}),
     ...(options.environment !== undefined ? { environment: options.environment } : {}),
+    ...(machine ? { machine } : {}),
   };
 }
 

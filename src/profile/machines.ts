@@ -1,4 +1,5 @@
 import type { PortMapping, ProfileData } from './schema.js';
+import { UsageError } from '../core/errors.js';
 import { configErrorAt, type YamlSource } from './yaml-source.js';
 
 /**
@@ -111,4 +112,65 @@ export function checkMachines(source: YamlSource, data: ProfileData): void {
       bound.push({ machine: name, index, port });
     });
   }
+}
+
+/**
+ * One machine as a one-machine profile's data: what it writes, what it inherits,
+ * and its name `<project>-<machine>` (container, saved images and messages say
+ * which machine). Its own manifests replace the top-level provisioners with them.
+ */
+export function machineProfileData(data: ProfileData, machine: MachineConfig): ProfileData {
+  const ownManifests = data.machines?.[machine.name]?.manifests !== undefined;
+  const { machines: _machines, provisioners, ...rest } = data;
+  return {
+    ...rest,
+    name: `${data.name}-${machine.name}`,
+    box: machine.box,
+    resources: machine.resources,
+    ports: machine.ports,
+    sync: machine.sync,
+    manifests: machine.manifests,
+    vars: machine.vars,
+    production: machine.production,
+    ...(provisioners !== undefined && !ownManifests ? { provisioners } : {}),
+  };
+}
+
+/**
+ * The machines a command works on, in boot order: those named (all when none
+ * is), with what they depend on when `withDependencies` (booting web boots db).
+ * An unknown name is a usage error naming the machines there are.
+ */
+export function selectMachines<M extends { name: string; dependsOn: readonly string[] }>(machines: readonly M[], wanted: readonly string[], options: { withDependencies: boolean }): M[] {
+  if (wanted.length === 0) return [...machines];
+  const byName = new Map(machines.map((m) => [m.name, m]));
+  const unknown = wanted.filter((name) => !byName.has(name));
+  if (unknown.length > 0) throw unknownMachine(unknown[0]!, machines.map((m) => m.name));
+  const chosen = new Set<string>();
+  const add = (name: string): void => {
+    if (chosen.has(name)) return;
+    chosen.add(name);
+    if (options.withDependencies) for (const dependency of byName.get(name)!.dependsOn) add(dependency);
+  };
+  wanted.forEach(add);
+  return machines.filter((m) => chosen.has(m.name));
+}
+
+/** `-m MACHINE` of a command that works on one machine: that machine; with several machines, -m is required. */
+export function oneMachine<M extends { name: string }>(machines: readonly M[], wanted: string | undefined, command: string): M {
+  if (wanted === undefined) {
+    throw new UsageError(`the profile has several machines: say which one with -m MACHINE (${machines.map((m) => m.name).join(', ')})`, { hint: `e.g. devenv ${command} -m ${machines[0]?.name ?? 'web'}` });
+  }
+  const found = machines.find((m) => m.name === wanted);
+  if (!found) throw unknownMachine(wanted, machines.map((m) => m.name));
+  return found;
+}
+
+/** -m or machine arguments on a profile without `machines:`. */
+export function noMachines(wanted: readonly string[]): void {
+  if (wanted.length > 0) throw new UsageError(`the profile has no machines: block, so there is no machine ${JSON.stringify(wanted[0])} (leave the machine name out: the profile is one machine)`);
+}
+
+function unknownMachine(name: string, known: readonly string[]): UsageError {
+  return new UsageError(`there is no machine ${JSON.stringify(name)} in the profile (machines: ${known.join(', ')})`);
 }

@@ -345,6 +345,13 @@ export const ProfileSchema = z
           .strictObject({
             vars: VarsSchema.optional().describe('Variables of this environment, over the top-level vars (key by key)'),
             production: ProductionSchema.describe("This environment's production: replaces the top-level one whole"),
+            machines: z
+              .record(
+                z.string().regex(MACHINE_NAME, 'must be the name of a machine of the profile'),
+                z.strictObject({ production: ProductionSchema.describe("This machine's production in this environment: replaces the machine's own whole") }),
+              )
+              .optional()
+              .describe('With machines: in the profile, each machine\'s production in this environment'),
           })
           .describe('An overlay: only what it names changes'),
       )

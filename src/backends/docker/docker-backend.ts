@@ -31,7 +31,14 @@ export class DockerBackend implements Backend {
     private readonly dockerFactory: () => Promise<Dockerode> = connectDocker,
   ) {
     // The profile path is part of the name: two checkouts of one project get two environments.
+    // A machine's data.name is `<project>-<machine>`, so its container is named after both.
     this.containerName = `devenv-${profile.data.name}-${hashOf(profile.path, 8)}`;
+  }
+
+  /** The private network of a `machines:` profile: one per profile, shared by its machines. */
+  get networkName(): string | undefined {
+    const machine = this.profile.machine;
+    return machine ? `devenv-${machine.project}-${hashOf(this.profile.path, 8)}` : undefined;
   }
 
   async status(): Promise<EnvironmentStatus> {
@@ -69,7 +76,8 @@ export class DockerBackend implements Backend {
     await checkHostPortsFree(this.profile);
     const image = options.image ?? (await this.ensureBoxImage(docker, options.signal));
     if (options.signal?.aborted) throw new InterruptedError();
-    const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image, spec));
+    const network = await this.ensureNetwork(docker);
+    const id = await this.progress.step(`create ${this.containerName} from ${image}`, () => this.create(docker, image, spec, network));
     const container = docker.getContainer(id);
     // Every environment gets its own machine-id before first boot. Left empty, systemd in a
     // container derives it from the host's DMI UUID (every container alike); a saved image carries its own.
@@ -113,9 +121,46 @@ export class DockerBackend implements Backend {
   async destroy(): Promise<void> {
     const docker = await this.dockerFactory();
     const found = await this.find(docker);
-    if (!found) return;
     // Synced folders are bind mounts: removing the container never touches the host folder.
-    await this.progress.step(`destroy ${this.containerName}`, () => docker.getContainer(found.Id).remove({ force: true, v: true }));
+    if (found) await this.progress.step(`destroy ${this.containerName}`, () => docker.getContainer(found.Id).remove({ force: true, v: true }));
+    await this.removeNetworkIfUnused(docker);
+  }
+
+  /**
+   * The machines' network, created by the first machine that boots (labelled, so
+   * it is found again); machines booting side by side may race to create it, and
+   * the engine's name check makes the loser find the winner's.
+   */
+  private async ensureNetwork(docker: Dockerode): Promise<string | undefined> {
+    const name = this.networkName;
+    if (!name) return undefined;
+    const existing = await this.findNetwork(docker);
+    if (existing) return existing;
+    try {
+      await docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABEL.managed]: 'true', [LABEL.network]: 'true', [LABEL.project]: this.profile.machine!.project, [LABEL.profile]: this.profile.path },
+      });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw new OperationError(`could not create the network ${name}: ${(error as Error).message}`, { cause: error });
+    }
+    return name;
+  }
+
+  private async findNetwork(docker: Dockerode): Promise<string | undefined> {
+    const networks = await docker.listNetworks({ filters: { label: [`${LABEL.network}=true`, `${LABEL.profile}=${this.profile.path}`] } });
+    return networks.find((network) => network.Name === this.networkName)?.Name;
+  }
+
+  /** The network goes with the last of the profile's machines. */
+  private async removeNetworkIfUnused(docker: Dockerode): Promise<void> {
+    if (!this.networkName) return;
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.profile}=${this.profile.path}`, LABEL.machine] } });
+    if (left.length > 0) return;
+    const network = await this.findNetwork(docker);
+    if (network) await this.progress.step(`remove the network ${network}`, () => docker.getNetwork(network).remove());
   }
 
   async target(): Promise<DockerTarget> {
@@ -126,7 +171,8 @@ export class DockerBackend implements Backend {
   private async runningContainerId(docker: Dockerode): Promise<string> {
     const found = await this.find(docker);
     if (!found || found.State !== 'running') {
-      throw new OperationError(`the environment ${this.profile.data.name} is not running`, { hint: 'run `devenv up` first' });
+      const machine = this.profile.machine;
+      throw new OperationError(machine ? `the machine ${machine.name} is not running` : `the environment ${this.profile.data.name} is not running`, { hint: `run \`devenv up${machine ? ` ${machine.name}` : ''}\` first` });
     }
     return found.Id;
   }
@@ -182,7 +228,8 @@ export class DockerBackend implements Backend {
   }
 
   private async find(docker: Dockerode): Promise<Dockerode.ContainerInfo | undefined> {
-    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.profile}=${this.profile.path}`] } });
+    const machine = this.profile.machine ? [`${LABEL.machine}=${this.profile.machine.name}`] : [];
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.profile}=${this.profile.path}`, ...machine] } });
     return containers[0];
   }
 
@@ -195,8 +242,8 @@ export class DockerBackend implements Backend {
     return buildBox(docker, this.profile.box, this.progress, { signal });
   }
 
-  private async create(docker: Dockerode, image: string, spec: SystemdContainerSpec): Promise<string> {
-    const { data, sync } = this.profile;
+  private async create(docker: Dockerode, image: string, spec: SystemdContainerSpec, network: string | undefined): Promise<string> {
+    const { data, sync, machine } = this.profile;
     const exposed: Record<string, object> = {};
     const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
     for (const port of data.ports) {
@@ -208,14 +255,18 @@ export class DockerBackend implements Backend {
       const container = await docker.createContainer({
         name: this.containerName,
         Image: image,
-        Hostname: data.name,
+        // A machine is named as the other machines reach it.
+        Hostname: machine?.name ?? data.name,
         Labels: {
           [LABEL.managed]: 'true',
-          [LABEL.project]: data.name,
+          [LABEL.project]: machine?.project ?? data.name,
           [LABEL.profile]: this.profile.path,
           [LABEL.inputs]: this.profile.environmentHash,
           [LABEL.box]: this.profile.box.name,
+          ...(machine ? { [LABEL.machine]: machine.name } : {}),
         },
+        // On the machines' own network, under its machine name: Docker's DNS there answers `db` to `web`.
+        ...(network && machine ? { NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [machine.name] } } } } : {}),
         StopSignal: spec.stopSignal,
         ExposedPorts: exposed,
         HostConfig: withSystemdHostConfig(spec, {
@@ -229,6 +280,7 @@ export class DockerBackend implements Backend {
           NanoCpus: data.resources.cpus ? Math.round(data.resources.cpus * 1e9) : undefined,
           Memory: data.resources.memory,
           Sysctls: Object.keys(data.sysctls).length ? data.sysctls : undefined,
+          ...(network ? { NetworkMode: network } : {}),
         }),
       });
       return container.id;

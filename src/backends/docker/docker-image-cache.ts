@@ -21,8 +21,14 @@ export class DockerImageCache implements ProvisionedImageCache {
     private readonly containerId: () => Promise<string>,
   ) {}
 
+  /** A machine's saved images are its own: web's stage 1 never replaces db's. */
+  private get labels(): string[] {
+    const machine = this.profile.machine;
+    return [`${CACHE_LABEL.profile}=${this.profile.path}`, ...(machine ? [`${LABEL.machine}=${machine.name}`] : [])];
+  }
+
   async find(stageKeys: readonly string[]): Promise<CachedImage | undefined> {
-    const images = await this.docker.listImages({ filters: { label: [`${CACHE_LABEL.profile}=${this.profile.path}`] } });
+    const images = await this.docker.listImages({ filters: { label: this.labels } });
     const byKey = new Map(images.map((image) => [image.Labels?.[CACHE_LABEL.key], image]));
     for (let stage = stageKeys.length; stage >= 1; stage--) {
       const image = byKey.get(stageKeys[stage - 1]);
@@ -48,6 +54,7 @@ export class DockerImageCache implements ProvisionedImageCache {
           `LABEL ${CACHE_LABEL.key}=${key}`,
           `LABEL ${CACHE_LABEL.stage}=${stage}`,
           `LABEL ${CACHE_LABEL.profile}=${this.profile.path}`,
+          ...(this.profile.machine ? [`LABEL ${LABEL.machine}=${this.profile.machine.name}`] : []),
         ],
       } as unknown as object);
     } catch (error) {
@@ -60,7 +67,7 @@ export class DockerImageCache implements ProvisionedImageCache {
   /** Older images of the same stage of this profile can never be hit again: remove them so the disk does not fill. */
   private async dropOlder(stage: number, key: string): Promise<void> {
     const images = await this.docker.listImages({
-      filters: { label: [`${CACHE_LABEL.profile}=${this.profile.path}`, `${CACHE_LABEL.stage}=${stage}`] },
+      filters: { label: [...this.labels, `${CACHE_LABEL.stage}=${stage}`] },
     });
     for (const image of images) {
       if (image.Labels?.[CACHE_LABEL.key] === key) continue;

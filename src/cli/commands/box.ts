@@ -9,7 +9,7 @@ import { bundledBoxesDir, listBundledBoxNames, loadBoxDefinition, resolveBoxPath
 import { UsageError } from '../../core/errors.js';
 import { ensureLibvirtBox, libvirtBoxHash, pruneStaleLibvirtBoxes } from '../../box/libvirt-box.js';
 import { deletePoolVolume, poolVolumes } from '../../backends/vagrant/libvirt-host.js';
-import { locateProfile, loadProfile } from '../../profile/load.js';
+import { locateProfile, loadProfile, type LoadedProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 async function boxFor(name: string | undefined, ctx: CommandContext): Promise<BoxDefinition> {
@@ -112,7 +112,7 @@ async function pruneLibvirt(ctx: CommandContext): Promise<string[]> {
 async function todaysBoxes(ctx: CommandContext): Promise<BoxDefinition[]> {
   const boxes = await Promise.all(listBundledBoxNames().map((name) => loadBoxDefinition(join(bundledBoxesDir(), `${name}.yaml`))));
   try {
-    boxes.push((await loadProfile(locateProfile(ctx.options.profile), { manifests: false })).box);
+    boxes.push(...profileBoxes(await loadProfile(locateProfile(ctx.options.profile), { manifests: false, severalMachines: true })));
   } catch {
     // No profile here (or a broken one): the bundled boxes are what counts.
   }
@@ -123,7 +123,7 @@ async function todaysBoxes(ctx: CommandContext): Promise<BoxDefinition[]> {
 async function currentBoxHashes(ctx: CommandContext): Promise<CurrentBoxHashes> {
   const boxes = await Promise.all(listBundledBoxNames().map((name) => loadBoxDefinition(join(bundledBoxesDir(), `${name}.yaml`))));
   try {
-    boxes.push((await loadProfile(locateProfile(ctx.options.profile), { manifests: false })).box);
+    boxes.push(...profileBoxes(await loadProfile(locateProfile(ctx.options.profile), { manifests: false, severalMachines: true })));
   } catch {
     // No profile here (or a broken one): the bundled boxes are what counts.
   }
@@ -135,4 +135,9 @@ async function currentBoxHashes(ctx: CommandContext): Promise<CurrentBoxHashes> 
     // Without vagrant the variants' hashes cannot be known: they are kept.
   }
   return { base: new Set(boxes.map((box) => box.hash)), vagrant };
+}
+
+/** The profile's box, and with machines: every machine's (a machine may name its own). */
+function profileBoxes(profile: LoadedProfile): BoxDefinition[] {
+  return [profile.box, ...(profile.machines ?? []).map((machine) => machine.box)];
 }

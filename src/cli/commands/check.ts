@@ -1,20 +1,17 @@
 import { declaredStateFromManifests } from '../../checks/declared.js';
-import { CHECK_IDS, type CheckId } from '../../checks/ids.js';
 import { checkInputFrom, type ProductionSide } from '../../checks/input.js';
 import { inferChecklist } from '../../checks/infer.js';
 import { renderCheckJson, renderCheckJunit, renderCheckMarkdown, renderCheckText } from '../../checks/render.js';
 import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
 import { ExitCode, errorMessage } from '../../core/errors.js';
-import { collectFacts } from '../../facts/collect.js';
+import { PRODUCTION_CHECKS } from '../../environment/checklist.js';
 import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
-import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
 import { parseTargetSpec, productionSpec, type TargetSpec } from '../../facts/target-spec.js';
 import { compareFacts } from '../../parity/compare.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import { ProfileSchema } from '../../profile/schema.js';
-import type { Target } from '../../targets/target.js';
 import type { CommandContext } from '../context.js';
 import { loadOptionalProfile } from '../load-profile.js';
 import { collectFromTarget } from './facts.js';
@@ -25,8 +22,6 @@ export interface CheckArgs {
   only?: string[];
 }
 
-/** Checks that need production; without them in --only, production is not contacted at all. */
-const PRODUCTION_CHECKS: readonly CheckId[] = ['distinct-credentials', 'staging-parity'];
 
 
 function sameTarget(a: TargetSpec, b: TargetSpec): boolean {
@@ -98,15 +93,4 @@ export async function run(args: CheckArgs, ctx: CommandContext): Promise<number>
   const report = runChecklist(input, { only });
   ctx.out(render(report, ctx));
   return report.summary.fail > 0 ? ExitCode.findings : ExitCode.ok;
-}
-
-/**
- * The checklist over an environment that is already open, leaving production out
- * (it may be slow or unreachable): what `devenv up` summarizes in one line.
- */
-export async function environmentChecklist(profile: LoadedProfile, target: Target): Promise<CheckReport> {
-  const facts = await collectFacts(target, { ...collectPathsFor(profile), fingerprintKey: await loadFingerprintKey(profile.dir) });
-  const only = CHECK_IDS.filter((id) => !PRODUCTION_CHECKS.includes(id));
-  const input = checkInputFrom({ name: profile.data.name, checklist: profile.data.checklist }, declaredStateFromManifests(profile.manifests), facts, {});
-  return runChecklist(input, { only });
 }

@@ -112,10 +112,11 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   }
 
   try {
-    const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
-    items.push({ item: 'profile', ok: true, detail: `${profile.file} is valid (${profile.manifests.length} manifests, box ${profile.box.name})` });
+    const profile = await loadProfile(locateProfile(ctx.options.profile), { ...environmentOf(ctx), severalMachines: true });
+    const machines = profile.machines ? `, machines ${profile.machines.map((m) => m.machine!.name).join(', ')}` : '';
+    items.push({ item: 'profile', ok: true, detail: `${profile.file} is valid (${profile.manifests.length} manifests, box ${profile.box.name}${machines})` });
     // An ansible provisioner runs ansible-playbook on this machine: say so before `up` needs it.
-    if (profile.provisioners.some((entry) => entry.kind === 'ansible')) {
+    if ([profile, ...(profile.machines ?? [])].some((each) => each.provisioners.some((entry) => entry.kind === 'ansible'))) {
       const { ansibleVersion, ANSIBLE_MISSING_HINT } = await import('../../provisioners/ansible.js');
       const ansible = await ansibleVersion();
       items.push(

@@ -19,12 +19,15 @@ export async function run(args: InventoryArgs, ctx: CommandContext): Promise<num
   if (ctx.options.format === 'junit') throw new UsageError('inventory has no JUnit output (use text, json or markdown)');
   if (args.package !== undefined && !/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(args.package)) throw new UsageError(`"${args.package}" is not a package name`);
   const explicit = args.hosts.length > 0 ? await expandHostSpecs(args.hosts) : [];
-  const profile = await loadOptionalProfile(ctx, explicit.some((e) => e.spec === 'env'));
+  const wantsEnvironment = explicit.some((e) => e.spec === 'env');
+  const profile = await loadOptionalProfile(ctx, wantsEnvironment, { severalMachines: true });
+  if (profile?.machines && wantsEnvironment) throw new UsageError('with machines: in the profile, "env" is not one environment: name the hosts');
   let entries: HostEntry[] = explicit;
   if (entries.length === 0) {
-    const production = profile ? productionSpec(profile) : undefined;
-    if (!production) throw new UsageError('name the hosts: ssh://user@host[:port], facts files or an inventory file (or run it beside a profile with production:)');
-    entries = [{ spec: production, from: profile!.file }];
+    // With machines:, every machine's production.
+    const production = (profile?.machines ?? (profile ? [profile] : [])).flatMap((each) => productionSpec(each) ?? []);
+    if (production.length === 0) throw new UsageError('name the hosts: ssh://user@host[:port], facts files or an inventory file (or run it beside a profile with production:)');
+    entries = production.map((spec) => ({ spec, from: profile!.file }));
   }
   const collected = await collectFromHosts(entries, profile, ctx);
   const failed = collected.flatMap((c) => ('error' in c ? [{ host: c.host, error: c.error.message }] : []));

@@ -12,7 +12,7 @@ import { applyOrFail, outcomesJson, renderOutcomesText, requireHostTools, runOf 
 import type { Target } from '../../targets/target.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { writeJson, type CommandContext } from '../context.js';
-import { environmentOf } from '../load-profile.js';
+import { environmentOf, environmentsFor, oneEnvironmentFor } from '../load-profile.js';
 
 export interface ProvisionArgs {
   /** After applying, run every provisioner again: anything the second run changes is reported (exit 1). */
@@ -21,6 +21,8 @@ export interface ProvisionArgs {
   target?: string;
   /** Apply to a host without asking (required off a terminal). */
   yes?: boolean;
+  /** With machines: in the profile, only this machine (default: every machine, in boot order; with --target, required). */
+  machine?: string;
 }
 
 /**
@@ -29,10 +31,23 @@ export interface ProvisionArgs {
  * which); with --idempotence, 1 when a second run changed something.
  */
 export async function run(args: ProvisionArgs, ctx: CommandContext): Promise<number> {
-  const profile = await loadProfile(locateProfile(ctx.options.profile), environmentOf(ctx));
-  if (args.target !== undefined && args.target !== 'env') return provisionHost(args.target, profile, args, ctx);
-  await requireHostTools(profile);
-  return withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, args, ctx));
+  const loaded = await loadProfile(locateProfile(ctx.options.profile), { ...environmentOf(ctx), severalMachines: true });
+  if (args.target !== undefined && args.target !== 'env') return provisionHost(args.target, oneEnvironmentFor(loaded, args.machine, 'provision --target'), args, ctx);
+  const environments = environmentsFor(loaded, args.machine !== undefined ? [args.machine] : [], { withDependencies: false });
+  for (const profile of environments) await requireHostTools(profile);
+  if (!loaded.machines) return withEnvironmentLock(ctx, loaded, 'provision', () => provisionLocked(loaded, args, ctx));
+  // Machine by machine in boot order (what web's provisioning reaches on db is there first); the worst exit code wins.
+  let worst = 0;
+  const documents: Record<string, unknown>[] = [];
+  for (const profile of environments) {
+    const machine = profile.machine!.name;
+    // One JSON document for the whole run: each machine's report becomes its row.
+    const machineCtx: CommandContext = ctx.options.format === 'json' ? { ...ctx, out: (text) => documents.push({ machine, ...(JSON.parse(text) as object) }) } : ctx;
+    if (ctx.options.format !== 'json') ctx.out(`== ${machine}\n`);
+    worst = Math.max(worst, await withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, args, machineCtx)));
+  }
+  if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.machines-provision/v1', name: loaded.data.name, machines: documents });
+  return worst;
 }
 
 async function provisionLocked(profile: LoadedProfile, args: ProvisionArgs, ctx: CommandContext): Promise<number> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareFacts } from '../../../src/parity/compare.js';
-import { fleetExitCode, fleetParity, type FleetReference } from '../../../src/parity/fleet.js';
+import { fleetExitCode, fleetParity, machinesParity, type FleetReference } from '../../../src/parity/fleet.js';
 import { renderFleetJunit, renderFleetMarkdown, renderFleetText } from '../../../src/parity/fleet-render.js';
 import { parityDocument } from '../../../src/parity/render.js';
 import { OPTIONS, containerFacts, hostFacts } from './fixtures.js';
@@ -70,5 +70,33 @@ describe('fleet parity', () => {
     expect(xml).toMatch(/<testsuites name="devenv fleet parity" tests="54" failures="1"/);
     const md = renderFleetMarkdown(doc);
     expect(md).toContain('| `ops@web2` | drift | 1 |');
+  });
+
+  it('machines: each machine against its own production, with its own environment, reported per machine', () => {
+    const web = containerFacts();
+    const db = containerFacts();
+    const dbProduction = hostFacts();
+    dbProduction.packages!.deb['nginx']!.version = '1.22.1-9+deb12u9';
+    const doc = machinesParity(
+      'shop',
+      [
+        { machine: 'db', host: 'ops@db1', seconds: 0.4, options: OPTIONS, facts: dbProduction, actual: db },
+        { machine: 'web', host: 'ops@web1', seconds: 0.3, options: OPTIONS, facts: hostFacts(), actual: web },
+        { machine: 'cache', host: 'ops@cache1', seconds: 9, options: OPTIONS, error: 'ssh to ops@cache1 failed' },
+      ],
+      'error',
+      '2026-01-01T00:00:00Z',
+    );
+    expect(doc).toMatchObject({ schema: 'devenv.fleet-parity/v1', actual: { kind: 'machines', name: 'shop' }, summary: { hosts: 3, drift: 1, clean: 1, failed: 1 } });
+    expect(doc.hosts.map((h) => [h.machine, h.host, h.status])).toEqual([
+      ['db', 'ops@db1', 'drift'],
+      ['web', 'ops@web1', 'clean'],
+      ['cache', 'ops@cache1', 'failed'],
+    ]);
+    expect(doc.hosts[0]!.parity).toEqual(parityDocument(dbProduction, db, compareFacts(dbProduction, db, OPTIONS)));
+    expect(fleetExitCode(doc)).toBe(4);
+    const text = renderFleetText(doc);
+    expect(text).toMatch(/^db: ops@db1 +DRIFT/m);
+    expect(text).toContain('parity: cache: ops@cache1 → shop');
   });
 });

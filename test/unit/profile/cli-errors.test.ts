@@ -70,6 +70,26 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
     expect(status).toBe(2);
   });
 
+  it('a machine the profile does not have is one line, exit 2, before the engine is touched', () => {
+    const machines = 'test/fixtures/profiles/good/machines/devenv.yaml';
+    for (const args of [['exec', '-m', 'nope', '--', 'true'], ['shell', '-m', 'nope'], ['up', 'nope'], ['halt', 'web', 'nope'], ['destroy', 'nope', '--force'], ['plan', '-m', 'nope'], ['provision', '-m', 'nope']]) {
+      const { status, stderr } = devenv(['-p', machines, ...args]);
+      expect(stderr, args.join(' ')).toBe('devenv: there is no machine "nope" in the profile (machines: db, web)\n');
+      expect(status, args.join(' ')).toBe(2);
+    }
+    const unnamed = devenv(['-p', machines, 'exec', '--', 'true']);
+    expect(unnamed.stderr).toMatch(/^devenv: the profile has several machines: say which one with -m MACHINE \(db, web\)\n/);
+    expect(unnamed.status).toBe(2);
+    // A one-machine profile has no machines to name.
+    const one = devenv(['-p', 'profiles/mysite/devenv.yaml', 'exec', '-m', 'web', '--', 'true']);
+    expect(one.stderr).toMatch(/^devenv: the profile has no machines: block, so there is no machine "web"/);
+    expect(one.status).toBe(2);
+    // A command that works on one environment only says so at machines:.
+    const check = devenv(['-p', machines, 'check']);
+    expect(check.stderr).toMatch(/^test\/fixtures\/profiles\/good\/machines\/devenv\.yaml:4:1: machines: the profile has several machines \(web, db\)/);
+    expect(check.status).toBe(2);
+  });
+
   it('a missing profile is exit 2 too, without a stack', () => {
     const { status, stderr } = devenv(['-p', 'test/fixtures/profiles/bad/no-such-case.yaml', 'status']);
     expect(stderr).toMatch(/^devenv: no profile at test\/fixtures\/profiles\/bad\/no-such-case\.yaml\n/);
