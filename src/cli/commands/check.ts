@@ -7,6 +7,7 @@ import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
 import { ExitCode, errorMessage } from '../../core/errors.js';
 import { collectFacts } from '../../facts/collect.js';
+import { collectFromTarget } from '../../environment/fact-sources.js';
 import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
 import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
 import type { Facts } from '../../facts/schema.js';
@@ -17,7 +18,6 @@ import { ProfileSchema } from '../../profile/schema.js';
 import type { Target } from '../../targets/target.js';
 import type { CommandContext } from '../context.js';
 import { loadOptionalProfile } from '../load-profile.js';
-import { collectFromTarget } from './facts.js';
 
 export interface CheckArgs {
   /** env (default) | ssh://user@host[:port] | FILE (devenv, Facter or Ansible facts). */
