@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: it is the whole apt provider (schema, queries and parsers, planner,
+// transaction and its recoveries), the one place a reader looks for how devenv handles a package.
 import { z } from 'zod';
 import { OperationError } from '../../core/errors.js';
 import type { ExecResult, Target } from '../../targets/target.js';
