@@ -4,7 +4,7 @@ import type { Target } from '../targets/target.js';
 import type { Catalog } from './catalog.js';
 import type { Plan, PlannedChange, PlanProblem } from './operation.js';
 import { OwedRefreshRecord, RecordFailed, writePendingRefresh } from './pending-refresh.js';
-import type { ApplySession, Executed } from './provider.js';
+import type { ApplySession, Executed, ProviderApplyOptions } from './provider.js';
 import { allProviders, providerFor } from './providers.js';
 import type { Resource } from './resource.js';
 
@@ -26,7 +26,8 @@ export interface ResourceOutcome {
   error?: string;
 }
 
-export interface ApplyOptions {
+/** The run's options; installRecommends and pipFindLinks (ProviderApplyOptions) are read by the apt and pip providers. */
+export interface ApplyOptions extends ProviderApplyOptions {
   onStep?: (detail: string) => void;
   signal?: AbortSignal;
   /** What the target's pending-refresh record holds now (as observed); written again only when it must change. */
@@ -43,14 +44,6 @@ export interface ApplyOptions {
    * caller, as ApplyResult.record, to go in one round trip with what it writes next.
    */
   deferFinalRecord?: boolean;
-  /** apt installs Recommends (the profile's apt.install_recommends; default: Debian's, yes). */
-  installRecommends?: boolean;
-  /**
-   * The own archive's wheels in the environment (see src/manifest/archive-offer.ts): pip looks
-   * there first, and with `noIndex` only there (every pin of the run is archived, so
-   * no package index is needed, or reachable).
-   */
-  pipFindLinks?: { dir: string; noIndex: boolean };
 }
 
 export interface ApplyResult {

@@ -117,7 +117,13 @@ export interface ProviderRefresh<R> {
 
 /** Options of the run that providers read (apply.ts's ApplyOptions carries them). */
 export interface ProviderApplyOptions {
+  /** apt installs Recommends (the profile's apt.install_recommends; default: Debian's, yes). */
   installRecommends?: boolean;
+  /**
+   * The own archive's wheels in the environment (see src/manifest/archive-offer.ts): pip looks
+   * there first, and with `noIndex` only there (every pin of the run is archived, so
+   * no package index is needed, or reachable).
+   */
   pipFindLinks?: { dir: string; noIndex: boolean };
 }
 
