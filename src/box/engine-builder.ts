@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: one pipeline (download, verify, assemble the bootstrap image,
+// run debootstrap in the engine) whose steps hand each other verified bytes.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: the libvirt box is one recipe (packages, the VM's files, the image,
+// the box metadata) whose parts change together when the recipe version is bumped.
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, symlink, writeFile, copyFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';

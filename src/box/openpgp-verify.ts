@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: the trust root and the minimal OpenPGP reader that checks it
+// (packets, keys, signatures), kept together so the whole of what is trusted can be audited in one read.
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { OperationError } from '../core/errors.js';
 

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: it is the command line's one declaration (every command and flag,
+// as commander wants them in one program), and the one place errors are rendered and exit codes set.
 import { Command, CommanderError, Option } from 'commander';
 import { config as zodConfig } from 'zod';
 import { DevenvError, ExitCode, InternalError, OperationError } from '../core/errors.js';

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: one translation, production's facts into a profile and its
+// manifests, whose rules (what is carried, pinned, scrubbed) are read together.
 import { LOCK_FILE, renderLock, type LockData } from '../lock/lock-file.js';
 import { posix } from 'node:path';
 import { stringify } from 'yaml';

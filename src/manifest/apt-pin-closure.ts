@@ -3,7 +3,7 @@ import { execBatch } from '../targets/exec-batch.js';
 import type { Target } from '../targets/target.js';
 import { closureStep, parsePackageRecords, type PackageRecord } from './apt-closure.js';
 import type { PackageAvailability } from './observed-state.js';
-import { parseAptPolicy, parseDpkgQuery } from './observe.js';
+import { parseAptPolicy, parseDpkgQuery } from './resources/apt.js';
 
 const SHOW_SCRIPT = 'LC_ALL=C exec apt-cache show -- "$@"';
 const POLICY_SCRIPT = 'LC_ALL=C exec apt-cache policy -- "$@"';

@@ -2,8 +2,9 @@ import { ConfigError } from '../core/errors.js';
 import { configErrorAt } from '../profile/yaml-source.js';
 import { formatCycle, orderResources, type OrderingEdge } from './graph.js';
 import type { LoadedManifest } from './load.js';
-import { fileEnsure, refOf, type Resource } from './resource.js';
-import { RESOURCE_TYPES, RELATION_KEYS, unitName } from './schema.js';
+import { isResourceType, providerFor, resourceTypes } from './providers.js';
+import type { Resource } from './resource.js';
+import { RELATION_KEYS } from './schema.js';
 
 /**
  * Every resource of a profile's manifests, with references resolved, implied
@@ -56,7 +57,9 @@ function buildCatalogOnce(manifests: readonly LoadedManifest[]): Catalog {
         edges.push(dependsOnTarget ? { from: target, to: resource.ref, refresh } : { from: resource.ref, to: target, refresh });
       });
     }
-    edges.push(...impliedEdges(resource, byRef));
+    // The edges people forget to write, each type's own (a file after its folder and owner, a service after its package…).
+    const implied = providerFor(resource.type).impliedAfter?.(resource, byRef) ?? [];
+    edges.push(...implied.map((from) => ({ from, to: resource.ref, refresh: false })));
   }
 
   const result = orderResources(
@@ -74,8 +77,8 @@ function unknownReference(resource: Resource, key: string, index: number, target
   const at = [...resource.origin.path, key, ...(isListWritten(resource, key) ? [index] : [])];
   const colon = target.indexOf(':');
   const type = colon > 0 ? target.slice(0, colon) : '';
-  if (colon <= 0 || !(RESOURCE_TYPES as readonly string[]).includes(type)) {
-    return configErrorAt(resource.origin.source, at, `"${target}" is not a reference; write type:name with a type among ${RESOURCE_TYPES.join(', ')}`);
+  if (colon <= 0 || !isResourceType(type)) {
+    return configErrorAt(resource.origin.source, at, `"${target}" is not a reference; write type:name with a type among ${resourceTypes().join(', ')}`);
   }
   const sameName = [...byRef.keys()].filter((ref) => ref.endsWith(`:${target.slice(colon + 1)}`));
   const hint = sameName.length ? ` (did you mean ${sameName.join(' or ')}?)` : '';
@@ -85,69 +88,6 @@ function unknownReference(resource: Resource, key: string, index: number, target
 function isListWritten(resource: Resource, key: string): boolean {
   const value = (resource.origin.source.doc.getIn([...resource.origin.path, key]) as unknown);
   return typeof value === 'object' && value !== null && 'items' in value;
-}
-
-/**
- * The edges people forget to write: a file after its parent folder and its
- * owner, an account after its groups, pip after its venv, a venv after
- * python3-venv, a service after its package and its unit file.
- */
-function impliedEdges(resource: Resource, byRef: ReadonlyMap<string, Resource>): OrderingEdge[] {
-  const before: string[] = [];
-  const ifDeclared = (ref: string): void => {
-    if (byRef.has(ref) && ref !== resource.ref) before.push(ref);
-  };
-  const parentDirectory = (path: string): void => {
-    for (let parent = parentOf(path); parent; parent = parentOf(parent)) {
-      const candidate = byRef.get(refOf('file', parent));
-      if (candidate?.type === 'file') {
-        if (fileEnsure(candidate.attrs) === 'directory') before.push(candidate.ref);
-        return;
-      }
-    }
-  };
-  switch (resource.type) {
-    case 'file':
-      if (fileEnsure(resource.attrs) !== 'absent') {
-        parentDirectory(resource.name);
-        if (resource.attrs.owner) ifDeclared(refOf('user', resource.attrs.owner));
-        if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
-      }
-      break;
-    case 'user':
-      if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
-      for (const group of resource.attrs.groups ?? []) ifDeclared(refOf('group', group));
-      break;
-    case 'venv':
-      ifDeclared('apt:python3-venv');
-      parentDirectory(resource.name);
-      if (resource.attrs.owner) ifDeclared(refOf('user', resource.attrs.owner));
-      if (resource.attrs.group) ifDeclared(refOf('group', resource.attrs.group));
-      break;
-    case 'pip':
-      ifDeclared(refOf('venv', resource.attrs.venv));
-      break;
-    case 'service': {
-      ifDeclared(refOf('apt', resource.name.replace(/\.service$/, '')));
-      const unit = unitName(resource.name);
-      ifDeclared(refOf('file', `/etc/systemd/system/${unit}`));
-      ifDeclared(refOf('file', `/lib/systemd/system/${unit}`));
-      break;
-    }
-    case 'exec':
-      if (resource.attrs.user) ifDeclared(refOf('user', resource.attrs.user));
-      break;
-    case 'apt':
-    case 'group':
-      break;
-  }
-  return before.map((from) => ({ from, to: resource.ref, refresh: false }));
-}
-
-function parentOf(path: string): string | undefined {
-  if (path === '/') return undefined;
-  const cut = path.lastIndexOf('/');
-  return cut <= 0 ? '/' : path.slice(0, cut);
 }
 
 /** Every refresh source of each resource: subscribe on the receiver, notify on the sender. */

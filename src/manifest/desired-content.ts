@@ -5,7 +5,7 @@ import { configErrorAt, displayPath } from '../profile/yaml-source.js';
 import type { Catalog } from './catalog.js';
 import { withManagedHeader } from './header.js';
 import { manifestSourcePath } from './load.js';
-import { fileEnsure, type FileResource } from './resource.js';
+import { fileEnsure, type FileResource } from './resources/file.js';
 
 /** What templates see: `facts.*` from the target and `vars.*` from the profile. */
 export interface TemplateContext {

@@ -1,5 +1,7 @@
 import type { LoadedManifest } from './load.js';
-import { refOf, type AptResource, type PipResource, type Resource } from './resource.js';
+import { refOf, type Resource } from './resource.js';
+import type { AptResource } from './resources/apt.js';
+import type { PipResource } from './resources/python.js';
 import { normalizePipName, RELATION_KEYS, type RelationKey } from './schema.js';
 import { configErrorAt, positionOf } from '../profile/yaml-source.js';
 import type { LoadedLock } from '../lock/lock-file.js';

@@ -84,8 +84,10 @@ export interface ObservedState {
   provisionedMarker?: string;
   /** The host facts templates read, when asked for. */
   templateFacts?: TemplateFacts;
+  /** What a provider without a field of its own here read, under its type (a new type starts here). */
+  byType: Record<string, unknown>;
 }
 
 export function emptyObservedState(): ObservedState {
-  return { packages: {}, availability: {}, files: {}, users: {}, groups: {}, services: {}, venvs: {}, guards: {}, pendingRefreshes: [] };
+  return { packages: {}, availability: {}, files: {}, users: {}, groups: {}, services: {}, venvs: {}, guards: {}, pendingRefreshes: [], byType: {} };
 }

@@ -1,4 +1,4 @@
-import type { ResourceType } from './schema.js';
+import type { ResourceType } from './resource.js';
 
 /**
  * What apply must do for one resource, as data. The planner produces these

@@ -1,16 +1,7 @@
 import type { FieldPath, YamlSource } from '../profile/yaml-source.js';
-import type {
-  AptAttrs,
-  ExecAttrs,
-  FileAttrs,
-  GroupAttrs,
-  PipAttrs,
-  RelationKey,
-  ResourceType,
-  ServiceAttrs,
-  UserAttrs,
-  VenvAttrs,
-} from './schema.js';
+import type { ResourceProvider } from './provider.js';
+import type { RESOURCE_PROVIDERS } from './resources/registry.js';
+import type { RelationKey } from './schema.js';
 
 /** Where a resource was declared, so later errors (references, templates, cycles) can point at it. */
 export interface ResourceOrigin {
@@ -21,7 +12,8 @@ export interface ResourceOrigin {
   path: FieldPath;
 }
 
-interface Common<T extends ResourceType, A> {
+/** One declared resource of type T with attributes A (validated, relations taken out). */
+export interface ResourceOf<T extends string, A> {
   type: T;
   name: string;
   /** "type:name", how relations refer to it. */
@@ -32,30 +24,12 @@ interface Common<T extends ResourceType, A> {
   origin: ResourceOrigin;
 }
 
-export type AptResource = Common<'apt', AptAttrs>;
-export type GroupResource = Common<'group', GroupAttrs>;
-export type UserResource = Common<'user', UserAttrs>;
-export type VenvResource = Common<'venv', VenvAttrs>;
-export type PipResource = Common<'pip', PipAttrs>;
-export type FileResource = Common<'file', FileAttrs>;
-export type ServiceResource = Common<'service', ServiceAttrs>;
-export type ExecResource = Common<'exec', ExecAttrs>;
+type ResourceOfProvider<P> = P extends ResourceProvider<infer T, infer A> ? ResourceOf<T, A> : never;
 
-export type Resource =
-  | AptResource
-  | GroupResource
-  | UserResource
-  | VenvResource
-  | PipResource
-  | FileResource
-  | ServiceResource
-  | ExecResource;
+/** Every resource type the registry lists, as one union: its `type` tells them apart. */
+export type Resource = ResourceOfProvider<(typeof RESOURCE_PROVIDERS)[number]>;
+export type ResourceType = Resource['type'];
 
 export function refOf(type: string, name: string): string {
   return `${type}:${name}`;
-}
-
-/** The effective ensure of a file resource: a target implies a link, otherwise a file. */
-export function fileEnsure(attrs: FileAttrs): 'file' | 'directory' | 'link' | 'absent' {
-  return attrs.ensure ?? (attrs.target !== undefined ? 'link' : 'file');
 }

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: the profile schema is one zod object (the single source of types,
+// defaults and the published JSON Schema); its value parsers sit beside the fields they check.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEBIAN_VERSION } from '../core/debian-version.js';

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: YAML with positions and the one way errors point at file:line:column
+// (locating a path, and turning zod's issues into one sentence there), which every loader shares.
 import { readFile } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';

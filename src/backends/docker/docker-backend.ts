@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: the Backend interface of one engine (up, halt, destroy, sync,
+// target, attach) over one container, found again by its labels.
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { OperationError, InterruptedError } from '../../core/errors.js';

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: the Backend interface of one tool (up, halt, destroy, sync,
+// target, attach) over one Vagrant machine, with the Vagrantfile it renders for it.
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@ import { renderCheckJson, renderCheckJunit, renderCheckMarkdown, renderCheckText
 import { parseOnlyIds, runChecklist } from '../../checks/runner.js';
 import type { CheckReport } from '../../checks/types.js';
 import { ExitCode, errorMessage } from '../../core/errors.js';
+import { collectFromTarget } from '../../environment/fact-sources.js';
 import { PRODUCTION_CHECKS } from '../../environment/checklist.js';
 import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
 import type { Facts } from '../../facts/schema.js';
@@ -14,7 +15,6 @@ import type { LoadedProfile } from '../../profile/load.js';
 import { ProfileSchema } from '../../profile/schema.js';
 import type { CommandContext } from '../context.js';
 import { loadOptionalProfile } from '../load-profile.js';
-import { collectFromTarget } from './facts.js';
 
 export interface CheckArgs {
   /** env (default) | ssh://user@host[:port] | FILE (devenv, Facter or Ansible facts). */

@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { collectFromHosts } from '../../environment/collect-many.js';
+import { collectFromTarget } from '../../environment/fact-sources.js';
 import { expandHostSpecs } from '../../facts/host-list.js';
 import { factsFileNames } from '../../facts/facts-file-names.js';
-import { collectFacts } from '../../facts/collect.js';
-import { collectPathsFor } from '../../environment/profile-declares.js';
-import { loadFingerprintKey } from '../../facts/fingerprint-key.js';
-import type { Facts } from '../../facts/schema.js';
-import { openTargetSpec } from '../../facts/target-spec.js';
-import type { LoadedProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import type { CommandContext } from '../context.js';
 import { loadOptionalProfile } from '../load-profile.js';
@@ -25,22 +19,6 @@ export interface FactsArgs {
   output?: string;
 }
 
-
-/** Facts from a live target, with the profile's paths and key; one exec round-trip. */
-export async function collectFromTarget(spec: string, profile: LoadedProfile | undefined, ctx: CommandContext): Promise<Facts> {
-  const opened = await openTargetSpec(spec, ctx, profile);
-  if (opened.kind === 'facts') return opened.facts;
-  const { target } = opened;
-  try {
-    // Without a profile there is no project key: a throwaway one still hides values, but its fingerprints match nothing.
-    const fingerprintKey = profile ? await loadFingerprintKey(profile.dir) : randomBytes(32).toString('hex');
-    return await ctx.progress.step(`collecting facts from ${target.describe().name}`, () =>
-      collectFacts(target, { ...collectPathsFor(profile), fingerprintKey }),
-    );
-  } finally {
-    await target.close();
-  }
-}
 
 /** `devenv facts [--target env|ssh://user@host[:port]|FILE] [-o FILE]`: one devenv.facts/v1 document. */
 export async function run(args: FactsArgs, ctx: CommandContext): Promise<number> {

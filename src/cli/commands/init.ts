@@ -139,7 +139,7 @@ async function profileFromTeamCode(kind: 'puppet' | 'ansible', dir: string, args
   let production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string } | undefined;
   if (args.from !== undefined) {
     if (args.from === 'env') throw new UsageError('init --from takes production: a facts FILE or ssh://user@host[:port]');
-    const { collectFromTarget } = await import('./facts.js');
+    const { collectFromTarget } = await import('../../environment/fact-sources.js');
     facts = await collectFromTarget(args.from, undefined, ctx);
     production = args.from.startsWith('ssh://')
       ? { ssh: args.from, ...(ctx.options.identity ? { identity: resolve(ctx.options.identity) } : {}), ...(ctx.options.sudo ? { sudo: true } : {}) }

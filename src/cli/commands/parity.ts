@@ -1,5 +1,6 @@
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { collectFromHosts } from '../../environment/collect-many.js';
+import { collectFromTarget } from '../../environment/fact-sources.js';
 import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-declares.js';
 import { expandHostSpecs, type HostEntry } from '../../facts/host-list.js';
 import { productionSpec } from '../../facts/target-spec.js';
@@ -11,7 +12,6 @@ import type { Severity } from '../../parity/severity.js';
 import type { LoadedProfile } from '../../profile/load.js';
 import type { CommandContext } from '../context.js';
 import { loadProfileFor } from '../load-profile.js';
-import { collectFromTarget } from './facts.js';
 
 export interface ParityArgs {
   /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aptTransactions, buildSteps, pipInstallArgv } from '../../../src/manifest/apply.js';
+import { buildSteps } from '../../../src/manifest/apply.js';
+import { aptTransactions } from '../../../src/manifest/resources/apt.js';
+import { pipInstallArgv } from '../../../src/manifest/resources/python.js';
 import { emptyObservedState } from '../../../src/manifest/observed-state.js';
 import { plan } from '../../../src/manifest/plan.js';
 import { mergeOutcomes } from '../../../src/manifest/provision.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closureStep, compareDebianVersions, parsePackageRecords, parseRelations, satisfies } from '../../../src/manifest/apt-closure.js';
 import { pinsOf } from '../../../src/manifest/apt-pin-closure.js';
-import { parseAptPolicy } from '../../../src/manifest/observe.js';
+import { parseAptPolicy } from '../../../src/manifest/resources/apt.js';
 
 /** Recorded on Debian 12 with bookworm-security: `apt-cache show` of two pins, `apt-cache policy` of what they constrain. */
 const DIR = join(import.meta.dirname, 'apt');

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseAptPolicy, parseDpkgQuery, parseGroup, parsePasswd, parseStatOutput, parseSystemctlShow, parseVenvListing } from '../../../src/manifest/observe.js';
+import { parseStatOutput } from '../../../src/manifest/observe.js';
+import { parseGroup, parsePasswd } from '../../../src/manifest/resources/account.js';
+import { parseAptPolicy, parseDpkgQuery } from '../../../src/manifest/resources/apt.js';
+import { parseVenvListing } from '../../../src/manifest/resources/python.js';
+import { parseSystemctlShow } from '../../../src/manifest/resources/service.js';
 import { parseTemplateFacts } from '../../../src/manifest/template-facts.js';
 
 describe('observation parsers', () => {

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFRESH_SCRIPT } from '../../../src/manifest/apply.js';
+import { REFRESH_SCRIPT } from '../../../src/manifest/resources/service.js';
 
 describe('the refreshes of a run, in one round trip', () => {
   it('runs each in order, goes on after a failure, and answers for each', () => {
