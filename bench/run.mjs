@@ -15,6 +15,11 @@
 //   check     the whole checklist on a warm env vs `lynis audit system --quick`
 //   fleet     devenv parity against 1, 5 and 10 production stand-ins (sshd
 //             containers) in one run, the environment a bare debian-12 profile
+//   provisioners (bench/provisioners.mjs) devenv up with the puppet provisioner
+//             vs vagrant up with Vagrant's puppet provisioner, and a rebuild
+//             after one manifest change
+//   facts-ssh (bench/facts-ssh.mjs) facts of a production stand-in over SSH:
+//             the collector with and without the wave-2 sections vs facter --json
 //
 // Peers run in containers made from the same box image (peer images are
 // prepared once and cached by tag); nothing is installed on the host.
@@ -28,12 +33,17 @@ import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+// Sections kept in their own files (each exports name, run(ctx, kit), targets(s, kit), details(s, kit)).
+import * as provisionersSection from './provisioners.mjs';
+import * as factsSshSection from './facts-ssh.mjs';
+
+const SECTION_MODULES = [provisionersSection, factsSshSection];
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
-const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant'];
+const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant', ...SECTION_MODULES.map((m) => m.name)];
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const RUN_LABEL = `devenv-bench.run=${RUN_ID}`;
 const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv-bench');
@@ -771,6 +781,7 @@ function targets(s) {
   // Issue 6
   const ch = (k) => get(s, `check.figures.${k}`);
   rows.push(row('6', 'whole checklist, warm target', 'devenv check', ch('checkCli'), 'lynis audit system --quick', ch('lynis'), '< 1 s', ch('checkCli') === undefined ? undefined : ch('checkCli') < 1, ratio(ch('checkCli'), ch('lynis'))));
+  for (const module of SECTION_MODULES) rows.push(...module.targets(s, kit).map((r) => row(r.issue, r.what, r.devenvText, r.devenvValue, r.peerText, r.peerValue, r.targetText, r.met, r.ratio)));
   return rows;
 }
 
@@ -911,6 +922,8 @@ ${detailTable('Fleet parity (one environment against N sshd production stand-ins
 
 ${s.fleet?.figures.collectorCpuSeconds !== undefined ? `One host's collection costs its container ${fmt(s.fleet.figures.collectorCpuSeconds)} of CPU; the ten stand-ins share this machine's ${s.fleet.figures.cpus} cores, so ten collections need at least ${fmt((10 * s.fleet.figures.collectorCpuSeconds) / s.fleet.figures.cpus)} here however parallel they run (real hosts each bring their own CPU). Inside the last 10-host run the slowest host took ${fmt(s.fleet.figures.hostSeconds10?.max)}, the hosts' times add up to ${fmt(s.fleet.figures.hostSeconds10?.sum)}. The floor, plain ssh running the same collector on 10 hosts at once, takes ${fmtRatio(ratio(s.fleet.figures.sshFloor10?.median, s.fleet.figures.sshFloor1?.median))} of one host here (devenv: ${fmtRatio(ratio(s.fleet.figures.parity10?.median, s.fleet.figures.parity1?.median))}): on this machine the ratio is bounded by its cores and their load (see the load average above), not by devenv, and it moves with that load from run to run.` : ''}
 
+${SECTION_MODULES.map((module) => module.details(s, kit)).filter(Boolean).join('\n\n')}
+
 ${detailTable('Checklist', s.check?.figures ?? {}, [
     ['checkCli', `devenv check, whole checklist with facts, warm example env${s.check?.figures.summary ? ` (${Object.entries(s.check.figures.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`],
     ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
@@ -940,6 +953,13 @@ is removed at the end, also on failure or ^C. Sections not run keep their previo
 
 // ---------------------------------------------------------------- main
 
+/** What the section files (SECTION_MODULES) use of this file. */
+const kit = {
+  ROOT, RUN_ID, RUN_LABEL, VAGRANT_ENV, COLD_RUNS,
+  log, median, timed, measure, record, fmt, fmtRatio, ratio, get, detailTable,
+  sh, devenv, docker, must, defer, dist, systemdRun, waitForSystemd, runSystemdContainer, peerImage, envStatus,
+};
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const work = await mkdtemp(join(tmpdir(), 'devenv-bench-'));
@@ -962,6 +982,7 @@ async function main() {
   if (measuring) data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
   const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, fleet: benchFleet, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  for (const module of SECTION_MODULES) run[module.name] = (c) => module.run(c, kit);
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
   try {
