@@ -15,6 +15,7 @@
 // Then each section's fragment alone over SSH (the script running `meta` and that
 // one section), less the script running `meta` alone: what each fragment costs.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -41,6 +42,13 @@ export function withSections(script, sections) {
   const loop = /\nfor s in ([a-z0-9_ ]+); do\n {2}run_section "\$s"\ndone\n/;
   if (!loop.test(script)) throw new Error('the collector script no longer ends in its `for s in …; do run_section` loop: update bench/facts-ssh.mjs');
   return script.replace(loop, `\nfor s in ${sections.join(' ')}; do\n  run_section "$s"\ndone\n`);
+}
+
+/** The same script, each section timed in place (in the context of the others: env and cron reuse what services read). */
+export function withSectionTimes(script) {
+  const loop = '\n  run_section "$s"\ndone\n';
+  if (!script.includes(loop)) throw new Error('the collector script no longer runs `run_section "$s"` in its loop: update bench/facts-ssh.mjs');
+  return script.replace(loop, '\n  t0=$(date +%s%N); run_section "$s"; printf \'T %s %s\\n\' "$s" $(( $(date +%s%N) - t0 )) >&2\ndone\n');
 }
 
 export async function run(ctx, kit) {
@@ -73,6 +81,19 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     await mkdir(bin);
     await writeFile(join(bin, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=${knownHosts} "$@"\n`, { mode: 0o755 });
     const env = { PATH: `${bin}:${process.env.PATH}` };
+    // The CPU the stand-in spends on each run (cgroup v1 cpuacct): on this shared 2-core machine wall
+    // times move with the other helpers' load; what the host itself spends on a collection does much less.
+    const { stdout: id } = await docker(['inspect', '-f', '{{.Id}}', name]);
+    const usage = join('/sys/fs/cgroup/cpuacct/docker', id.trim(), 'cpuacct.usage');
+    const cpuNow = () => (existsSync(usage) ? Number(readFileSync(usage, 'utf8')) / 1e9 : undefined);
+    const cpu = {};
+    const withCpu = async (key, fn) => {
+      const before = cpuNow();
+      const seconds = await timed(fn);
+      const after = cpuNow();
+      if (before !== undefined && after !== undefined) (cpu[key] ??= []).push(after - before);
+      return seconds;
+    };
 
     // The same connection style for all: a fresh ssh process and connection, key auth, sudo -n.
     const ssh = (command, input) =>
@@ -107,7 +128,7 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < keys.length; j++) {
         const key = keys[(i + j) % keys.length];
-        samples[key].push(await timed(ways[key]));
+        samples[key].push(await withCpu(key, ways[key]));
       }
     }
     record(r, 'cli', `devenv facts --target ssh:// (whole CLI, ${r.sections - 1} areas, ${r.packages} packages)`, samples.cli);
@@ -116,6 +137,7 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     record(r, 'facter', 'ssh + sudo facter --json', samples.facter);
     record(r, 'floor', 'ssh + sudo -n true (baseline)', samples.floor);
     r.outputBytes = outBytes;
+    for (const [key, values] of Object.entries(cpu)) record(r, `cpu_${key}`, `  CPU the stand-in spent: ${key}`, values);
     const doc = JSON.parse(await readFile(facts, 'utf8'));
     r.factsErrors = Object.keys(doc.errors ?? {});
     r.counts = {
@@ -130,20 +152,33 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     const R = Math.max(ctx.runs, 3);
     const metaOnly = withSections(script, ['meta']);
     for (let i = 0; i < R; i++) {
-      base.push(await timed(async () => must(await ssh('sudo -n sh -s', metaOnly), 'ssh collector (meta)')));
+      base.push(await withCpu('fragment_meta', async () => must(await ssh('sudo -n sh -s', metaOnly), 'ssh collector (meta)')));
       for (const section of Object.keys(each)) {
         const alone = withSections(script, ['meta', section]);
-        each[section].push(await timed(async () => must(await ssh('sudo -n sh -s', alone), `ssh collector (${section})`)));
+        each[section].push(await withCpu(`fragment_${section}`, async () => must(await ssh('sudo -n sh -s', alone), `ssh collector (${section})`)));
       }
     }
     record(r, 'fragmentBase', 'ssh + sudo + the script running meta alone', base);
+    // Each section's time in place, inside whole runs of the collector.
+    const timedScript = withSectionTimes(script);
+    const inPlace = {};
+    for (let i = 0; i < R; i++) {
+      const res = must(await ssh('sudo -n sh -s', timedScript), 'ssh collector (timed sections)');
+      for (const [, section, ns] of res.stderr.matchAll(/^T (\S+) (\d+)$/gm)) (inPlace[section] ??= []).push(Number(ns) / 1e9);
+    }
     const baseMedian = median(base);
+    const baseCpu = cpu.fragment_meta ? median(cpu.fragment_meta) : undefined;
     r.fragments = Object.fromEntries(
       Object.entries(each)
-        .map(([section, s]) => [section, { median: Number((median(s) - baseMedian).toFixed(4)), wave2: WAVE2_SECTIONS.includes(section), samples: s.map((x) => Number(x.toFixed(4))) }])
-        .sort((a, b) => b[1].median - a[1].median),
+        .map(([section, s]) => {
+          const cpuSamples = cpu[`fragment_${section}`];
+          const cpuCost = cpuSamples && baseCpu !== undefined ? Number((median(cpuSamples) - baseCpu).toFixed(4)) : undefined;
+          const here = inPlace[section] ? Number(median(inPlace[section]).toFixed(4)) : undefined;
+          return [section, { median: Number((median(s) - baseMedian).toFixed(4)), cpu: cpuCost, inPlace: here, wave2: WAVE2_SECTIONS.includes(section), samples: s.map((x) => Number(x.toFixed(4))) }];
+        })
+        .sort((a, b) => (b[1].inPlace ?? b[1].median) - (a[1].inPlace ?? a[1].median)),
     );
-    for (const [section, f] of Object.entries(r.fragments)) process.stdout.write(`    fragment ${section.padEnd(20)}${f.wave2 ? ' (wave 2)' : '         '} ${fmt(f.median).padStart(10)}\n`);
+    for (const [section, f] of Object.entries(r.fragments)) process.stdout.write(`    fragment ${section.padEnd(20)}${f.wave2 ? ' (wave 2)' : '         '} in place ${fmt(f.inPlace).padStart(10)}  alone ${fmt(f.median).padStart(10)}  cpu alone ${fmt(f.cpu).padStart(10)}\n`);
   } finally {
     await remove();
   }
@@ -157,6 +192,7 @@ export function targets(s, kit) {
   return [
     { issue: '18', what: 'facts of production over SSH, with the wave-2 sections', devenvText: 'devenv facts --target ssh://', devenvValue: f('cli'), peerText: 'ssh … facter --json', peerValue: f('facter'), targetText: '≤ 1 s', met: f('cli') === undefined ? undefined : f('cli') <= 1, ratio: ratio(f('cli'), f('facter')) },
     { issue: '18', what: 'the collector over SSH vs today\'s (pre-wave-2) collector', devenvText: 'ssh … collector', devenvValue: f('collector'), peerText: 'ssh … today\'s collector', peerValue: f('today'), targetText: '≤ 1.3× today\'s', met: both(f('collector'), f('today')) ? f('collector') <= 1.3 * f('today') : undefined, ratio: ratio(f('collector'), f('today')) },
+    { issue: '18', what: 'the same, in CPU the host spends', devenvText: 'collector', devenvValue: f('cpu_collector'), peerText: 'today\'s collector', peerValue: f('cpu_today'), targetText: '≤ 1.3× today\'s', met: both(f('cpu_collector'), f('cpu_today')) ? f('cpu_collector') <= 1.3 * f('cpu_today') : undefined, ratio: ratio(f('cpu_collector'), f('cpu_today')) },
   ];
 }
 
@@ -172,12 +208,21 @@ export function details(s, kit) {
     ['floor', 'baseline: ssh + sudo -n true'],
     ['fragmentBase', 'baseline: ssh + sudo + the script running its meta section alone'],
   ]);
-  const rows = Object.entries(figures.fragments ?? {}).map(([section, f]) => `| ${section}${f.wave2 ? ' (wave 2)' : ''} | ${fmt(f.median)} |`);
+  const cpuRows = detailTable('CPU the stand-in spent per run (cgroup cpuacct; less moved by the machine\'s load than wall time)', figures, [
+    ['cpu_cli', 'devenv facts --target ssh://'],
+    ['cpu_collector', 'the collector, every section'],
+    ['cpu_today', 'today\'s collector'],
+    ['cpu_facter', 'facter --json'],
+    ['cpu_floor', 'sudo -n true'],
+  ]).replace(/^### /, '#### ');
+  const rows = Object.entries(figures.fragments ?? {}).map(([section, f]) => `| ${section}${f.wave2 ? ' (wave 2)' : ''} | ${fmt(f.inPlace)} | ${fmt(f.median)} | ${fmt(f.cpu)} |`);
   return `${table}
 
-Each area's fragment alone over SSH (the script running meta and that section, median of ${figures.fragmentBase?.n ?? '?'}, less the script running meta alone):
+${cpuRows}
 
-| fragment | cost |
-|---|---:|
+What each area's fragment costs, median of ${figures.fragmentBase?.n ?? '?'} runs: in place (timed inside whole collector runs on the host), and alone over SSH (the script running meta and that section, less the script running meta alone; env and cron alone redo the unit listing that services shares with them in a whole run):
+
+| fragment | in place | alone over SSH, wall | alone, CPU on the host |
+|---|---:|---:|---:|
 ${rows.join('\n')}`;
 }

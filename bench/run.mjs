@@ -807,7 +807,7 @@ function render(data) {
   ].join('\n');
   const metList = rows.filter((r) => r.met === true).map((r) => `issue ${r.issue}: ${r.what} (${r.targetText})`);
   const unmetList = rows.filter((r) => r.met === false).map((r) => `issue ${r.issue}: ${r.what} — ${fmt(r.devenvValue)}${r.ratio !== undefined ? ` = ${fmtRatio(r.ratio)} of the peer` : ''}, target ${r.targetText}`);
-  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs` : 'not measured yet');
+  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs${s[name].loadAvg ? `, load average ${s[name].loadAvg.start} → ${s[name].loadAvg.end}` : ''}` : 'not measured yet');
   const dv = s.devenv?.figures ?? {};
   const cacheNote = dv.cachedRebuildReports
     ? `What the code did on the cached rebuild: ${[...new Set(dv.cachedRebuildReports.map((x) => `action ${x.action}, provisioned ${x.provisioned}${x.cache ? `, cache ${JSON.stringify(x.cache)}` : ''}`))].join('; ')}.`
@@ -985,12 +985,16 @@ async function main() {
   for (const module of SECTION_MODULES) run[module.name] = (c) => module.run(c, kit);
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
+  const measured = [];
   try {
     for (const name of SECTIONS.filter((n) => options.only.includes(n))) {
       process.stdout.write(`\n${name}\n`);
       try {
+        const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+        const start = load();
         const figures = await run[name](ctx);
-        data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, figures };
+        data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, loadAvg: { start, end: load() }, figures };
+        measured.push(name);
       } catch (error) {
         failed = error;
         log(`${name} failed: ${error.message}`);
@@ -1000,6 +1004,13 @@ async function main() {
     await cleanup();
   }
   if (measuring) data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  // Another run may have finished meanwhile (sections run in parallel on a shared machine): keep its sections.
+  if (existsSync(RESULTS_JSON)) {
+    const now = JSON.parse(await readFile(RESULTS_JSON, 'utf8'));
+    for (const name of measured) now.sections[name] = data.sections[name];
+    if (measuring) now.machine = data.machine;
+    Object.assign(data, now);
+  }
   await writeFile(RESULTS_JSON, `${JSON.stringify(data, null, 2)}\n`);
   const report = render(data);
   await writeFile(RESULTS_MD, report);
