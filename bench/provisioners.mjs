@@ -212,6 +212,6 @@ export function details(s, kit) {
   ])}
 
 What devenv's rebuilds did: ${cache || 'n/a'}. Converged (web's app.conf has the new greeting and the role fact; web and ssh active):
-devenv ${figures.devenv?.converged ?? 'n/a'}, plain Vagrant ${figures.vagrant?.converged ?? 'n/a'}, devenv on Vagrant ${figures.devenvVagrant?.converged ?? 'n/a'} (after the change ${figures.devenvVagrant?.convergedAfterChange ?? 'n/a'}).
+devenv ${figures.devenv?.converged ?? 'n/a'}, plain Vagrant ${figures.vagrant?.converged ?? 'n/a'}${figures.devenvVagrant ? `, devenv on Vagrant ${figures.devenvVagrant.converged} (after the change ${figures.devenvVagrant.convergedAfterChange})` : ' (devenv\'s vagrant backend was left out of this run: BENCH_PROVISIONERS_VAGRANT_BACKEND=0)'}.
 devenv's docker backend boots the box itself, so its base role also installs openssh-server and sudo, which plain Vagrant's image already has.`;
 }
