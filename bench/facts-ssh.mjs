@@ -44,11 +44,15 @@ export function withSections(script, sections) {
   return script.replace(loop, `\nfor s in ${sections.join(' ')}; do\n  run_section "$s"\ndone\n`);
 }
 
-/** The same script, each section timed in place (in the context of the others: env and cron reuse what services read). */
+/**
+ * The same script, each section timed in place (in the context of the others: env and cron reuse what services read).
+ * The T line starts on a line of its own (a section may leave stderr without a final newline) and names the
+ * section as the loop gave it (sections such as time and ssh use $s themselves).
+ */
 export function withSectionTimes(script) {
   const loop = '\n  run_section "$s"\ndone\n';
   if (!script.includes(loop)) throw new Error('the collector script no longer runs `run_section "$s"` in its loop: update bench/facts-ssh.mjs');
-  return script.replace(loop, '\n  t0=$(date +%s%N); run_section "$s"; printf \'T %s %s\\n\' "$s" $(( $(date +%s%N) - t0 )) >&2\ndone\n');
+  return script.replace(loop, '\n  bench_section=$s; bench_t0=$(date +%s%N); run_section "$s"; printf \'\\nT %s %s\\n\' "$bench_section" $(( $(date +%s%N) - bench_t0 )) >&2\ndone\n');
 }
 
 export async function run(ctx, kit) {
