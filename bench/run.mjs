@@ -15,6 +15,11 @@
 //   check     the whole checklist on a warm env vs `lynis audit system --quick`
 //   fleet     devenv parity against 1, 5 and 10 production stand-ins (sshd
 //             containers) in one run, the environment a bare debian-12 profile
+//   provisioners (bench/provisioners.mjs) devenv up with the puppet provisioner
+//             vs vagrant up with Vagrant's puppet provisioner, and a rebuild
+//             after one manifest change
+//   facts-ssh (bench/facts-ssh.mjs) facts of a production stand-in over SSH:
+//             the collector with and without the wave-2 sections vs facter --json
 //
 // Peers run in containers made from the same box image (peer images are
 // prepared once and cached by tag); nothing is installed on the host.
@@ -28,12 +33,17 @@ import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+// Sections kept in their own files (each exports name, run(ctx, kit), targets(s, kit), details(s, kit)).
+import * as provisionersSection from './provisioners.mjs';
+import * as factsSshSection from './facts-ssh.mjs';
+
+const SECTION_MODULES = [provisionersSection, factsSshSection];
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
-const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant'];
+const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant', ...SECTION_MODULES.map((m) => m.name)];
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const RUN_LABEL = `devenv-bench.run=${RUN_ID}`;
 const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv-bench');
@@ -771,6 +781,7 @@ function targets(s) {
   // Issue 6
   const ch = (k) => get(s, `check.figures.${k}`);
   rows.push(row('6', 'whole checklist, warm target', 'devenv check', ch('checkCli'), 'lynis audit system --quick', ch('lynis'), '< 1 s', ch('checkCli') === undefined ? undefined : ch('checkCli') < 1, ratio(ch('checkCli'), ch('lynis'))));
+  for (const module of SECTION_MODULES) rows.push(...module.targets(s, kit).map((r) => row(r.issue, r.what, r.devenvText, r.devenvValue, r.peerText, r.peerValue, r.targetText, r.met, r.ratio)));
   return rows;
 }
 
@@ -796,7 +807,7 @@ function render(data) {
   ].join('\n');
   const metList = rows.filter((r) => r.met === true).map((r) => `issue ${r.issue}: ${r.what} (${r.targetText})`);
   const unmetList = rows.filter((r) => r.met === false).map((r) => `issue ${r.issue}: ${r.what} — ${fmt(r.devenvValue)}${r.ratio !== undefined ? ` = ${fmtRatio(r.ratio)} of the peer` : ''}, target ${r.targetText}`);
-  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs` : 'not measured yet');
+  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs${s[name].loadAvg ? `, load average ${s[name].loadAvg.start} → ${s[name].loadAvg.end}` : ''}` : 'not measured yet');
   const dv = s.devenv?.figures ?? {};
   const cacheNote = dv.cachedRebuildReports
     ? `What the code did on the cached rebuild: ${[...new Set(dv.cachedRebuildReports.map((x) => `action ${x.action}, provisioned ${x.provisioned}${x.cache ? `, cache ${JSON.stringify(x.cache)}` : ''}`))].join('; ')}.`
@@ -911,6 +922,8 @@ ${detailTable('Fleet parity (one environment against N sshd production stand-ins
 
 ${s.fleet?.figures.collectorCpuSeconds !== undefined ? `One host's collection costs its container ${fmt(s.fleet.figures.collectorCpuSeconds)} of CPU; the ten stand-ins share this machine's ${s.fleet.figures.cpus} cores, so ten collections need at least ${fmt((10 * s.fleet.figures.collectorCpuSeconds) / s.fleet.figures.cpus)} here however parallel they run (real hosts each bring their own CPU). Inside the last 10-host run the slowest host took ${fmt(s.fleet.figures.hostSeconds10?.max)}, the hosts' times add up to ${fmt(s.fleet.figures.hostSeconds10?.sum)}. The floor, plain ssh running the same collector on 10 hosts at once, takes ${fmtRatio(ratio(s.fleet.figures.sshFloor10?.median, s.fleet.figures.sshFloor1?.median))} of one host here (devenv: ${fmtRatio(ratio(s.fleet.figures.parity10?.median, s.fleet.figures.parity1?.median))}): on this machine the ratio is bounded by its cores and their load (see the load average above), not by devenv, and it moves with that load from run to run.` : ''}
 
+${SECTION_MODULES.map((module) => module.details(s, kit)).filter(Boolean).join('\n\n')}
+
 ${detailTable('Checklist', s.check?.figures ?? {}, [
     ['checkCli', `devenv check, whole checklist with facts, warm example env${s.check?.figures.summary ? ` (${Object.entries(s.check.figures.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`],
     ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
@@ -940,6 +953,13 @@ is removed at the end, also on failure or ^C. Sections not run keep their previo
 
 // ---------------------------------------------------------------- main
 
+/** What the section files (SECTION_MODULES) use of this file. */
+const kit = {
+  ROOT, RUN_ID, RUN_LABEL, VAGRANT_ENV, COLD_RUNS,
+  log, median, timed, measure, record, fmt, fmtRatio, ratio, get, detailTable,
+  sh, devenv, docker, must, defer, dist, systemdRun, waitForSystemd, runSystemdContainer, peerImage, envStatus,
+};
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const work = await mkdtemp(join(tmpdir(), 'devenv-bench-'));
@@ -962,14 +982,19 @@ async function main() {
   if (measuring) data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
   const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, fleet: benchFleet, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  for (const module of SECTION_MODULES) run[module.name] = (c) => module.run(c, kit);
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
+  const measured = [];
   try {
     for (const name of SECTIONS.filter((n) => options.only.includes(n))) {
       process.stdout.write(`\n${name}\n`);
       try {
+        const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+        const start = load();
         const figures = await run[name](ctx);
-        data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, figures };
+        data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, loadAvg: { start, end: load() }, figures };
+        measured.push(name);
       } catch (error) {
         failed = error;
         log(`${name} failed: ${error.message}`);
@@ -979,6 +1004,13 @@ async function main() {
     await cleanup();
   }
   if (measuring) data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  // Another run may have finished meanwhile (sections run in parallel on a shared machine): keep its sections.
+  if (existsSync(RESULTS_JSON)) {
+    const now = JSON.parse(await readFile(RESULTS_JSON, 'utf8'));
+    for (const name of measured) now.sections[name] = data.sections[name];
+    if (measuring) now.machine = data.machine;
+    Object.assign(data, now);
+  }
   await writeFile(RESULTS_JSON, `${JSON.stringify(data, null, 2)}\n`);
   const report = render(data);
   await writeFile(RESULTS_MD, report);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -31,13 +32,23 @@ export class AnsibleProvisioner implements Provisioner {
     private readonly entry: AnsibleEntry,
     private readonly installRecommends: boolean,
     playbookAsWritten: string,
+    /** The host's ansible-core (`ansible-playbook --version`'s first line): modules and their defaults change with it. */
+    private readonly hostVersion: () => string | undefined = hostAnsibleVersion,
   ) {
     this.label = `ansible ${playbookAsWritten}`;
   }
 
   inputs(): unknown {
     const { config, root, playbook } = this.entry;
-    return { kind: 'ansible', tree: treeHash(readTree(root)), playbook: relative(root, playbook).split(sep).join('/'), groups: config.groups, extra_vars: config.extra_vars, recommends: this.installRecommends };
+    return {
+      kind: 'ansible',
+      tree: treeHash(readTree(root)),
+      playbook: relative(root, playbook).split(sep).join('/'),
+      groups: config.groups,
+      extra_vars: config.extra_vars,
+      recommends: this.installRecommends,
+      ansible: this.hostVersion() ?? null,
+    };
   }
 
   async apply(run: ProvisionerRun): Promise<ProvisionerOutcome> {
@@ -130,7 +141,33 @@ export async function requireAnsible(): Promise<string> {
   return version;
 }
 
+/**
+ * `ansible-playbook --version` is read once per process (it starts Python and
+ * imports Ansible: a good part of a second): the check before any engine is
+ * touched reads it, and the stage keys reuse what it read.
+ */
+let versionRead: { version: string | undefined } | undefined;
+
+const firstLine = (stdout: string): string | undefined => stdout.split('\n')[0]?.trim() || undefined;
+
 export async function ansibleVersion(): Promise<string | undefined> {
-  const result = await execa('ansible-playbook', ['--version'], { reject: false, timeout: 30_000 }).catch(() => undefined);
-  return result && result.exitCode === 0 ? String(result.stdout).split('\n')[0]?.trim() : undefined;
+  if (!versionRead) {
+    const result = await execa('ansible-playbook', ['--version'], { reject: false, timeout: 30_000 }).catch(() => undefined);
+    versionRead ??= { version: result && result.exitCode === 0 ? firstLine(String(result.stdout)) : undefined };
+  }
+  return versionRead.version;
+}
+
+/** The same, for the (synchronous) stage keys when nothing has read it yet: `ansible-playbook [core 2.14.18]`, or undefined without it. */
+export function hostAnsibleVersion(): string | undefined {
+  if (!versionRead) {
+    let version: string | undefined;
+    try {
+      version = firstLine(execFileSync('ansible-playbook', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30_000 }));
+    } catch {
+      version = undefined;
+    }
+    versionRead = { version };
+  }
+  return versionRead.version;
 }
