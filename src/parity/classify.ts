@@ -10,7 +10,7 @@ export function isSessionUnit(name: string): boolean {
 
 /** Units about hardware, consoles and early boot, which a container does not run. */
 export function isMachineUnit(name: string): boolean {
-  return /^(getty@|serial-getty@|autovt@|container-getty@|console-getty$|systemd-fsck|modprobe@|systemd-udev|systemd-modules-load$|systemd-remount-fs$|systemd-sysctl$|systemd-random-seed$|systemd-machine-id-commit$|systemd-pstore$|systemd-firstboot$|systemd-binfmt$|kmod-static-nodes$|systemd-repart$|systemd-pcr|systemd-hwdb-update$|systemd-rfkill$|systemd-backlight@|systemd-growfs|systemd-boot-|systemd-hibernate|systemd-suspend|systemd-quotacheck$|ifup@|networking$|systemd-networkd|systemd-resolved$|cloud-|e2scrub|fstrim$|getty-static$|systemd-journal-flush$|dmesg$|lvm2-|mdmonitor|multipathd|qemu-guest-agent$|open-vm-tools$|vmtoolsd$)/.test(
+  return /^(getty@|serial-getty@|autovt@|container-getty@|console-getty$|systemd-fsck|modprobe@|systemd-udev|systemd-modules-load$|systemd-remount-fs$|systemd-sysctl$|systemd-random-seed$|systemd-machine-id-commit$|systemd-pstore$|systemd-firstboot$|systemd-binfmt$|kmod-static-nodes$|systemd-repart$|systemd-pcr|systemd-hwdb-update$|systemd-rfkill$|systemd-backlight@|systemd-growfs|systemd-boot-|systemd-hibernate|systemd-suspend|systemd-quotacheck$|ifup@|networking$|systemd-networkd|systemd-network-generator$|systemd-resolved$|cloud-|e2scrub|fstrim$|getty-static$|systemd-journal-flush$|dmesg$|lvm2-|mdmonitor|multipathd|qemu-guest-agent$|open-vm-tools$|vmtoolsd$)/.test(
     name,
   );
 }
@@ -60,9 +60,9 @@ export function isVagrantAccessPackage(name: string): boolean {
   return /^(openssh-server|openssh-sftp-server|sudo|rsync)$/.test(name.replace(/:[a-z0-9]+$/, ''));
 }
 
-/** The units of Vagrant's way in (sshd; rsync's daemon unit, which a synced folder never starts). */
+/** The units of Vagrant's way in (sshd; rsync's daemon unit, which a synced folder never starts; sudo's, masked by its package). */
 export function isVagrantAccessUnit(name: string): boolean {
-  return /^(ssh|sshd|rsync)$/.test(name);
+  return /^(ssh|sshd|rsync|sudo)$/.test(name);
 }
 
 /** The process behind Vagrant's way in (sshd; `sshd:` is how a listening sshd 9 may name itself). */

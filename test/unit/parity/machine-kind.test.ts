@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Facts } from '../../../src/facts/schema.js';
 import { compareFacts } from '../../../src/parity/compare.js';
 import { isMachinePackage, isVagrantAccessPackage } from '../../../src/parity/classify.js';
+import { classifyUnowned } from '../../../src/parity/system-files.js';
 import { VM_PACKAGES } from '../../../src/box/libvirt-box.js';
 import { LIBVIRT_BOX_PACKAGES } from './libvirt-box-packages.js';
 import { OPTIONS, containerFacts, hostFacts } from './fixtures.js';
@@ -59,6 +60,29 @@ describe('parity between a VM and its container twin', () => {
     ['listeners.tcp.0.0.0.0:22'],
   ])('says %s differs, as info', (path) => {
     expect(at(path)).toMatchObject({ severity: 'info' });
+  });
+
+  it('what the box writes and a machine has (found by a real VM/container run) is info too', () => {
+    const vm = vmFacts();
+    const twin = twinFacts();
+    vm.services = { ...vm.services!, sudo: { enabled: 'masked', active: 'inactive', user: 'root', restart: 'no' }, 'systemd-network-generator': { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' } };
+    twin.services = { ...twin.services!, 'systemd-network-generator': { enabled: 'disabled', active: 'inactive', user: 'root', restart: 'no' } };
+    vm.conffiles = { '/etc/initramfs-tools/update-initramfs.conf': { type: 'file', sha256: 'edited', mode: '0644', owner: 'root', group: 'root', package: 'initramfs-tools', via: 'dpkg' } };
+    twin.conffiles = {};
+    const file = (sha256: string) => ({ type: 'file' as const, sha256, mode: '0644', owner: 'root', group: 'root' });
+    vm.unowned_files = { '/etc/modules': file('m'), '/etc/initramfs-tools/modules': file('i'), '/etc/initramfs-tools/conf.d/devenv-modules.conf': file('d'), '/etc/systemd/network/80-devenv-dhcp.network': file('n') };
+    twin.unowned_files = {};
+    const drift = compareFacts(vm, twin, OPTIONS).drift;
+    expect(drift.filter((d) => d.severity === 'error')).toEqual([]);
+    for (const path of ['services.sudo', 'services.systemd-network-generator.enabled', 'files./etc/initramfs-tools/update-initramfs.conf', 'files./etc/modules', 'files./etc/systemd/network/80-devenv-dhcp.network']) {
+      expect(drift.find((d) => d.path === path), path).toMatchObject({ severity: 'info' });
+    }
+    expect(classifyUnowned('/etc/systemd/network/80-devenv-dhcp.network')).toBe('box');
+    expect(classifyUnowned('/etc/initramfs-tools/conf.d/devenv-modules.conf')).toBe('box');
+    expect(classifyUnowned('/etc/modules')).toBe('machine');
+    // An edited conffile of an application package the other side lacks stays an error.
+    vm.conffiles = { '/etc/redis/redis.conf': { type: 'file', sha256: 'edited', mode: '0640', owner: 'redis', group: 'redis', package: 'redis-server', via: 'dpkg' } };
+    expect(compareFacts(vm, twin, OPTIONS).drift.find((d) => d.path === 'files./etc/redis/redis.conf')).toMatchObject({ severity: 'error' });
   });
 
   it('reads the same both ways round (the container as reference)', () => {
