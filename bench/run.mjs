@@ -15,6 +15,8 @@
 //   check     the whole checklist on a warm env vs `lynis audit system --quick`
 //   fleet     devenv parity against 1, 5 and 10 production stand-ins (sshd
 //             containers) in one run, the environment a bare debian-12 profile
+//   libvirt   a real VM (vagrant-libvirt): devenv up of the halted VM and devenv
+//             exec vs vagrant up and vagrant ssh -c on the same machine (bench/libvirt.mjs)
 //
 // Peers run in containers made from the same box image (peer images are
 // prepared once and cached by tag); nothing is installed on the host.
@@ -33,7 +35,9 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
-const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant'];
+/** Sections kept in their own module (bench/<name>.mjs), each exporting name, run(ctx, kit) and render(section, kit): one line each. */
+const MODULE_SECTIONS = [await import('./libvirt.mjs')];
+const SECTIONS = ['devenv', 'check', 'facts', 'fleet', 'puppet', 'docker', 'vagrant', ...MODULE_SECTIONS.map((m) => m.name)];
 const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const RUN_LABEL = `devenv-bench.run=${RUN_ID}`;
 const CACHE_DIR = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'devenv-bench');
@@ -916,6 +920,8 @@ ${detailTable('Checklist', s.check?.figures ?? {}, [
     ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
   ])}
 
+${MODULE_SECTIONS.map((m) => m.render(s[m.name], moduleKit())).join('\n\n')}
+
 Convergence verified (nginx and mysite active, http://127.0.0.1/ answers 200): devenv ${dv.converged ?? 'n/a'},
 after the cached rebuild ${dv.cachedRebuildConverged ?? 'n/a'}, Puppet ${s.puppet?.figures.converged ?? 'n/a'},
 Dockerfile ${s.docker?.figures.converged ?? 'n/a'}, devenv on Vagrant ${s.vagrant?.figures.devenv?.converged ?? 'n/a'},
@@ -936,6 +942,11 @@ devenv-bench/facter, devenv-bench/lynis, devenv-bench/sshd: the box plus Debian'
 \`docker rmi\`). Everything else the run creates (containers, Vagrant machines, cache images, work folders)
 is removed at the end, also on failure or ^C. Sections not run keep their previous figures.
 `;
+}
+
+/** What a section module (MODULE_SECTIONS) gets from this file. */
+function moduleKit() {
+  return { measure, record, must, devenv, sh, docker, defer, log, dist, fmt, fmtRatio, detailTable, VAGRANT_ENV, RUN_ID, RUN_LABEL };
 }
 
 // ---------------------------------------------------------------- main
@@ -962,6 +973,7 @@ async function main() {
   if (measuring) data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
   const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, fleet: benchFleet, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  for (const m of MODULE_SECTIONS) run[m.name] = (c) => m.run(c, moduleKit());
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
   try {

@@ -102,7 +102,7 @@ describeWithTools('box build --provider virtualbox: an OVF box whose disk boots 
     expect(head.subarray(510).toString('hex')).toBe('55aa');
     const mbr = await readFile('/usr/lib/syslinux/mbr/mbr.bin');
     expect(head.subarray(0, 440).equals(mbr.subarray(0, 440))).toBe(true);
-    const files = (await execa('mdir', ['-b', '-i', `${raw}@@1M`, '::/'])).stdout;
+    const files = (await execa('mdir', ['-a', '-b', '-i', `${raw}@@1M`, '::/'])).stdout;
     for (const name of ['VMLINUZ', 'INITRD.IMG', 'SYSLINUX.CFG', 'LDLINUX.SYS']) expect(files.toUpperCase()).toContain(name);
     await rm(raw);
   }, 600_000);
