@@ -46,7 +46,9 @@ export async function run(ctx, kit) {
   await writeFile(join(project, 'devenv.yaml'), PROFILE(projectName));
   const stateDir = join(project, '.devenv', 'vagrant', projectName);
   const d = (args) => devenv(project, args, { reject: false, timeout: 1_500_000 });
-  const vagrant = (args) => sh('vagrant', args, { cwd: stateDir, env: { ...VAGRANT_ENV, VAGRANT_CWD: stateDir }, reject: false, timeout: 1_500_000 });
+  // As devenv runs Vagrant (src/backends/vagrant/vagrant-cli.ts): the same folder, provider and checks off.
+  const vagrantEnv = { ...VAGRANT_ENV, VAGRANT_CWD: stateDir, VAGRANT_DEFAULT_PROVIDER: 'libvirt', VAGRANT_BOX_UPDATE_CHECK_DISABLE: '1' };
+  const vagrant = (args) => sh('vagrant', args, { cwd: stateDir, env: vagrantEnv, reject: false, timeout: 1_500_000 });
   defer(`libvirt VM of ${project}`, async () => {
     await d(['destroy', '--force']);
     if (existsSync(join(stateDir, '.vagrant'))) await vagrant(['destroy', '-f']);

@@ -73,7 +73,8 @@ describeWithTools('box build --provider virtualbox: an OVF box whose disk boots 
     boxName = result.vagrant_box;
     boxFile = result.file;
     const boxes = await execa('vagrant', ['box', 'list'], { env: VAGRANT_ENV });
-    expect(boxes.stdout).toContain(`${boxName} (virtualbox, 0)`);
+    // `vagrant box list` pads names to the longest box's.
+    expect(boxes.stdout).toMatch(new RegExp(`^${boxName!.replace(/[/.]/g, '\\$&')}\\s+\\(virtualbox, 0\\)$`, 'm'));
     const again = JSON.parse((await devenv(['box', 'build', 'debian-12', '--provider', 'virtualbox', '--json'], { cwd: dir })).stdout);
     expect(again).toMatchObject({ vagrant_box: boxName, built: false });
   }, 1_800_000);
