@@ -20,6 +20,8 @@
 //             after one manifest change
 //   facts-ssh (bench/facts-ssh.mjs) facts of a production stand-in over SSH:
 //             the collector with and without the wave-2 sections vs facter --json
+//   libvirt   (bench/libvirt.mjs) a real VM (vagrant-libvirt): devenv up of the halted VM and devenv
+//             exec vs vagrant up and vagrant ssh -c on the same machine
 //
 // Peers run in containers made from the same box image (peer images are
 // prepared once and cached by tag); nothing is installed on the host.
@@ -36,8 +38,9 @@ import { execa } from 'execa';
 // Sections kept in their own files (each exports name, run(ctx, kit), targets(s, kit), details(s, kit)).
 import * as provisionersSection from './provisioners.mjs';
 import * as factsSshSection from './facts-ssh.mjs';
+import * as libvirtSection from './libvirt.mjs';
 
-const SECTION_MODULES = [provisionersSection, factsSshSection];
+const SECTION_MODULES = [provisionersSection, factsSshSection, libvirtSection];
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'bin/devenv.js');

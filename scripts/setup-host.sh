@@ -38,6 +38,12 @@ if [ "$want" = libvirt ] || [ "$want" = all ]; then
   have qemu-img || lean+=(qemu-utils)
   have mkfs.ext4 || lean+=(e2fsprogs)
   have rsync || lean+=(rsync)
+  # The virtualbox box's boot loader, written without mounting (src/box/virtualbox-box.ts).
+  have sfdisk || lean+=(fdisk)
+  have syslinux || lean+=(syslinux)
+  [ -e /usr/lib/syslinux/mbr/mbr.bin ] || lean+=(syslinux-common)
+  have mcopy || lean+=(mtools)
+  have mkfs.vfat || lean+=(dosfstools)
 fi
 if [ "$want" = podman ] || [ "$want" = all ]; then
   have podman || need+=(podman)

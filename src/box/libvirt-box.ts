@@ -34,7 +34,7 @@ export const LIBVIRT_VAGRANT_UID = VAGRANT_USER_ID;
 /** The root file system's size as the guest sees it (sparse: the image holds only what is written). */
 export const ROOT_DISK_GIB = 16;
 /** The box file kept in devenv's cache, so a box Vagrant lost is added again in seconds, not rebuilt. */
-const BOX_CACHE = 'vagrant-boxes';
+export const BOX_CACHE = 'vagrant-boxes';
 
 /** Packages a VM needs that a container box does not: a kernel and its initrd, udev, sshd, sudo, the guest agent, rsync for synced folders, DNS. No time daemon: production's own comes with the manifests, like in a container. */
 export const VM_PACKAGES = [
@@ -159,7 +159,7 @@ export function parseVagrantBoxList(machineReadable: string): string[] {
   return names;
 }
 
-async function vagrantCommand(args: string[], signal?: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+export async function vagrantCommand(args: string[], signal?: AbortSignal): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const result = await execa(process.env.DEVENV_VAGRANT ?? 'vagrant', args, {
     reject: false,
     cancelSignal: signal,
@@ -175,7 +175,7 @@ export async function vagrantLibvirtBoxes(): Promise<string[]> {
   return listed.exitCode === 0 ? parseVagrantBoxList(listed.stdout) : [];
 }
 
-function cachedBoxFile(name: string): string {
+export function cachedBoxFile(name: string): string {
   return join(cacheDir(), BOX_CACHE, `${name.replace(/\//g, '--')}.box`);
 }
 
@@ -217,11 +217,12 @@ export async function ensureLibvirtBox(
   }
 }
 
-function lastLine(text: string): string {
+export function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).pop() ?? 'no output';
 }
 
-async function run(what: string, argv: string[], signal?: AbortSignal): Promise<void> {
+/** Runs one host tool of a box build; its last line of output is the error. */
+export async function runTool(what: string, argv: string[], signal?: AbortSignal): Promise<void> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, all: true, cancelSignal: signal }).catch((error: unknown) => ({
     exitCode: -1,
     all: String(error),
@@ -232,9 +233,30 @@ async function run(what: string, argv: string[], signal?: AbortSignal): Promise<
   if (result.exitCode !== 0) throw new OperationError(`${what} failed: ${lastLine(String(result.all ?? ''))}`);
 }
 
-async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, publicKey: string, file: string, progress: Progress, signal?: AbortSignal): Promise<void> {
+/** A machine's tree, exported from devenv's box image after VM_RECIPE (and a provider's own lines): ready for mkfs.ext4 -d. */
+export interface MachineTree {
+  tree: string;
+  /** The tree's kernel and initrd (in its /boot). */
+  kernel: string;
+  initrd: string;
+}
+
+/**
+ * The container box with the VM recipe run in it, exported to `work`/tree: the one
+ * tree every VM provider's box is made from. `extraRecipe` runs after the recipe,
+ * in the same container (a provider's own initrd, say). The caller removes `work`.
+ */
+export async function buildMachineTree(
+  docker: Dockerode,
+  box: BoxDefinition,
+  publicKey: string,
+  work: string,
+  progress: Progress,
+  signal?: AbortSignal,
+  extraRecipe?: { title: string; script: string },
+): Promise<MachineTree> {
   if (process.getuid?.() !== 0) {
-    throw new UnavailableError('building a libvirt box needs root (the guest tree keeps its owners and device nodes)', { hint: 'run `sudo devenv box build --provider libvirt` once' });
+    throw new UnavailableError('building a VM box needs root (the guest tree keeps its owners and device nodes)', { hint: 'run `sudo devenv box build --provider …` once' });
   }
   let base = await findBoxImage(docker, box);
   if (!base) {
@@ -242,22 +264,19 @@ async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, public
     base = await buildBox(docker, box, progress, { signal });
   }
   if (signal?.aborted) throw new InterruptedError();
-  const work = join(cacheDir(), 'build', `${box.name}-libvirt-${process.pid}`);
   const tree = join(work, 'tree');
-  const pkg = join(work, 'box');
-  await rm(work, { recursive: true, force: true });
   await mkdir(tree, { recursive: true });
-  await mkdir(pkg, { recursive: true });
   const container = await docker.createContainer({ Image: base, Cmd: ['sleep', 'infinity'], Labels: { [LABEL.managed]: 'true', [LABEL.box]: box.name } });
   // Interrupted: the container goes at once, which ends the recipe running in it.
   const onAbort = (): void => void container.remove({ force: true, v: true }).catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await container.start();
+    const target = new DockerTarget(docker, container.id, `${box.name}-vm-build`);
     await progress.step(`install the VM's kernel, sshd and vagrant user (${VM_PACKAGES.length} packages)`, async () => {
-      const target = new DockerTarget(docker, container.id, `${box.name}-libvirt-build`);
-      await execOrThrow(target, ['sh', '-c', VM_RECIPE, 'devenv-libvirt-box', publicKey], { timeout: 1_200_000 });
+      await execOrThrow(target, ['sh', '-c', VM_RECIPE, 'devenv-vm-box', publicKey], { timeout: 1_200_000 });
     });
+    if (extraRecipe) await progress.step(extraRecipe.title, async () => void (await execOrThrow(target, ['sh', '-c', extraRecipe.script], { timeout: 1_200_000 })));
     if (signal?.aborted) throw new InterruptedError();
     await container.stop({ t: 0 }).catch(() => undefined);
     await progress.step('export the tree', async () => {
@@ -272,28 +291,43 @@ async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, public
     const kernel = boot.filter((f) => f.startsWith('vmlinuz-')).sort().pop();
     const initrd = boot.filter((f) => f.startsWith('initrd.img-')).sort().pop();
     if (!kernel || !initrd) throw new OperationError(`the tree has no kernel and initrd in /boot (found: ${boot.join(', ') || 'nothing'})`);
-    await copyFile(join(tree, 'boot', kernel), join(pkg, 'vmlinuz'));
-    await copyFile(join(tree, 'boot', initrd), join(pkg, 'initrd.img'));
-    await progress.step(`make the disk image (ext4 from the tree, qcow2, ${ROOT_DISK_GIB} GiB)`, async () => {
-      const raw = join(work, 'root.raw');
-      await run('truncate', ['truncate', '-s', `${ROOT_DISK_GIB}G`, raw], signal);
-      await run('mkfs.ext4 -d', ['mkfs.ext4', '-q', '-F', '-L', 'devenv-root', '-d', tree, raw], signal);
-      await removeTree(tree);
-      await run('qemu-img convert', ['qemu-img', 'convert', '-O', 'qcow2', raw, join(pkg, 'box.img')], signal);
-      await unlink(raw);
-    });
-    await writeFile(join(pkg, 'metadata.json'), libvirtBoxMetadata(ROOT_DISK_GIB));
-    await writeFile(join(pkg, 'Vagrantfile'), libvirtBoxVagrantfile());
-    await mkdir(join(cacheDir(), BOX_CACHE), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    await run('packing the box', ['tar', '-C', pkg, '-cf', temp, 'metadata.json', 'Vagrantfile', 'box.img', 'vmlinuz', 'initrd.img'], signal);
-    await rename(temp, file);
+    return { tree, kernel: join(tree, 'boot', kernel), initrd: join(tree, 'boot', initrd) };
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError('box build interrupted');
     throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, publicKey: string, file: string, progress: Progress, signal?: AbortSignal): Promise<void> {
+  const work = join(cacheDir(), 'build', `${box.name}-libvirt-${process.pid}`);
+  const pkg = join(work, 'box');
+  await rm(work, { recursive: true, force: true });
+  await mkdir(pkg, { recursive: true });
+  try {
+    const { tree, kernel, initrd } = await buildMachineTree(docker, box, publicKey, work, progress, signal);
+    await copyFile(kernel, join(pkg, 'vmlinuz'));
+    await copyFile(initrd, join(pkg, 'initrd.img'));
+    await progress.step(`make the disk image (ext4 from the tree, qcow2, ${ROOT_DISK_GIB} GiB)`, async () => {
+      const raw = join(work, 'root.raw');
+      await runTool('truncate', ['truncate', '-s', `${ROOT_DISK_GIB}G`, raw], signal);
+      await runTool('mkfs.ext4 -d', ['mkfs.ext4', '-q', '-F', '-L', 'devenv-root', '-d', tree, raw], signal);
+      await removeTree(tree);
+      await runTool('qemu-img convert', ['qemu-img', 'convert', '-O', 'qcow2', raw, join(pkg, 'box.img')], signal);
+      await unlink(raw);
+    });
+    await writeFile(join(pkg, 'metadata.json'), libvirtBoxMetadata(ROOT_DISK_GIB));
+    await writeFile(join(pkg, 'Vagrantfile'), libvirtBoxVagrantfile());
+    await mkdir(join(cacheDir(), BOX_CACHE), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    await runTool('packing the box', ['tar', '-C', pkg, '-cf', temp, 'metadata.json', 'Vagrantfile', 'box.img', 'vmlinuz', 'initrd.img'], signal);
+    await rename(temp, file);
+  } catch (error) {
+    if (signal?.aborted) throw new InterruptedError('box build interrupted');
+    throw error;
+  } finally {
     await removeTree(work);
   }
 }

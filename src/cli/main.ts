@@ -213,8 +213,8 @@ box
   .description('build a box image with debootstrap (cached by the definition hash)')
   .argument('[name]', 'box name or definition path (default: the profile’s box)')
   .option('--force', 'rebuild even when the image exists')
-  .addOption(new Option('--provider <provider>', 'container: the box image; libvirt: also a Vagrant box for vagrant-libvirt (qcow2, its own kernel)').choices(['container', 'libvirt']).default('container'))
-  .action(async (name: string | undefined, opts: { force?: boolean; provider: 'container' | 'libvirt' }, cmd: Command) =>
+  .addOption(new Option('--provider <provider>', 'container: the box image; libvirt: also a Vagrant box for vagrant-libvirt (qcow2, its own kernel); virtualbox: a Vagrant box for VirtualBox (OVF + VMDK, its own boot loader)').choices(['container', 'libvirt', 'virtualbox']).default('container'))
+  .action(async (name: string | undefined, opts: { force?: boolean; provider: 'container' | 'libvirt' | 'virtualbox' }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false, provider: opts.provider }),
   );
 box

@@ -76,6 +76,7 @@ export function compareFacts(reference: Facts, actual: Facts, options: CompareOp
       reference.platform !== undefined && actual.platform !== undefined
         ? reference.platform.virtualization.kind !== actual.platform.virtualization.kind
         : isContainer(reference) !== actualIsContainer,
+    vagrantMachine: reference.target.kind === 'vagrant' || actual.target.kind === 'vagrant',
   };
   const isIgnored = compileIgnore(options.ignore);
   const drift: Drift[] = [];

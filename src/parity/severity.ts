@@ -38,21 +38,26 @@ import { unownedFilesTopics } from './areas/unowned-files.js';
  *   firewall and security tooling on hosts.
  * - info: what must differ between two machines, or between a container and a
  *   host — hostname, machine-id, kernel, addresses, memory/cpus and host-owned
- *   sysctls, firewall and time sync inside a container. Reported, never a pass
- *   and never an error.
+ *   sysctls, firewall and time sync inside a container, the kernel, boot and
+ *   device packages only a machine has (beside a container), Vagrant's way in
+ *   (sshd, sudo, rsync) beside a Vagrant machine. Reported, never a pass and
+ *   never an error.
  * - wave 2: a changed package conffile, a file no package owns, a tree under
  *   /usr/local or /opt, a crontab or timer, a privileged group membership are
  *   errors; what every host generates for itself is info (system-files.ts).
  */
 export type Severity = 'error' | 'warning' | 'info';
 
-export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+/** Defined beside the rule shapes (areas/rules.ts), which an area may import without importing this table. */
+export { SEVERITY_RANK } from './areas/rules.js';
 
 export interface SeverityContext {
   /** The side being checked (the environment) is a container, sharing its host's kernel. */
   actualIsContainer: boolean;
   /** The two sides run on different kinds of virtualization (container vs VM vs physical). */
   virtualizationDiffers: boolean;
+  /** One side is a machine Vagrant reaches: its box carries sshd, sudo and rsync for Vagrant (isVagrantAccessPackage). */
+  vagrantMachine: boolean;
 }
 
 export const SEVERITY_RULES = {
@@ -90,4 +95,4 @@ export function severityOf(topic: DriftTopic, ctx: SeverityContext): Severity {
   return SEVERITY_RULES[topic](ctx);
 }
 
-export { isHostOwnedSysctl, isHostPlumbingProcess, isMachineUnit, isSessionUnit, isTimeSyncUnit } from './classify.js';
+export { isHostOwnedSysctl, isHostPlumbingProcess, isMachinePackage, isMachineUnit, isSessionUnit, isTimeSyncUnit, isVagrantAccessPackage, isVagrantAccessUnit } from './classify.js';

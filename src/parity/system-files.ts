@@ -28,6 +28,8 @@ const MACHINE = new RegExp(
       'networks', 'ld\\.so\\.cache', 'ssh/ssh_host_[^/]+', 'ssl/certs/ssl-cert-snakeoil\\.pem', 'ssl/private/ssl-cert-snakeoil\\.key',
       'network/interfaces(\\.d/.*)?', 'netplan/.*', 'udev/rules\\.d/70-persistent-.*', 'cloud/.*', 'default/grub(\\.d/.*)?',
       'initramfs-tools/conf\\.d/resume', 'lvm/(archive|backup)/.*', 'mdadm/mdadm\\.conf', 'iscsi/initiatorname\\.iscsi',
+      // The kernel's module lists (kmod's and initramfs-tools' postinst write them): a container loads no modules of its own.
+      'modules', 'initramfs-tools/modules',
       'default/(keyboard|console-setup)', 'vconsole\\.conf', 'console-setup/.*', 'apparmor\\.d/cache/.*', 'dhcp/dhclient-.*\\.(conf|leases)',
     ].join('|') +
     ')$',
@@ -46,8 +48,8 @@ const GENERATED = new RegExp(
     ')$',
 );
 
-/** Written by devenv's own boxes (src/backends): the box's plumbing, not the application's. */
-const BOX = /^\/etc\/(systemd\/system\/ssh\.service\.d\/devenv-host-keys\.conf|sudoers\.d\/vagrant)$/;
+/** Written by devenv's own boxes (src/backends, src/box): the box's plumbing, not the application's. */
+const BOX = /^\/etc\/(systemd\/system\/ssh\.service\.d\/devenv-host-keys\.conf|sudoers\.d\/vagrant|systemd\/network\/80-devenv-dhcp\.network|initramfs-tools\/conf\.d\/devenv-modules\.conf)$/;
 
 /** apt's own source lists: the apt_sources section compares what they say without mirror hosts. */
 export const APT_SOURCE_FILE = /^\/etc\/apt\/sources\.list(\.d\/[^/]+\.(list|sources))?$/;

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devenv } from './cli.js';
+import { devenv, type CliResult } from './cli.js';
 import { integrationRequired } from './engine.js';
 import { describeWithEngine } from './support.js';
 import { freePort } from './ports.js';
@@ -59,6 +59,11 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
   let stateDir: string;
   let hostPort: number;
   let networkBefore: string;
+  /** The same profile on the docker backend: the container twin parity compares the VM with. */
+  let twinDir: string;
+  let twinPort: number;
+  /** The twin's `up`, started beside the VM's (it waits for nothing the VM does). */
+  let twinUp: Promise<CliResult> | undefined;
   const name = `vm${randomBytes(3).toString('hex')}`;
   const timings: string[] = [];
 
@@ -67,6 +72,7 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     dir = await mkdtemp(join(tmpdir(), 'devenv-libvirt-'));
     stateDir = join(dir, '.devenv', 'vagrant', name);
     hostPort = await freePort();
+    twinPort = await freePort();
     await mkdir(join(dir, 'app'));
     await mkdir(join(dir, 'manifests'));
     await writeFile(join(dir, 'app', 'hello.txt'), 'from the host\n');
@@ -108,10 +114,22 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
         '',
       ].join('\n'),
     );
+    // The twin: the same box, manifests and synced folder, on the docker backend (a container).
+    twinDir = join(dir, 'twin');
+    await mkdir(twinDir);
+    await cp(join(dir, 'app'), join(twinDir, 'app'), { recursive: true });
+    await cp(join(dir, 'manifests'), join(twinDir, 'manifests'), { recursive: true });
+    const profile = await readFile(join(dir, 'devenv.yaml'), 'utf8');
+    await writeFile(
+      join(twinDir, 'devenv.yaml'),
+      profile.replace(`name: ${name}`, `name: ${name}-ct`).replace('backend: vagrant', 'backend: docker').replace('vagrant: { provider: libvirt }\n', '').replace(`"${hostPort}:8080"`, `"${twinPort}:8080"`),
+    );
   });
 
   afterAll(async () => {
     if (!dir) return;
+    await twinUp;
+    if (twinDir && existsSync(join(twinDir, 'devenv.yaml'))) await devenv(['destroy', '--force'], { cwd: twinDir, ...SLOW });
     await devenv(['destroy', '--force'], { cwd: dir, ...SLOW });
     // Whatever a failed run left: the machine folder's own Vagrant destroys its domain.
     if (existsSync(join(stateDir, '.vagrant'))) {
@@ -140,13 +158,15 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     expect(result.vagrant_box).toMatch(/^devenv-box\/debian-12-libvirt-[0-9a-f]{16}$/);
     timings.push(`box build --provider libvirt   ${(ms(started) / 1000).toFixed(1)} s (${result.built ? 'built' : 'cached'})`);
     const boxes = await execa('vagrant', ['box', 'list'], { env: { VAGRANT_CHECKPOINT_DISABLE: '1' } });
-    expect(boxes.stdout).toContain(`${result.vagrant_box} (libvirt, 0)`);
+    // `vagrant box list` pads names to the longest box's (another provider's box may be there).
+    expect(boxes.stdout).toMatch(new RegExp(`^${result.vagrant_box.replace(/[/.]/g, '\\$&')}\\s+\\(libvirt, 0\\)$`, 'm'));
     // A second build is the cache: no rebuild.
     const again = JSON.parse((await devenv(['box', 'build', 'debian-12', '--provider', 'libvirt', '--json'], { cwd: dir })).stdout);
     expect(again).toMatchObject({ vagrant_box: result.vagrant_box, built: false });
   }, 1_800_000);
 
   it('up boots the VM and provisions it: a package, a file, a service, a port on 127.0.0.1, the synced folder; plan is empty', async () => {
+    twinUp = devenv(['up', '--json'], { cwd: twinDir, ...SLOW });
     const started = performance.now();
     const up = await devenv(['up', '--json'], { cwd: dir, ...SLOW });
     timings.push(`up (create + boot + provision) ${(ms(started) / 1000).toFixed(1)} s`);
@@ -200,6 +220,34 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     expect(vagrantSsh.exitCode).toBe(0);
     timings.push(`vagrant ssh -c true            ${ms(sshStarted).toFixed(0)} ms`);
   }, 1_500_000);
+
+  it('parity between the VM and a container of the same profile: no error-level drift, and what differs is what must (kernel, virtualization, the machine’s own packages)', async () => {
+    const twin = await twinUp!;
+    expect(twin.exitCode, twin.stderr).toBe(0);
+    expect(JSON.parse(twin.stdout)).toMatchObject({ backend: 'docker', state: 'running', upToDate: true });
+    const started = performance.now();
+    const vmFacts = join(dir, 'vm.facts.json');
+    const facts = await devenv(['facts', '-o', vmFacts], { cwd: dir, ...SLOW });
+    expect(facts.exitCode, facts.stderr).toBe(0);
+    timings.push(`devenv facts of the VM         ${(ms(started) / 1000).toFixed(1)} s`);
+    const parity = await devenv(['parity', '--against', vmFacts, '--json'], { cwd: twinDir, ...SLOW });
+    const report = JSON.parse(parity.stdout) as { schema: string; summary: Record<string, number>; drift: { path: string; severity: string; message: string }[] };
+    expect(report.schema).toBe('devenv.parity/v1');
+    const errors = report.drift.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`);
+    expect(errors, 'error-level drift between the VM and its container twin').toEqual([]);
+    expect(parity.exitCode, parity.stderr).toBe(0);
+    // What must differ is said, as info: the kernel, the kind of machine, the VM's own packages.
+    const info = new Set(report.drift.filter((d) => d.severity === 'info').map((d) => d.path));
+    expect(info).toContain('platform.kernel');
+    expect(info).toContain('platform.virtualization');
+    expect([...info].some((path) => /^packages\.deb\.linux-image-/.test(path))).toBe(true);
+    expect(info).toContain('packages.deb.openssh-server');
+    // The profile's own work is the same on both: the package, the files, the service.
+    const paths = report.drift.map((d) => d.path);
+    for (const own of ['packages.deb.busybox', 'services.hello', 'files./srv/www/index.html', 'files./etc/systemd/system/hello.service']) {
+      expect(paths.filter((path) => path === own || path.startsWith(`${own}.`)), own).toEqual([]);
+    }
+  }, 900_000);
 
   it('the checks a container cannot judge are judged on the VM: firewall-default-deny, sysctl-kernel, time-sync', async () => {
     const check = await devenv(['check', '--json', '--only', 'firewall-default-deny', 'sysctl-kernel', 'time-sync'], { cwd: dir, ...SLOW });

@@ -8,6 +8,7 @@ import { pruneStaleBoxImages, shortImageNames, type CurrentBoxHashes } from '../
 import { bundledBoxesDir, listBundledBoxNames, loadBoxDefinition, resolveBoxPath, type BoxDefinition } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
 import { ensureLibvirtBox, libvirtBoxHash, pruneStaleLibvirtBoxes } from '../../box/libvirt-box.js';
+import { ensureVirtualboxBox } from '../../box/virtualbox-box.js';
 import { deletePoolVolume, poolVolumes } from '../../backends/vagrant/libvirt-host.js';
 import { locateProfile, loadProfile, type LoadedProfile } from '../../profile/load.js';
 import { writeJson, type CommandContext } from '../context.js';
@@ -19,10 +20,11 @@ async function boxFor(name: string | undefined, ctx: CommandContext): Promise<Bo
   return loadBoxDefinition(path);
 }
 
-export async function runBuild(args: { name?: string; force: boolean; provider?: 'container' | 'libvirt' }, ctx: CommandContext): Promise<number> {
+export async function runBuild(args: { name?: string; force: boolean; provider?: 'container' | 'libvirt' | 'virtualbox' }, ctx: CommandContext): Promise<number> {
   const box = await boxFor(args.name, ctx);
   const docker = await connectDocker();
   if (args.provider === 'libvirt') return runBuildLibvirt(box, docker, args.force, ctx);
+  if (args.provider === 'virtualbox') return runBuildVirtualbox(box, docker, args.force, ctx);
   const existing = args.force ? undefined : await findBoxImage(docker, box);
   const image = existing ?? (await buildBox(docker, box, ctx.progress, { signal: ctx.signal, wait: ctx.options.wait, force: args.force }));
   if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, image, built: !existing });
@@ -38,6 +40,18 @@ async function runBuildLibvirt(box: BoxDefinition, docker: Awaited<ReturnType<ty
     writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, provider: 'libvirt', vagrant_box: result.name, built: result.built });
   } else {
     ctx.out(`${box.name}: vagrant box ${result.name} (libvirt)${result.built ? '' : ' (already built; --force rebuilds)'}\n`);
+  }
+  return 0;
+}
+
+/** `box build --provider virtualbox`: the same tree as the libvirt box, on a disk with its own boot loader (VirtualBox is not needed to build it). */
+async function runBuildVirtualbox(box: BoxDefinition, docker: Awaited<ReturnType<typeof connectDocker>>, force: boolean, ctx: CommandContext): Promise<number> {
+  const key = await vagrantInsecurePublicKey();
+  const result = await ensureVirtualboxBox(docker, box, key, ctx.progress, { ...(ctx.signal ? { signal: ctx.signal } : {}), force });
+  if (ctx.options.format === 'json') {
+    writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, provider: 'virtualbox', vagrant_box: result.name, file: result.file, built: result.built });
+  } else {
+    ctx.out(`${box.name}: vagrant box ${result.name} (virtualbox; ${result.file})${result.built ? '' : ' (already built; --force rebuilds)'}\n`);
   }
   return 0;
 }

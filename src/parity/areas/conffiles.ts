@@ -1,4 +1,6 @@
 import type { Facts } from '../../facts/schema.js';
+import { isMachinePackage, isVagrantAccessPackage } from '../classify.js';
+import type { DriftTopic } from '../severity.js';
 import { fileGroup } from '../system-files.js';
 import { keysOf, type Emit, type ParityArea, type Place } from './area.js';
 import { always, type Rules } from './rules.js';
@@ -40,10 +42,12 @@ function compareConffiles(ref: Facts, act: Facts, emit: Emit): void {
     const other = rc ? act : ref;
     const installed = other.packages?.deb ? Object.keys(other.packages.deb).some((name) => name === pkg || name.startsWith(`${pkg}:`)) : true;
     const otherState = installed ? 'as packaged' : `absent (${pkg} not installed)`;
+    // The package is on one side only: its edited conffile reads as the package's absence does (a machine's, Vagrant's).
+    const topic: DriftTopic = installed ? 'conffiles.changed' : isMachinePackage(pkg) ? 'packages.machine' : isVagrantAccessPackage(pkg) ? 'packages.vagrant' : 'conffiles.changed';
     if (rc) {
-      emit('conffiles.changed', at, installed ? 'changed' : 'missing', rc.sha256 ?? state(rc), otherState, `production's ${label} is ${state(rc)}; here it is ${otherState}`, group);
+      emit(topic, at, installed ? 'changed' : 'missing', rc.sha256 ?? state(rc), otherState, `production's ${label} is ${state(rc)}; here it is ${otherState}`, group);
     } else {
-      emit('conffiles.changed', at, installed ? 'changed' : 'extra', otherState, ac!.sha256 ?? state(ac), `${label} is ${state(ac)} here; production's is ${otherState}`, group);
+      emit(topic, at, installed ? 'changed' : 'extra', otherState, ac!.sha256 ?? state(ac), `${label} is ${state(ac)} here; production's is ${otherState}`, group);
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { Facts } from '../../facts/schema.js';
-import { isHostPlumbingProcess } from '../classify.js';
+import { isHostPlumbingProcess, isVagrantAccessProcess } from '../classify.js';
 import type { DriftTopic, SeverityContext } from '../severity.js';
 import { compareValue, keysOf, type Emit, type ParityArea } from './area.js';
-import { always, unlessMachineKindDiffers, type Rules } from './rules.js';
+import { always, unlessMachineKindDiffers, unlessVagrantMachine, type Rules } from './rules.js';
 
 /** Parity of the listeners fact area: its comparer and the drift topics it names, with their severity. */
 
@@ -14,7 +14,16 @@ export const listenersTopics = {
   /** Sockets of login sessions and of the init system's own plumbing. */
   'listeners.session': always('info'),
   'listeners.system': unlessMachineKindDiffers('warning'),
+  /** sshd's socket on one side where a side is a Vagrant machine: Vagrant's way in. */
+  'listeners.vagrant': unlessVagrantMachine('error'),
 } satisfies Rules;
+
+/** The topic of a socket only one side has. */
+function presenceTopic(process: string | undefined, ctx: SeverityContext): DriftTopic {
+  if (isHostPlumbingProcess(process) && (ctx.actualIsContainer || ctx.virtualizationDiffers)) return 'listeners.system';
+  if (isVagrantAccessProcess(process)) return 'listeners.vagrant';
+  return 'listeners.socket';
+}
 
 const WILDCARD = new Set(['0.0.0.0', '::', '*']);
 function isSpecificAddress(address: string): boolean {
@@ -63,12 +72,10 @@ function compareListeners(ref: Facts, act: Facts, emit: Emit, ctx: SeverityConte
       emit('listeners.address', `listeners.${key}`, 'missing', rs.process ?? key, undefined, `${rs.protocol}/${rs.port} listens on IPv4 only here (no IPv6 in this environment)`);
       continue;
     }
-    const topic: DriftTopic = isHostPlumbingProcess(rs.process) && (ctx.actualIsContainer || ctx.virtualizationDiffers) ? 'listeners.system' : 'listeners.socket';
-    emit(topic, `listeners.${key}`, 'missing', rs.process ?? key, undefined, `nothing listens on ${key.replace('.', ' ')} here${rs.process ? ` (reference: ${rs.process})` : ''}`);
+    emit(presenceTopic(rs.process, ctx), `listeners.${key}`, 'missing', rs.process ?? key, undefined, `nothing listens on ${key.replace('.', ' ')} here${rs.process ? ` (reference: ${rs.process})` : ''}`);
   }
   for (const [key, as] of [...onlyAct].sort(([x], [y]) => x.localeCompare(y))) {
-    const topic: DriftTopic = isHostPlumbingProcess(as.process) && (ctx.actualIsContainer || ctx.virtualizationDiffers) ? 'listeners.system' : 'listeners.socket';
-    emit(topic, `listeners.${key}`, 'extra', undefined, as.process ?? key, `${as.process ?? 'something'} listens on ${key.replace('.', ' ')} only here`);
+    emit(presenceTopic(as.process, ctx), `listeners.${key}`, 'extra', undefined, as.process ?? key, `${as.process ?? 'something'} listens on ${key.replace('.', ' ')} only here`);
   }
 
   const rUnix = new Map(r.unix.map((u) => [u.path, u] as const));

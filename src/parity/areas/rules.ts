@@ -4,6 +4,8 @@ import type { Severity, SeverityContext } from '../severity.js';
 export type Rule = (ctx: SeverityContext) => Severity;
 export type Rules = Record<string, Rule>;
 
+export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
 export const always =
   (severity: Severity) =>
   (): Severity =>
@@ -15,3 +17,8 @@ export const unlessMachineKindDiffers =
   (severity: Severity) =>
   (ctx: SeverityContext): Severity =>
     ctx.virtualizationDiffers || ctx.actualIsContainer ? 'info' : severity;
+/** Info when a side is a Vagrant machine (the box's own plumbing), else the given severity. */
+export const unlessVagrantMachine =
+  (severity: Severity) =>
+  (ctx: SeverityContext): Severity =>
+    ctx.vagrantMachine ? 'info' : severity;

@@ -1,8 +1,8 @@
 import type { Facts } from '../../facts/schema.js';
-import { isMachineUnit, isSessionUnit, isTimeSyncUnit } from '../classify.js';
+import { isMachineUnit, isSessionUnit, isTimeSyncUnit, isVagrantAccessUnit } from '../classify.js';
 import type { DriftTopic, SeverityContext } from '../severity.js';
 import { compareValue, keysOf, type Emit, type ParityArea } from './area.js';
-import { always, unlessMachineKindDiffers, type Rules } from './rules.js';
+import { always, unlessMachineKindDiffers, unlessVagrantMachine, type Rules } from './rules.js';
 
 /** Parity of the services fact area: its comparer and the drift topics it names, with their severity. */
 
@@ -15,12 +15,15 @@ export const servicesTopics = {
   'services.session': always('info'),
   /** Hardware and boot units (getty, udev, fsck, modprobe…) that containers skip by design. */
   'services.machine': unlessMachineKindDiffers('error'),
+  /** sshd (and rsync's unit) on one side where a side is a Vagrant machine: Vagrant's way in. */
+  'services.vagrant': unlessVagrantMachine('error'),
 } satisfies Rules;
 
 function serviceTopic(name: string, fallback: DriftTopic): DriftTopic {
   if (isSessionUnit(name)) return 'services.session';
   if (isTimeSyncUnit(name)) return 'time.sync';
   if (isMachineUnit(name)) return 'services.machine';
+  if (isVagrantAccessUnit(name)) return 'services.vagrant';
   return fallback;
 }
 
