@@ -52,7 +52,10 @@ export function withSections(script, sections) {
 export function withSectionTimes(script) {
   const loop = '\n  run_section "$s"\ndone\n';
   if (!script.includes(loop)) throw new Error('the collector script no longer runs `run_section "$s"` in its loop: update bench/facts-ssh.mjs');
-  return script.replace(loop, '\n  bench_section=$s; bench_t0=$(date +%s%N); run_section "$s"; printf \'\\nT %s %s\\n\' "$bench_section" $(( $(date +%s%N) - bench_t0 )) >&2\ndone\n');
+  return script.replace(
+    loop,
+    '\n  bench_section=$s; bench_t0=$(date +%s%N); run_section "$s"; printf \'\\nT %s %s\\n\' "$bench_section" $(( $(date +%s%N) - bench_t0 )) >&2\ndone\n',
+  );
 }
 
 export async function run(ctx, kit) {
@@ -101,11 +104,15 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
 
     // The same connection style for all: a fresh ssh process and connection, key auth, sudo -n.
     const ssh = (command, input) =>
-      sh('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'ControlMaster=no', '-i', identity, '-p', port, 'ops@127.0.0.1', command], {
-        ...(input === undefined ? {} : { input }),
-        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-        reject: false,
-      });
+      sh(
+        'ssh',
+        ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'ControlMaster=no', '-i', identity, '-p', port, 'ops@127.0.0.1', command],
+        {
+          ...(input === undefined ? {} : { input }),
+          stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+          reject: false,
+        },
+      );
     const { renderCollectorScript, COLLECTOR_SECTIONS } = await dist('facts/collector-script.js');
     const script = renderCollectorScript({ marker: `@@bench-${RUN_ID}`, fingerprintKey: randomBytes(32).toString('hex'), managedPaths: [], secretPaths: [] });
     const today = COLLECTOR_SECTIONS.filter((s) => !WAVE2_SECTIONS.includes(s));
@@ -118,9 +125,13 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     const outBytes = {};
     const facts = join(dir, 'prod.facts.json');
     const ways = {
-      cli: async () => must(await devenv(dir, ['-i', identity, '--sudo', 'facts', '--target', `ssh://ops@127.0.0.1:${port}`, '-o', facts], { reject: false, env }), 'devenv facts --target ssh://'),
+      cli: async () =>
+        must(
+          await devenv(dir, ['-i', identity, '--sudo', 'facts', '--target', `ssh://ops@127.0.0.1:${port}`, '-o', facts], { reject: false, env }),
+          'devenv facts --target ssh://',
+        ),
       collector: async () => (outBytes.collector = must(await ssh('sudo -n sh -s', script), 'ssh collector').stdout.length),
-      today: async () => (outBytes.today = must(await ssh('sudo -n sh -s', todayScript), 'ssh collector (today\'s sections)').stdout.length),
+      today: async () => (outBytes.today = must(await ssh('sudo -n sh -s', todayScript), "ssh collector (today's sections)").stdout.length),
       facter: async () => (outBytes.facter = must(await ssh('sudo -n facter --json'), 'ssh facter --json').stdout.length),
       floor: async () => must(await ssh('sudo -n true'), 'ssh sudo true'),
     };
@@ -150,7 +161,7 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
     };
 
     // Each fragment alone over SSH: the script running meta and that section, less the script running meta alone.
-    log('timing each area\'s fragment alone over SSH');
+    log("timing each area's fragment alone over SSH");
     const base = [];
     const each = Object.fromEntries(COLLECTOR_SECTIONS.filter((s) => s !== 'meta').map((s) => [s, []]));
     const R = Math.max(ctx.runs, 3);
@@ -178,11 +189,23 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
           const cpuSamples = cpu[`fragment_${section}`];
           const cpuCost = cpuSamples && baseCpu !== undefined ? Number((median(cpuSamples) - baseCpu).toFixed(4)) : undefined;
           const here = inPlace[section] ? Number(median(inPlace[section]).toFixed(4)) : undefined;
-          return [section, { median: Number((median(s) - baseMedian).toFixed(4)), cpu: cpuCost, inPlace: here, wave2: WAVE2_SECTIONS.includes(section), samples: s.map((x) => Number(x.toFixed(4))) }];
+          return [
+            section,
+            {
+              median: Number((median(s) - baseMedian).toFixed(4)),
+              cpu: cpuCost,
+              inPlace: here,
+              wave2: WAVE2_SECTIONS.includes(section),
+              samples: s.map((x) => Number(x.toFixed(4))),
+            },
+          ];
         })
         .sort((a, b) => (b[1].inPlace ?? b[1].median) - (a[1].inPlace ?? a[1].median)),
     );
-    for (const [section, f] of Object.entries(r.fragments)) process.stdout.write(`    fragment ${section.padEnd(20)}${f.wave2 ? ' (wave 2)' : '         '} in place ${fmt(f.inPlace).padStart(10)}  alone ${fmt(f.median).padStart(10)}  cpu alone ${fmt(f.cpu).padStart(10)}\n`);
+    for (const [section, f] of Object.entries(r.fragments))
+      process.stdout.write(
+        `    fragment ${section.padEnd(20)}${f.wave2 ? ' (wave 2)' : '         '} in place ${fmt(f.inPlace).padStart(10)}  alone ${fmt(f.median).padStart(10)}  cpu alone ${fmt(f.cpu).padStart(10)}\n`,
+      );
   } finally {
     await remove();
   }
@@ -194,9 +217,39 @@ export function targets(s, kit) {
   const f = (k) => get(s, `facts-ssh.figures.${k}`);
   const both = (a, b) => a !== undefined && b !== undefined;
   return [
-    { issue: '18', what: 'facts of production over SSH, with the wave-2 sections', devenvText: 'devenv facts --target ssh://', devenvValue: f('cli'), peerText: 'ssh … facter --json', peerValue: f('facter'), targetText: '≤ 1 s', met: f('cli') === undefined ? undefined : f('cli') <= 1, ratio: ratio(f('cli'), f('facter')) },
-    { issue: '18', what: 'the collector over SSH vs today\'s (pre-wave-2) collector', devenvText: 'ssh … collector', devenvValue: f('collector'), peerText: 'ssh … today\'s collector', peerValue: f('today'), targetText: '≤ 1.3× today\'s', met: both(f('collector'), f('today')) ? f('collector') <= 1.3 * f('today') : undefined, ratio: ratio(f('collector'), f('today')) },
-    { issue: '18', what: 'the same, in CPU the host spends', devenvText: 'collector', devenvValue: f('cpu_collector'), peerText: 'today\'s collector', peerValue: f('cpu_today'), targetText: '≤ 1.3× today\'s', met: both(f('cpu_collector'), f('cpu_today')) ? f('cpu_collector') <= 1.3 * f('cpu_today') : undefined, ratio: ratio(f('cpu_collector'), f('cpu_today')) },
+    {
+      issue: '18',
+      what: 'facts of production over SSH, with the wave-2 sections',
+      devenvText: 'devenv facts --target ssh://',
+      devenvValue: f('cli'),
+      peerText: 'ssh … facter --json',
+      peerValue: f('facter'),
+      targetText: '≤ 1 s',
+      met: f('cli') === undefined ? undefined : f('cli') <= 1,
+      ratio: ratio(f('cli'), f('facter')),
+    },
+    {
+      issue: '18',
+      what: "the collector over SSH vs today's (pre-wave-2) collector",
+      devenvText: 'ssh … collector',
+      devenvValue: f('collector'),
+      peerText: "ssh … today's collector",
+      peerValue: f('today'),
+      targetText: "≤ 1.3× today's",
+      met: both(f('collector'), f('today')) ? f('collector') <= 1.3 * f('today') : undefined,
+      ratio: ratio(f('collector'), f('today')),
+    },
+    {
+      issue: '18',
+      what: 'the same, in CPU the host spends',
+      devenvText: 'collector',
+      devenvValue: f('cpu_collector'),
+      peerText: "today's collector",
+      peerValue: f('cpu_today'),
+      targetText: "≤ 1.3× today's",
+      met: both(f('cpu_collector'), f('cpu_today')) ? f('cpu_collector') <= 1.3 * f('cpu_today') : undefined,
+      ratio: ratio(f('cpu_collector'), f('cpu_today')),
+    },
   ];
 }
 
@@ -204,22 +257,28 @@ export function details(s, kit) {
   const { detailTable, fmt } = kit;
   const figures = s['facts-ssh']?.figures;
   if (!figures) return '';
-  const table = detailTable(`Facts over SSH (a production stand-in: ${figures.packages} packages, hand changes planted; a fresh ssh connection per run, interleaved)`, figures, [
-    ['cli', 'devenv facts --target ssh:// (whole CLI, every section)'],
-    ['collector', 'ssh + sudo + the collector script, every section'],
-    ['today', `ssh + sudo + today's collector (${figures.todaySections} of ${figures.sections} sections: without ${WAVE2_SECTIONS.join(', ')})`],
-    ['facter', `ssh + sudo facter --json (Facter ${figures.facterVersion})`],
-    ['floor', 'baseline: ssh + sudo -n true'],
-    ['fragmentBase', 'baseline: ssh + sudo + the script running its meta section alone'],
-  ]);
-  const cpuRows = detailTable('CPU the stand-in spent per run (cgroup cpuacct; less moved by the machine\'s load than wall time)', figures, [
+  const table = detailTable(
+    `Facts over SSH (a production stand-in: ${figures.packages} packages, hand changes planted; a fresh ssh connection per run, interleaved)`,
+    figures,
+    [
+      ['cli', 'devenv facts --target ssh:// (whole CLI, every section)'],
+      ['collector', 'ssh + sudo + the collector script, every section'],
+      ['today', `ssh + sudo + today's collector (${figures.todaySections} of ${figures.sections} sections: without ${WAVE2_SECTIONS.join(', ')})`],
+      ['facter', `ssh + sudo facter --json (Facter ${figures.facterVersion})`],
+      ['floor', 'baseline: ssh + sudo -n true'],
+      ['fragmentBase', 'baseline: ssh + sudo + the script running its meta section alone'],
+    ],
+  );
+  const cpuRows = detailTable("CPU the stand-in spent per run (cgroup cpuacct; less moved by the machine's load than wall time)", figures, [
     ['cpu_cli', 'devenv facts --target ssh://'],
     ['cpu_collector', 'the collector, every section'],
-    ['cpu_today', 'today\'s collector'],
+    ['cpu_today', "today's collector"],
     ['cpu_facter', 'facter --json'],
     ['cpu_floor', 'sudo -n true'],
   ]).replace(/^### /, '#### ');
-  const rows = Object.entries(figures.fragments ?? {}).map(([section, f]) => `| ${section}${f.wave2 ? ' (wave 2)' : ''} | ${fmt(f.inPlace)} | ${fmt(f.median)} | ${fmt(f.cpu)} |`);
+  const rows = Object.entries(figures.fragments ?? {}).map(
+    ([section, f]) => `| ${section}${f.wave2 ? ' (wave 2)' : ''} | ${fmt(f.inPlace)} | ${fmt(f.median)} | ${fmt(f.cpu)} |`,
+  );
   return `${table}
 
 ${cpuRows}

@@ -25,11 +25,7 @@ const PROFILE = (projectName) =>
     '',
   ].join('\n');
 
-const MANIFEST = [
-  'file:',
-  '  /etc/bench-libvirt.conf: { content: "bench\\n", mode: "0644" }',
-  '',
-].join('\n');
+const MANIFEST = ['file:', '  /etc/bench-libvirt.conf: { content: "bench\\n", mode: "0644" }', ''].join('\n');
 
 /** kit: the helpers run.mjs shares (measure, must, devenv, sh, defer, log, VAGRANT_ENV, RUN_ID). */
 export async function run(ctx, kit) {
@@ -37,7 +33,8 @@ export async function run(ctx, kit) {
   const r = {};
   const runs = Math.min(ctx.runs, 3);
   r.vagrant = (await sh('vagrant', ['--version'])).stdout.trim();
-  r.libvirtPlugin = ((await sh('vagrant', ['plugin', 'list'], { env: VAGRANT_ENV, reject: false })).stdout.match(/vagrant-libvirt \(([^,)]+)/) ?? [])[1] ?? 'n/a';
+  r.libvirtPlugin =
+    ((await sh('vagrant', ['plugin', 'list'], { env: VAGRANT_ENV, reject: false })).stdout.match(/vagrant-libvirt \(([^,)]+)/) ?? [])[1] ?? 'n/a';
 
   const project = await mkdtemp(join(ctx.work, 'libvirt-'));
   const projectName = `bench-vm-${RUN_ID.replace(/[^a-z0-9]/g, '').slice(-8)}`;
@@ -72,12 +69,26 @@ export async function run(ctx, kit) {
     before: async () => must(await d(['halt']), 'devenv halt'),
   });
   r.upAfterHaltProvisioned = true;
-  await measure(r, 'upAfterHaltNoProvision', 'devenv up --no-provision (after devenv halt)', runs, async () => must(await d(['up', '--no-provision']), 'devenv up --no-provision after halt'), {
-    before: async () => must(await d(['halt']), 'devenv halt'),
-  });
-  await measure(r, 'vagrantUpAfterHalt', 'vagrant up (after vagrant halt; same Vagrantfile)', runs, async () => must(await vagrant(['up']), 'vagrant up after halt'), {
-    before: async () => must(await vagrant(['halt']), 'vagrant halt'),
-  });
+  await measure(
+    r,
+    'upAfterHaltNoProvision',
+    'devenv up --no-provision (after devenv halt)',
+    runs,
+    async () => must(await d(['up', '--no-provision']), 'devenv up --no-provision after halt'),
+    {
+      before: async () => must(await d(['halt']), 'devenv halt'),
+    },
+  );
+  await measure(
+    r,
+    'vagrantUpAfterHalt',
+    'vagrant up (after vagrant halt; same Vagrantfile)',
+    runs,
+    async () => must(await vagrant(['up']), 'vagrant up after halt'),
+    {
+      before: async () => must(await vagrant(['halt']), 'vagrant halt'),
+    },
+  );
   // devenv's view after Vagrant's own up: running and still provisioned.
   r.convergedAfterVagrantUp = (await d(['exec', '--', 'cat', '/etc/bench-libvirt.conf'])).stdout.trim().endsWith('bench');
   must(await d(['destroy', '--force']), 'devenv destroy');
@@ -88,7 +99,17 @@ export async function run(ctx, kit) {
 export function targets(s, kit) {
   const { get, ratio } = kit;
   const f = (k) => get(s, `libvirt.figures.${k}`);
-  const row = (what, devenvText, devenvKey, peerText, peerKey) => ({ issue: '20', what, devenvText, devenvValue: f(devenvKey), peerText, peerValue: f(peerKey), targetText: '—', met: undefined, ratio: ratio(f(devenvKey), f(peerKey)) });
+  const row = (what, devenvText, devenvKey, peerText, peerKey) => ({
+    issue: '20',
+    what,
+    devenvText,
+    devenvValue: f(devenvKey),
+    peerText,
+    peerValue: f(peerKey),
+    targetText: '—',
+    met: undefined,
+    ratio: ratio(f(devenvKey), f(peerKey)),
+  });
   return [
     row('up of a halted VM (libvirt)', 'devenv up', 'upAfterHalt', 'vagrant up', 'vagrantUpAfterHalt'),
     row('one command in the VM', 'devenv exec -- true', 'exec', 'vagrant ssh -c true', 'vagrantSsh'),

@@ -59,7 +59,8 @@ async function changeGreeting(ops, greeting) {
   const data = join(ops, 'web', 'data', 'common.yaml');
   const text = await readFile(data, 'utf8');
   const changed = text.replace(/^web::greeting: .*$/m, `web::greeting: ${greeting}`);
-  if (changed === text && !text.includes(`web::greeting: ${greeting}\n`)) throw new Error('the fixture\'s hiera data has no web::greeting: update bench/provisioners.mjs');
+  if (changed === text && !text.includes(`web::greeting: ${greeting}\n`))
+    throw new Error("the fixture's hiera data has no web::greeting: update bench/provisioners.mjs");
   await writeFile(data, changed);
 }
 
@@ -69,7 +70,12 @@ export async function run(ctx, kit) {
   const few = Math.min(ctx.runs, 3);
   const converged = async (execIn, greeting) => {
     const res = await execIn(['sh', '-c', 'cat /etc/web/app.conf && systemctl is-active web ssh']);
-    return res.exitCode === 0 && res.stdout.includes(`greeting = ${greeting}\n`) && res.stdout.includes('role = web\n') && res.stdout.trim().endsWith('active\nactive');
+    return (
+      res.exitCode === 0 &&
+      res.stdout.includes(`greeting = ${greeting}\n`) &&
+      res.stdout.includes('role = web\n') &&
+      res.stdout.trim().endsWith('active\nactive')
+    );
   };
   let round = 0;
   const nextGreeting = () => `bench-${RUN_ID}-${++round}`;
@@ -96,7 +102,12 @@ export async function run(ctx, kit) {
   if (!dv.converged) throw new Error('devenv did not converge the puppet project');
 
   // ------------------------------------------------ plain Vagrant + Vagrant's puppet provisioner
-  const [{ loadProfile }, { silentProgress }, { connectDocker }, box] = await Promise.all([dist('profile/load.js'), dist('core/progress.js'), dist('backends/docker/engine.js'), dist('backends/vagrant/vagrant-box.js')]);
+  const [{ loadProfile }, { silentProgress }, { connectDocker }, box] = await Promise.all([
+    dist('profile/load.js'),
+    dist('core/progress.js'),
+    dist('backends/docker/engine.js'),
+    dist('backends/vagrant/vagrant-box.js'),
+  ]);
   const vdir = join(ctx.work, 'provisioners-vagrant');
   await writeTrees(ROOT, join(vdir, 'ops'));
   await cp(join(ROOT, 'bench/provisioners/Vagrantfile'), join(vdir, 'Vagrantfile'));
@@ -104,7 +115,14 @@ export async function run(ctx, kit) {
   r.image = await box.ensureVagrantBoxImage(await connectDocker(), profile.box, silentProgress());
   r.vagrantVersion = (await sh('vagrant', ['--version'])).stdout.trim();
   const vname = `devenv-bench-vagrant-puppet-${RUN_ID}`;
-  const env = { ...VAGRANT_ENV, VAGRANT_CWD: vdir, DEVENV_BENCH_VAGRANT_IMAGE: r.image, DEVENV_BENCH_VAGRANT_NAME: vname, DEVENV_BENCH_LABELS: RUN_LABEL, DEVENV_BENCH_SYSTEMD_ARGS: JSON.stringify(await systemdRun()) };
+  const env = {
+    ...VAGRANT_ENV,
+    VAGRANT_CWD: vdir,
+    DEVENV_BENCH_VAGRANT_IMAGE: r.image,
+    DEVENV_BENCH_VAGRANT_NAME: vname,
+    DEVENV_BENCH_LABELS: RUN_LABEL,
+    DEVENV_BENCH_SYSTEMD_ARGS: JSON.stringify(await systemdRun()),
+  };
   const vagrant = (args) => sh('vagrant', args, { cwd: vdir, env, reject: false, timeout: 1_800_000 });
   defer(`vagrant machine in ${vdir}`, async () => {
     await vagrant(['destroy', '-f']);
@@ -113,7 +131,9 @@ export async function run(ctx, kit) {
   const pv = (r.vagrant = {});
   const execVagrant = (argv) => docker(['exec', vname, ...argv], { reject: false });
   await changeGreeting(join(vdir, 'ops'), greeting);
-  await measure(pv, 'coldUp', 'vagrant up (cold: shell puppet-agent, puppet base, puppet web)', 1, async () => must(await vagrant(['up', '--provider=docker']), 'vagrant up'));
+  await measure(pv, 'coldUp', 'vagrant up (cold: shell puppet-agent, puppet base, puppet web)', 1, async () =>
+    must(await vagrant(['up', '--provider=docker']), 'vagrant up'),
+  );
   pv.converged = await converged(execVagrant, greeting);
   if (!pv.converged) throw new Error('plain Vagrant did not converge the puppet project');
   r.puppetVersion = (await execVagrant(['puppet', '--version'])).stdout.trim();
@@ -125,10 +145,12 @@ export async function run(ctx, kit) {
     greeting = nextGreeting();
     await changeGreeting(ops, greeting);
     let again;
-    samples.devenvRebuild.push(await timed(async () => {
-      must(await d(['destroy', '--force']), 'devenv destroy');
-      again = must(await d(['up', '--json']), 'devenv up after the change');
-    }));
+    samples.devenvRebuild.push(
+      await timed(async () => {
+        must(await d(['destroy', '--force']), 'devenv destroy');
+        again = must(await d(['up', '--json']), 'devenv up after the change');
+      }),
+    );
     dv.rebuildReports.push(JSON.parse(again.stdout));
     if (!(await converged(execDevenv, greeting))) throw new Error('devenv did not converge after the change (rebuild)');
 
@@ -175,22 +197,48 @@ export async function run(ctx, kit) {
   va.converged = await converged(execV, greeting);
   greeting = nextGreeting();
   await changeGreeting(vops, greeting);
-  await measure(va, 'upAfterChange', 'devenv[vagrant] up of the running env after one hiera change', 1, async () => must(await dvv(['up']), 'devenv up (vagrant backend) after the change'));
+  await measure(va, 'upAfterChange', 'devenv[vagrant] up of the running env after one hiera change', 1, async () =>
+    must(await dvv(['up']), 'devenv up (vagrant backend) after the change'),
+  );
   va.convergedAfterChange = await converged(execV, greeting);
   must(await dvv(['destroy', '--force']), 'devenv destroy (vagrant backend)');
-  log(`provisioners: devenv rebuild reports ${JSON.stringify(dv.rebuildReports.map((x) => x.cache ?? null))}; medians ${median(samples.devenvRebuild).toFixed(2)} s vs vagrant provision ${median(samples.vagrantProvision).toFixed(2)} s`);
+  log(
+    `provisioners: devenv rebuild reports ${JSON.stringify(dv.rebuildReports.map((x) => x.cache ?? null))}; medians ${median(samples.devenvRebuild).toFixed(2)} s vs vagrant provision ${median(samples.vagrantProvision).toFixed(2)} s`,
+  );
   return r;
 }
 
 export function targets(s, kit) {
   const { get, ratio } = kit;
   const f = (k) => get(s, `provisioners.figures.${k}`);
-  const row = (what, devenvText, devenvKey, peerText, peerKey) => ({ issue: '19', what, devenvText, devenvValue: f(devenvKey), peerText, peerValue: f(peerKey), targetText: '—', met: undefined, ratio: ratio(f(devenvKey), f(peerKey)) });
+  const row = (what, devenvText, devenvKey, peerText, peerKey) => ({
+    issue: '19',
+    what,
+    devenvText,
+    devenvValue: f(devenvKey),
+    peerText,
+    peerValue: f(peerKey),
+    targetText: '—',
+    met: undefined,
+    ratio: ratio(f(devenvKey), f(peerKey)),
+  });
   return [
-    row('cold up with production\'s Puppet code', 'devenv up', 'devenv.coldUp', 'vagrant up (puppet provisioner)', 'vagrant.coldUp'),
-    row('one manifest change: cached rebuild vs Vagrant re-provisioning', 'destroy && up (cache)', 'devenv.rebuildAfterChange', 'vagrant provision', 'vagrant.provisionAfterChange'),
+    row("cold up with production's Puppet code", 'devenv up', 'devenv.coldUp', 'vagrant up (puppet provisioner)', 'vagrant.coldUp'),
+    row(
+      'one manifest change: cached rebuild vs Vagrant re-provisioning',
+      'destroy && up (cache)',
+      'devenv.rebuildAfterChange',
+      'vagrant provision',
+      'vagrant.provisionAfterChange',
+    ),
     row('one manifest change: rebuild vs rebuild', 'destroy && up (cache)', 'devenv.rebuildAfterChange', 'vagrant destroy && up', 'vagrant.rebuildAfterChange'),
-    row('one manifest change: applied to the running machine', 'devenv up (running)', 'devenv.upAfterChange', 'vagrant provision', 'vagrant.provisionAfterChange'),
+    row(
+      'one manifest change: applied to the running machine',
+      'devenv up (running)',
+      'devenv.upAfterChange',
+      'vagrant provision',
+      'vagrant.provisionAfterChange',
+    ),
   ];
 }
 
@@ -199,19 +247,29 @@ export function details(s, kit) {
   const figures = s.provisioners?.figures;
   if (!figures) return '';
   const reports = figures.devenv?.rebuildReports ?? [];
-  const cache = [...new Set(reports.map((x) => (x.cache ? `from stage ${x.cache.from_stage} of ${x.cache.of}, provisioned ${x.provisioned}` : `no cache, provisioned ${x.provisioned}`)))].join('; ');
-  return `${detailTable(`Puppet provisioner (the provisioner tests' Puppet project, roles base then web; Puppet ${figures.puppetVersion ?? '?'}, ${figures.vagrantVersion ?? 'Vagrant'})`, figures, [
-    ['devenv.coldUp', 'devenv up, cold (docker backend, box image)'],
-    ['vagrant.coldUp', 'vagrant up, cold (docker provider, box + sshd image; shell + 2 × puppet provisioner)'],
-    ['devenvVagrant.coldUp', 'devenv up, cold (vagrant backend, docker provider, the same image as plain Vagrant)'],
-    ['devenv.rebuildAfterChange', 'devenv destroy --force && up after one hiera change (from the base stage\'s saved image)'],
-    ['vagrant.rebuildAfterChange', 'vagrant destroy -f && vagrant up after one hiera change'],
-    ['devenv.upAfterChange', 'devenv up of the running environment after one hiera change'],
-    ['devenvVagrant.upAfterChange', 'devenv up (vagrant backend) of the running machine after one hiera change'],
-    ['vagrant.provisionAfterChange', 'vagrant provision after one hiera change'],
-  ])}
+  const cache = [
+    ...new Set(
+      reports.map((x) =>
+        x.cache ? `from stage ${x.cache.from_stage} of ${x.cache.of}, provisioned ${x.provisioned}` : `no cache, provisioned ${x.provisioned}`,
+      ),
+    ),
+  ].join('; ');
+  return `${detailTable(
+    `Puppet provisioner (the provisioner tests' Puppet project, roles base then web; Puppet ${figures.puppetVersion ?? '?'}, ${figures.vagrantVersion ?? 'Vagrant'})`,
+    figures,
+    [
+      ['devenv.coldUp', 'devenv up, cold (docker backend, box image)'],
+      ['vagrant.coldUp', 'vagrant up, cold (docker provider, box + sshd image; shell + 2 × puppet provisioner)'],
+      ['devenvVagrant.coldUp', 'devenv up, cold (vagrant backend, docker provider, the same image as plain Vagrant)'],
+      ['devenv.rebuildAfterChange', "devenv destroy --force && up after one hiera change (from the base stage's saved image)"],
+      ['vagrant.rebuildAfterChange', 'vagrant destroy -f && vagrant up after one hiera change'],
+      ['devenv.upAfterChange', 'devenv up of the running environment after one hiera change'],
+      ['devenvVagrant.upAfterChange', 'devenv up (vagrant backend) of the running machine after one hiera change'],
+      ['vagrant.provisionAfterChange', 'vagrant provision after one hiera change'],
+    ],
+  )}
 
 What devenv's rebuilds did: ${cache || 'n/a'}. Converged (web's app.conf has the new greeting and the role fact; web and ssh active):
-devenv ${figures.devenv?.converged ?? 'n/a'}, plain Vagrant ${figures.vagrant?.converged ?? 'n/a'}${figures.devenvVagrant ? `, devenv on Vagrant ${figures.devenvVagrant.converged} (after the change ${figures.devenvVagrant.convergedAfterChange})` : ' (devenv\'s vagrant backend was left out of this run: BENCH_PROVISIONERS_VAGRANT_BACKEND=0)'}.
+devenv ${figures.devenv?.converged ?? 'n/a'}, plain Vagrant ${figures.vagrant?.converged ?? 'n/a'}${figures.devenvVagrant ? `, devenv on Vagrant ${figures.devenvVagrant.converged} (after the change ${figures.devenvVagrant.convergedAfterChange})` : " (devenv's vagrant backend was left out of this run: BENCH_PROVISIONERS_VAGRANT_BACKEND=0)"}.
 devenv's docker backend boots the box itself, so its base role also installs openssh-server and sudo, which plain Vagrant's image already has.`;
 }

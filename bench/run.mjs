@@ -85,7 +85,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
-    if (flag === '--only') options.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    if (flag === '--only')
+      options.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (flag === '--runs') options.runs = Number(value());
     else if (flag === '-h' || flag === '--help') {
       process.stdout.write(`usage: bash bench/run.sh [--only ${SECTIONS.join(',')}] [--runs N]\n`);
@@ -130,7 +134,9 @@ function record(results, key, label, samples, note) {
   const figure = { median: median(samples), min: Math.min(...samples), max: Math.max(...samples), n: runs, samples: samples.map((s) => Number(s.toFixed(4))) };
   if (note) figure.note = note;
   results[key] = figure;
-  process.stdout.write(`  ${label.padEnd(58)} ${fmt(figure.median).padStart(10)}   ${runs > 1 ? `median of ${runs}, ${fmt(figure.min)}–${fmt(figure.max)}` : 'one run'}\n`);
+  process.stdout.write(
+    `  ${label.padEnd(58)} ${fmt(figure.median).padStart(10)}   ${runs > 1 ? `median of ${runs}, ${fmt(figure.min)}–${fmt(figure.max)}` : 'one run'}\n`,
+  );
   return figure;
 }
 
@@ -229,7 +235,12 @@ async function peerImage(ctx, name, packages) {
   const container = `devenv-bench-prep-${name}-${RUN_ID}`;
   const remove = await runSystemdContainer(ctx.box, container);
   try {
-    must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', container, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages], { reject: false }), `apt-get install ${packages.join(' ')}`);
+    must(
+      await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', container, 'apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages], {
+        reject: false,
+      }),
+      `apt-get install ${packages.join(' ')}`,
+    );
     await docker(['exec', container, 'apt-get', 'clean']);
     await docker(['commit', '--change', 'CMD ["/sbin/init"]', container, tag]);
   } finally {
@@ -263,7 +274,11 @@ async function envStatus(project) {
 }
 
 async function converged(execIn) {
-  const r = await execIn(['sh', '-c', 'systemctl is-active nginx mysite && python3 -c "import urllib.request as u; print(u.urlopen(\'http://127.0.0.1/\').status)"']);
+  const r = await execIn([
+    'sh',
+    '-c',
+    'systemctl is-active nginx mysite && python3 -c "import urllib.request as u; print(u.urlopen(\'http://127.0.0.1/\').status)"',
+  ]);
   return r.exitCode === 0 && r.stdout.trim().split('\n').join(' ') === 'active active 200';
 }
 
@@ -341,10 +356,17 @@ async function benchDevenv(ctx) {
   await measure(r, 'upAfterHalt', 'devenv up (after devenv halt)', few, async () => must(await d(['up']), 'up after halt'), {
     before: async () => must(await d(['halt']), 'halt'),
   });
-  await measure(r, 'startBaseline', 'docker start + systemctl is-system-running --wait', few, async () => {
-    must(await docker(['start', id], { reject: false }), 'docker start');
-    await waitForSystemd(id);
-  }, { before: async () => must(await d(['halt']), 'halt') });
+  await measure(
+    r,
+    'startBaseline',
+    'docker start + systemctl is-system-running --wait',
+    few,
+    async () => {
+      must(await docker(['start', id], { reject: false }), 'docker start');
+      await waitForSystemd(id);
+    },
+    { before: async () => must(await d(['halt']), 'halt') },
+  );
   must(await d(['up']), 'up');
 
   r.cachedRebuildReports = [];
@@ -375,13 +397,20 @@ async function benchDevenv(ctx) {
   const lockFile = join(project, 'devenv.lock');
   const locked = await readFile(lockFile, 'utf8');
   await measure(r, 'lockRead', 'devenv lock (read every package and compare with devenv.lock)', N, async () => must(await d(['lock']), 'lock'));
-  await measure(r, 'coldProvisionUnlocked', 'devenv provision (cold, without devenv.lock: writes it)', COLD_RUNS, async () => must(await d(['provision']), 'provision'), {
-    before: async () => {
-      await rm(lockFile, { force: true });
-      must(await d(['destroy', '--force']), 'destroy');
-      must(await d(['up', '--no-provision']), 'up --no-provision');
+  await measure(
+    r,
+    'coldProvisionUnlocked',
+    'devenv provision (cold, without devenv.lock: writes it)',
+    COLD_RUNS,
+    async () => must(await d(['provision']), 'provision'),
+    {
+      before: async () => {
+        await rm(lockFile, { force: true });
+        must(await d(['destroy', '--force']), 'destroy');
+        must(await d(['up', '--no-provision']), 'up --no-provision');
+      },
     },
-  });
+  );
   await writeFile(lockFile, locked);
   must(await d(['provision']), 'provision (back to the lock)');
 
@@ -391,21 +420,39 @@ async function benchDevenv(ctx) {
   const planned = JSON.parse(must(await d(['plan', '--json']), 'plan').stdout);
   const names = planned.resources.filter((x) => x.ref.startsWith('apt:')).map((x) => x.ref.slice(4));
   const provisionedId = (await envStatus(project)).id;
-  const pins = must(await docker(['exec', provisionedId, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n', ...names], { reject: false }), 'dpkg-query').stdout.trim().split('\n');
+  const pins = must(await docker(['exec', provisionedId, 'dpkg-query', '-W', '-f', '${Package}=${Version}\\n', ...names], { reject: false }), 'dpkg-query')
+    .stdout.trim()
+    .split('\n');
   const floorApt = [];
   const floorVenv = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     const floor = `devenv-bench-floor-${RUN_ID}-${i}`;
     const removeFloor = await runSystemdContainer(ctx.box, floor, ['-v', 'devenv-apt-archives:/var/cache/devenv/apt-archives:ro']);
     try {
-      must(await docker(['exec', floor, 'sh', '-c', 'cp /var/cache/devenv/apt-archives/*.deb /var/cache/apt/archives/'], { reject: false }), 'copy the archive');
-      floorApt.push(await timed(async () =>
-        // With Recommends, as devenv installs the example (apt.install_recommends defaults to yes, as Puppet's apt does).
-        must(await docker(['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', floor, 'apt-get', 'install', '-y', '-q', '-o', 'APT::Install-Recommends=true', ...pins], { reject: false }), 'apt-get install'),
-      ));
-      floorVenv.push(await timed(async () =>
-        must(await docker(['exec', floor, '/usr/bin/python3', '-m', 'venv', '--system-site-packages', '/srv/floor-venv'], { reject: false }), 'python3 -m venv'),
-      ));
+      must(
+        await docker(['exec', floor, 'sh', '-c', 'cp /var/cache/devenv/apt-archives/*.deb /var/cache/apt/archives/'], { reject: false }),
+        'copy the archive',
+      );
+      floorApt.push(
+        await timed(async () =>
+          // With Recommends, as devenv installs the example (apt.install_recommends defaults to yes, as Puppet's apt does).
+          must(
+            await docker(
+              ['exec', '-e', 'DEBIAN_FRONTEND=noninteractive', floor, 'apt-get', 'install', '-y', '-q', '-o', 'APT::Install-Recommends=true', ...pins],
+              { reject: false },
+            ),
+            'apt-get install',
+          ),
+        ),
+      );
+      floorVenv.push(
+        await timed(async () =>
+          must(
+            await docker(['exec', floor, '/usr/bin/python3', '-m', 'venv', '--system-site-packages', '/srv/floor-venv'], { reject: false }),
+            'python3 -m venv',
+          ),
+        ),
+      );
     } finally {
       await removeFloor();
     }
@@ -454,17 +501,37 @@ async function benchFacts(ctx) {
   try {
     r.facterVersion = (await docker(['exec', name, 'facter', '--version'])).stdout.trim();
     r.packages = Number((await docker(['exec', name, 'sh', '-c', 'dpkg-query -W | wc -l'])).stdout.trim());
-    const [{ default: Dockerode }, { DockerTarget }, { collectFacts }] = await Promise.all([import('dockerode'), dist('targets/docker-target.js'), dist('facts/collect.js')]);
+    const [{ default: Dockerode }, { DockerTarget }, { collectFacts }] = await Promise.all([
+      import('dockerode'),
+      dist('targets/docker-target.js'),
+      dist('facts/collect.js'),
+    ]);
     const engine = new Dockerode();
     const { stdout: id } = await docker(['inspect', '-f', '{{.Id}}', name]);
     const target = new DockerTarget(engine, id.trim(), name);
     const input = { managedPaths: [], secretPaths: [], fingerprintKey: randomBytes(32).toString('hex') };
-    await measure(r, 'collector', `devenv facts collector, in-process (${r.packages} packages)`, ctx.runs * 2, async () => {
-      facts = await collectFacts(target, input);
-    }, { warmup: 1 });
+    await measure(
+      r,
+      'collector',
+      `devenv facts collector, in-process (${r.packages} packages)`,
+      ctx.runs * 2,
+      async () => {
+        facts = await collectFacts(target, input);
+      },
+      { warmup: 1 },
+    );
     r.collectorErrors = Object.keys(facts.errors ?? {});
-    await measure(r, 'facter', 'docker exec … facter --json (same container)', ctx.runs, async () => must(await docker(['exec', name, 'facter', '--json'], { reject: false }), 'facter'), { warmup: 1 });
-    await measure(r, 'dockerExec', 'docker exec … true (baseline, same container)', ctx.runs * 2, async () => must(await docker(['exec', name, 'true'], { reject: false }), 'docker exec'));
+    await measure(
+      r,
+      'facter',
+      'docker exec … facter --json (same container)',
+      ctx.runs,
+      async () => must(await docker(['exec', name, 'facter', '--json'], { reject: false }), 'facter'),
+      { warmup: 1 },
+    );
+    await measure(r, 'dockerExec', 'docker exec … true (baseline, same container)', ctx.runs * 2, async () =>
+      must(await docker(['exec', name, 'true'], { reject: false }), 'docker exec'),
+    );
   } finally {
     await remove();
   }
@@ -485,15 +552,24 @@ async function benchFacts(ctx) {
   const [{ readFactsFile }, { compareFacts }] = await Promise.all([dist('facts/read-facts-file.js'), dist('parity/compare.js')]);
   const options = { ignore: [], declaredUsers: [], declaredGroups: [], secretPaths: [], managedPaths: [] };
   let drift;
-  await measure(r, 'parityFiles', 'parity: read + validate 2 files + compare (in-process)', ctx.runs * 4, async () => {
-    const [a, b] = await Promise.all([readFactsFile(refFile), readFactsFile(actFile)]);
-    drift = compareFacts(a.facts, b.facts, options);
-  }, { warmup: 1 });
+  await measure(
+    r,
+    'parityFiles',
+    'parity: read + validate 2 files + compare (in-process)',
+    ctx.runs * 4,
+    async () => {
+      const [a, b] = await Promise.all([readFactsFile(refFile), readFactsFile(actFile)]);
+      drift = compareFacts(a.facts, b.facts, options);
+    },
+    { warmup: 1 },
+  );
   r.parityDrift = drift.drift.filter((x) => x.path.startsWith('packages.deb.pkg-')).length;
   const [a, b] = await Promise.all([readFactsFile(refFile), readFactsFile(actFile)]);
   await measure(r, 'parityCompare', 'parity: compare only (in-process)', ctx.runs * 4, async () => compareFacts(a.facts, b.facts, options), { warmup: 1 });
   const script = `const [{readFactsFile},{compareFacts}]=await Promise.all([import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/facts/read-facts-file.js')).href)}),import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/parity/compare.js')).href)})]);const [a,b]=await Promise.all([readFactsFile(process.argv[1]),readFactsFile(process.argv[2])]);compareFacts(a.facts,b.facts,${JSON.stringify(options)});`;
-  await measure(r, 'parityProcess', 'parity: new node process, import + read + compare', ctx.runs, async () => must(await sh('node', ['--input-type=module', '-e', script, refFile, actFile], { reject: false }), 'parity process'));
+  await measure(r, 'parityProcess', 'parity: new node process, import + read + compare', ctx.runs, async () =>
+    must(await sh('node', ['--input-type=module', '-e', script, refFile, actFile], { reject: false }), 'parity process'),
+  );
   return r;
 }
 
@@ -542,7 +618,22 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
   const env = { PATH: `${bin}:${process.env.PATH}` };
   must(await up, 'devenv up (fleet)');
   // The environment gets the same packages and script, so the hosts are clean against it.
-  must(await devenv(dir, ['exec', '--', 'sh', '-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null && ${setup}`, 'setup', pub], { reject: false }), 'setting up the environment');
+  must(
+    await devenv(
+      dir,
+      [
+        'exec',
+        '--',
+        'sh',
+        '-c',
+        `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server sudo >/dev/null && ${setup}`,
+        'setup',
+        pub,
+      ],
+      { reject: false },
+    ),
+    'setting up the environment',
+  );
   const parity = async (n) => {
     const res = await devenv(dir, ['-i', identity, '--sudo', 'parity', '--against', destinations.slice(0, n).join(','), '--json'], { reject: false, env });
     if (![0, 1].includes(res.exitCode)) throw new Error(`devenv parity against ${n} hosts failed (${res.exitCode}): ${res.stderr.slice(-1500)}`);
@@ -553,22 +644,41 @@ systemctl enable --now ssh.service >/dev/null 2>&1`;
   const script = renderCollectorScript({ marker: `@@bench-${RUN_ID}`, fingerprintKey: randomBytes(32).toString('hex'), managedPaths: [], secretPaths: [] });
   const rawSsh = (destination) => {
     const [, port] = /:(\d+)$/.exec(destination);
-    return sh('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-i', identity, '-p', port, 'ops@127.0.0.1', 'sudo -n sh -s'], { input: script, stdio: ['pipe', 'pipe', 'pipe'], reject: false });
+    return sh('ssh', ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-i', identity, '-p', port, 'ops@127.0.0.1', 'sudo -n sh -s'], {
+      input: script,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      reject: false,
+    });
   };
   for (const n of [1, 10]) {
-    await measure(r, `sshFloor${n}`, `floor: plain ssh + collector to ${n} host${n === 1 ? '' : 's'} at once`, ctx.runs, async () => {
-      const results = await Promise.all(destinations.slice(0, n).map(rawSsh));
-      for (const res of results) must(res, 'ssh collector');
-    }, { warmup: 1 });
+    await measure(
+      r,
+      `sshFloor${n}`,
+      `floor: plain ssh + collector to ${n} host${n === 1 ? '' : 's'} at once`,
+      ctx.runs,
+      async () => {
+        const results = await Promise.all(destinations.slice(0, n).map(rawSsh));
+        for (const res of results) must(res, 'ssh collector');
+      },
+      { warmup: 1 },
+    );
   }
   for (const n of [1, 5, 10]) {
     let doc;
-    await measure(r, `parity${n}`, `devenv parity against ${n} production host${n === 1 ? '' : 's'} (whole CLI)`, ctx.runs, async () => {
-      doc = await parity(n);
-    }, { warmup: 1 });
+    await measure(
+      r,
+      `parity${n}`,
+      `devenv parity against ${n} production host${n === 1 ? '' : 's'} (whole CLI)`,
+      ctx.runs,
+      async () => {
+        doc = await parity(n);
+      },
+      { warmup: 1 },
+    );
     r[`errors${n}`] = doc.summary.error;
     // Each host's own collection time inside the run: the run takes about the slowest host, not their sum.
-    if (n > 1) r[`hostSeconds${n}`] = { max: Math.max(...doc.hosts.map((h) => h.seconds)), sum: Number(doc.hosts.reduce((t, h) => t + h.seconds, 0).toFixed(2)) };
+    if (n > 1)
+      r[`hostSeconds${n}`] = { max: Math.max(...doc.hosts.map((h) => h.seconds)), sum: Number(doc.hosts.reduce((t, h) => t + h.seconds, 0).toFixed(2)) };
   }
   // What one collection costs the machine: the CPU time a stand-in's container spends on it (cgroup v1 cpuacct), so a
   // reader can tell parallelism from the cores: ten stand-ins on this machine share its cores, ten real hosts do not.
@@ -611,11 +721,18 @@ async function benchPuppet(ctx) {
       await boot(i);
       await prepare();
     };
-    await measure(r, 'coldApply', 'puppet apply (cold)', COLD_RUNS, async () => {
-      const res = await apply();
-      // --detailed-exitcodes: 2 = changes applied, 0 = nothing to do; 4/6 = failures.
-      if (![0, 2].includes(res.exitCode)) throw new Error(`puppet apply failed (${res.exitCode}): ${res.stdout.slice(-800)}${res.stderr.slice(-800)}`);
-    }, { before: fresh });
+    await measure(
+      r,
+      'coldApply',
+      'puppet apply (cold)',
+      COLD_RUNS,
+      async () => {
+        const res = await apply();
+        // --detailed-exitcodes: 2 = changes applied, 0 = nothing to do; 4/6 = failures.
+        if (![0, 2].includes(res.exitCode)) throw new Error(`puppet apply failed (${res.exitCode}): ${res.stdout.slice(-800)}${res.stderr.slice(-800)}`);
+      },
+      { before: fresh },
+    );
     await measure(r, 'noChangeApply', 'puppet apply (no change)', ctx.runs, async () => {
       const res = await apply();
       if (res.exitCode !== 0) throw new Error(`puppet re-apply was not a no-op (${res.exitCode}): ${res.stdout.slice(-800)}`);
@@ -657,7 +774,11 @@ async function benchVagrant(ctx) {
 
   // The image both boot: devenv's box plus sshd, sudo and the vagrant user (devenv's own image builder).
   const [{ loadProfile }, { silentProgress }, { connectDocker }, box, { VagrantBackend }] = await Promise.all([
-    dist('profile/load.js'), dist('core/progress.js'), dist('backends/docker/engine.js'), dist('backends/vagrant/vagrant-box.js'), dist('backends/vagrant/vagrant-backend.js'),
+    dist('profile/load.js'),
+    dist('core/progress.js'),
+    dist('backends/docker/engine.js'),
+    dist('backends/vagrant/vagrant-box.js'),
+    dist('backends/vagrant/vagrant-backend.js'),
   ]);
   const project = await writeExample(join(ctx.work, 'mysite-vagrant'), 'vagrant: { provider: docker }\n');
   await writeFile(join(project, 'devenv.yaml'), (await readFile(join(project, 'devenv.yaml'), 'utf8')).replace(/^backend:.*$/m, 'backend: vagrant'));
@@ -681,9 +802,16 @@ async function benchVagrant(ctx) {
   const backend = new VagrantBackend(profile, silentProgress());
   const target = await backend.target();
   try {
-    await measure(dv, 'execInProcess', 'VagrantTarget.exec(["true"]) in-process (one SSH master)', 20, async () => {
-      if ((await target.exec(['true'])).exitCode !== 0) throw new Error('VagrantTarget exec failed');
-    }, { warmup: 1 });
+    await measure(
+      dv,
+      'execInProcess',
+      'VagrantTarget.exec(["true"]) in-process (one SSH master)',
+      20,
+      async () => {
+        if ((await target.exec(['true'])).exitCode !== 0) throw new Error('VagrantTarget exec failed');
+      },
+      { warmup: 1 },
+    );
   } finally {
     await target.close();
   }
@@ -699,7 +827,14 @@ async function benchVagrant(ctx) {
   await cp(join(ROOT, 'bench/vagrant/provision.sh'), join(dir, 'provision.sh'));
   await cp(files, join(dir, 'files'), { recursive: true });
   const vname = `devenv-bench-vagrant-${RUN_ID}`;
-  const env = { ...VAGRANT_ENV, VAGRANT_CWD: dir, DEVENV_BENCH_VAGRANT_IMAGE: r.image, DEVENV_BENCH_VAGRANT_NAME: vname, DEVENV_BENCH_LABELS: RUN_LABEL, DEVENV_BENCH_SYSTEMD_ARGS: JSON.stringify(await systemdRun()) };
+  const env = {
+    ...VAGRANT_ENV,
+    VAGRANT_CWD: dir,
+    DEVENV_BENCH_VAGRANT_IMAGE: r.image,
+    DEVENV_BENCH_VAGRANT_NAME: vname,
+    DEVENV_BENCH_LABELS: RUN_LABEL,
+    DEVENV_BENCH_SYSTEMD_ARGS: JSON.stringify(await systemdRun()),
+  };
   const vagrant = (args, options = {}) => sh('vagrant', args, { cwd: dir, env, reject: false, ...options });
   defer(`vagrant machine in ${dir}`, async () => {
     await vagrant(['destroy', '-f'], { timeout: 120_000 });
@@ -736,7 +871,9 @@ async function machineFacts(box) {
     vagrant: await version('vagrant', ['--version']),
     devenv: `${commit}${dirty ? ' + uncommitted changes in src/' : ''}`,
     box,
-    loadAvgStart: loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadAvgStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -746,7 +883,17 @@ const get = (data, path) => path.split('.').reduce((o, k) => (o === undefined ? 
 
 /** Every target the issues set, evaluated over whatever figures exist. */
 function targets(s) {
-  const row = (issue, what, devenvText, devenvValue, peerText, peerValue, targetText, met, ratioValue) => ({ issue, what, devenvText, devenvValue, peerText, peerValue, targetText, met, ratio: ratioValue });
+  const row = (issue, what, devenvText, devenvValue, peerText, peerValue, targetText, met, ratioValue) => ({
+    issue,
+    what,
+    devenvText,
+    devenvValue,
+    peerText,
+    peerValue,
+    targetText,
+    met,
+    ratio: ratioValue,
+  });
   const dv = (k) => get(s, `devenv.figures.${k}`);
   const pu = (k) => get(s, `puppet.figures.${k}`);
   const dk = (k) => get(s, `docker.figures.${k}`);
@@ -754,37 +901,266 @@ function targets(s) {
   const rows = [];
   const both = (a, b) => a !== undefined && b !== undefined;
   // Issue 4
-  rows.push(row('4', 'no-change re-apply', 'devenv provision', dv('noChangeProvision'), 'puppet apply', pu('noChangeApply'), '≤ 0.10× Puppet', both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined, ratio(dv('noChangeProvision'), pu('noChangeApply'))));
-  rows.push(row('4', 'cold apply on a booted box', 'devenv provision', dv('coldProvision'), 'puppet apply', pu('coldApply'), '≤ 0.5× Puppet', both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.5 * pu('coldApply') : undefined, ratio(dv('coldProvision'), pu('coldApply'))));
+  rows.push(
+    row(
+      '4',
+      'no-change re-apply',
+      'devenv provision',
+      dv('noChangeProvision'),
+      'puppet apply',
+      pu('noChangeApply'),
+      '≤ 0.10× Puppet',
+      both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined,
+      ratio(dv('noChangeProvision'), pu('noChangeApply')),
+    ),
+  );
+  rows.push(
+    row(
+      '4',
+      'cold apply on a booted box',
+      'devenv provision',
+      dv('coldProvision'),
+      'puppet apply',
+      pu('coldApply'),
+      '≤ 0.5× Puppet',
+      both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.5 * pu('coldApply') : undefined,
+      ratio(dv('coldProvision'), pu('coldApply')),
+    ),
+  );
   // Issue 15: a cold apply from devenv.lock and the own archive; reading the packages for the lock.
-  rows.push(row('15', 'cold apply from the lock and the own archive', 'devenv provision (locked)', dv('coldProvision'), 'puppet apply', pu('coldApply'), '≤ 0.4× Puppet', both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.4 * pu('coldApply') : undefined, ratio(dv('coldProvision'), pu('coldApply'))));
-  rows.push(row('15', 'cold apply, locked vs without the lock', 'devenv provision (locked)', dv('coldProvision'), 'devenv provision (no lock)', dv('coldProvisionUnlocked'), '< without', both(dv('coldProvision'), dv('coldProvisionUnlocked')) ? dv('coldProvision') < dv('coldProvisionUnlocked') : undefined, ratio(dv('coldProvision'), dv('coldProvisionUnlocked'))));
+  rows.push(
+    row(
+      '15',
+      'cold apply from the lock and the own archive',
+      'devenv provision (locked)',
+      dv('coldProvision'),
+      'puppet apply',
+      pu('coldApply'),
+      '≤ 0.4× Puppet',
+      both(dv('coldProvision'), pu('coldApply')) ? dv('coldProvision') <= 0.4 * pu('coldApply') : undefined,
+      ratio(dv('coldProvision'), pu('coldApply')),
+    ),
+  );
+  rows.push(
+    row(
+      '15',
+      'cold apply, locked vs without the lock',
+      'devenv provision (locked)',
+      dv('coldProvision'),
+      'devenv provision (no lock)',
+      dv('coldProvisionUnlocked'),
+      '< without',
+      both(dv('coldProvision'), dv('coldProvisionUnlocked')) ? dv('coldProvision') < dv('coldProvisionUnlocked') : undefined,
+      ratio(dv('coldProvision'), dv('coldProvisionUnlocked')),
+    ),
+  );
   rows.push(row('15', 'read the packages for the lock', 'devenv lock', dv('lockRead'), '', undefined, '', undefined, undefined));
   // Issue 9
   const puppetBuild = both(pu('boot'), pu('coldApply')) ? pu('boot') + pu('coldApply') : undefined;
-  rows.push(row('9', 'cached rebuild vs cold Puppet build', 'destroy --force && up', dv('cachedRebuild'), 'docker run + boot + puppet apply (cold)', puppetBuild, '≤ 0.10× Puppet', both(dv('cachedRebuild'), puppetBuild) ? dv('cachedRebuild') <= 0.1 * puppetBuild : undefined, ratio(dv('cachedRebuild'), puppetBuild)));
-  rows.push(row('9', 'cached rebuild vs cached docker build', 'destroy --force && up', dv('cachedRebuild'), 'docker build (cached)', dk('cached'), '≤ 1.5× docker build', both(dv('cachedRebuild'), dk('cached')) ? dv('cachedRebuild') <= 1.5 * dk('cached') : undefined, ratio(dv('cachedRebuild'), dk('cached'))));
-  rows.push(row('9', 'no-change provision', 'devenv provision', dv('noChangeProvision'), 'puppet apply', pu('noChangeApply'), '≤ 0.10× Puppet', both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined, ratio(dv('noChangeProvision'), pu('noChangeApply'))));
-  rows.push(row('9', 'exec one command', 'devenv exec -- true', dv('exec'), 'vagrant ssh -c true', va('plain.ssh'), '≤ 0.15× vagrant ssh', both(dv('exec'), va('plain.ssh')) ? dv('exec') <= 0.15 * va('plain.ssh') : undefined, ratio(dv('exec'), va('plain.ssh'))));
-  rows.push(row('9', 'up of a running, unchanged env', 'devenv up', dv('warmUp'), '', undefined, '< 1 s', dv('warmUp') === undefined ? undefined : dv('warmUp') < 1, undefined));
-  rows.push(row('9', 'up after halt', 'devenv up', dv('upAfterHalt'), 'docker start + systemd boot', dv('startBaseline'), '≤ baseline + 0.5 s', both(dv('upAfterHalt'), dv('startBaseline')) ? dv('upAfterHalt') <= dv('startBaseline') + 0.5 : undefined, ratio(dv('upAfterHalt'), dv('startBaseline'))));
+  rows.push(
+    row(
+      '9',
+      'cached rebuild vs cold Puppet build',
+      'destroy --force && up',
+      dv('cachedRebuild'),
+      'docker run + boot + puppet apply (cold)',
+      puppetBuild,
+      '≤ 0.10× Puppet',
+      both(dv('cachedRebuild'), puppetBuild) ? dv('cachedRebuild') <= 0.1 * puppetBuild : undefined,
+      ratio(dv('cachedRebuild'), puppetBuild),
+    ),
+  );
+  rows.push(
+    row(
+      '9',
+      'cached rebuild vs cached docker build',
+      'destroy --force && up',
+      dv('cachedRebuild'),
+      'docker build (cached)',
+      dk('cached'),
+      '≤ 1.5× docker build',
+      both(dv('cachedRebuild'), dk('cached')) ? dv('cachedRebuild') <= 1.5 * dk('cached') : undefined,
+      ratio(dv('cachedRebuild'), dk('cached')),
+    ),
+  );
+  rows.push(
+    row(
+      '9',
+      'no-change provision',
+      'devenv provision',
+      dv('noChangeProvision'),
+      'puppet apply',
+      pu('noChangeApply'),
+      '≤ 0.10× Puppet',
+      both(dv('noChangeProvision'), pu('noChangeApply')) ? dv('noChangeProvision') <= 0.1 * pu('noChangeApply') : undefined,
+      ratio(dv('noChangeProvision'), pu('noChangeApply')),
+    ),
+  );
+  rows.push(
+    row(
+      '9',
+      'exec one command',
+      'devenv exec -- true',
+      dv('exec'),
+      'vagrant ssh -c true',
+      va('plain.ssh'),
+      '≤ 0.15× vagrant ssh',
+      both(dv('exec'), va('plain.ssh')) ? dv('exec') <= 0.15 * va('plain.ssh') : undefined,
+      ratio(dv('exec'), va('plain.ssh')),
+    ),
+  );
+  rows.push(
+    row(
+      '9',
+      'up of a running, unchanged env',
+      'devenv up',
+      dv('warmUp'),
+      '',
+      undefined,
+      '< 1 s',
+      dv('warmUp') === undefined ? undefined : dv('warmUp') < 1,
+      undefined,
+    ),
+  );
+  rows.push(
+    row(
+      '9',
+      'up after halt',
+      'devenv up',
+      dv('upAfterHalt'),
+      'docker start + systemd boot',
+      dv('startBaseline'),
+      '≤ baseline + 0.5 s',
+      both(dv('upAfterHalt'), dv('startBaseline')) ? dv('upAfterHalt') <= dv('startBaseline') + 0.5 : undefined,
+      ratio(dv('upAfterHalt'), dv('startBaseline')),
+    ),
+  );
   // Issue 7
-  rows.push(row('7', 'exec through the Vagrant target (CLI)', 'devenv exec -- true', va('devenv.exec'), 'vagrant ssh -c true', va('plain.ssh'), '< 0.3 s', va('devenv.exec') === undefined ? undefined : va('devenv.exec') < 0.3, ratio(va('devenv.exec'), va('plain.ssh'))));
-  rows.push(row('7', 'exec through the Vagrant target (in-process)', 'VagrantTarget.exec', va('devenv.execInProcess'), 'vagrant ssh -c true', va('plain.ssh'), '< 0.3 s', va('devenv.execInProcess') === undefined ? undefined : va('devenv.execInProcess') < 0.3, ratio(va('devenv.execInProcess'), va('plain.ssh'))));
-  rows.push(row('7', 'up of a halted machine', 'devenv up (vagrant)', va('devenv.upAfterHalt'), 'vagrant up', va('plain.upAfterHalt'), '(no figure set)', undefined, ratio(va('devenv.upAfterHalt'), va('plain.upAfterHalt'))));
-  rows.push(row('7', 'no-change provision', 'devenv provision (vagrant)', va('devenv.noChangeProvision'), 'vagrant provision', va('plain.noChangeProvision'), '(no figure set)', undefined, ratio(va('devenv.noChangeProvision'), va('plain.noChangeProvision'))));
+  rows.push(
+    row(
+      '7',
+      'exec through the Vagrant target (CLI)',
+      'devenv exec -- true',
+      va('devenv.exec'),
+      'vagrant ssh -c true',
+      va('plain.ssh'),
+      '< 0.3 s',
+      va('devenv.exec') === undefined ? undefined : va('devenv.exec') < 0.3,
+      ratio(va('devenv.exec'), va('plain.ssh')),
+    ),
+  );
+  rows.push(
+    row(
+      '7',
+      'exec through the Vagrant target (in-process)',
+      'VagrantTarget.exec',
+      va('devenv.execInProcess'),
+      'vagrant ssh -c true',
+      va('plain.ssh'),
+      '< 0.3 s',
+      va('devenv.execInProcess') === undefined ? undefined : va('devenv.execInProcess') < 0.3,
+      ratio(va('devenv.execInProcess'), va('plain.ssh')),
+    ),
+  );
+  rows.push(
+    row(
+      '7',
+      'up of a halted machine',
+      'devenv up (vagrant)',
+      va('devenv.upAfterHalt'),
+      'vagrant up',
+      va('plain.upAfterHalt'),
+      '(no figure set)',
+      undefined,
+      ratio(va('devenv.upAfterHalt'), va('plain.upAfterHalt')),
+    ),
+  );
+  rows.push(
+    row(
+      '7',
+      'no-change provision',
+      'devenv provision (vagrant)',
+      va('devenv.noChangeProvision'),
+      'vagrant provision',
+      va('plain.noChangeProvision'),
+      '(no figure set)',
+      undefined,
+      ratio(va('devenv.noChangeProvision'), va('plain.noChangeProvision')),
+    ),
+  );
   // Issue 5
   const fa = (k) => get(s, `facts.figures.${k}`);
-  rows.push(row('5', 'facts collector, base system', 'collector (in-process)', fa('collector'), 'facter --json', fa('facter'), '< 1 s', fa('collector') === undefined ? undefined : fa('collector') < 1, ratio(fa('collector'), fa('facter'))));
-  rows.push(row('5', 'facts, whole CLI on the example env', 'devenv facts', dv('factsCli'), 'facter --json', fa('facter'), '< 1 s', dv('factsCli') === undefined ? undefined : dv('factsCli') < 1, ratio(dv('factsCli'), fa('facter'))));
-  rows.push(row('5', 'compare 2 × 5,000 packages', 'read + validate + compare', fa('parityFiles'), '', undefined, '< 100 ms', fa('parityFiles') === undefined ? undefined : fa('parityFiles') < 0.1, undefined));
+  rows.push(
+    row(
+      '5',
+      'facts collector, base system',
+      'collector (in-process)',
+      fa('collector'),
+      'facter --json',
+      fa('facter'),
+      '< 1 s',
+      fa('collector') === undefined ? undefined : fa('collector') < 1,
+      ratio(fa('collector'), fa('facter')),
+    ),
+  );
+  rows.push(
+    row(
+      '5',
+      'facts, whole CLI on the example env',
+      'devenv facts',
+      dv('factsCli'),
+      'facter --json',
+      fa('facter'),
+      '< 1 s',
+      dv('factsCli') === undefined ? undefined : dv('factsCli') < 1,
+      ratio(dv('factsCli'), fa('facter')),
+    ),
+  );
+  rows.push(
+    row(
+      '5',
+      'compare 2 × 5,000 packages',
+      'read + validate + compare',
+      fa('parityFiles'),
+      '',
+      undefined,
+      '< 100 ms',
+      fa('parityFiles') === undefined ? undefined : fa('parityFiles') < 0.1,
+      undefined,
+    ),
+  );
   // Issue 21
   const fl = (k) => get(s, `fleet.figures.${k}`);
-  rows.push(row('21', 'parity against 10 production hosts', 'devenv parity, 10 hosts', fl('parity10'), 'devenv parity, 1 host', fl('parity1'), '≤ 2× one host', both(fl('parity10'), fl('parity1')) ? fl('parity10') <= 2 * fl('parity1') : undefined, ratio(fl('parity10'), fl('parity1'))));
+  rows.push(
+    row(
+      '21',
+      'parity against 10 production hosts',
+      'devenv parity, 10 hosts',
+      fl('parity10'),
+      'devenv parity, 1 host',
+      fl('parity1'),
+      '≤ 2× one host',
+      both(fl('parity10'), fl('parity1')) ? fl('parity10') <= 2 * fl('parity1') : undefined,
+      ratio(fl('parity10'), fl('parity1')),
+    ),
+  );
   // Issue 6
   const ch = (k) => get(s, `check.figures.${k}`);
-  rows.push(row('6', 'whole checklist, warm target', 'devenv check', ch('checkCli'), 'lynis audit system --quick', ch('lynis'), '< 1 s', ch('checkCli') === undefined ? undefined : ch('checkCli') < 1, ratio(ch('checkCli'), ch('lynis'))));
-  for (const module of SECTION_MODULES) rows.push(...module.targets(s, kit).map((r) => row(r.issue, r.what, r.devenvText, r.devenvValue, r.peerText, r.peerValue, r.targetText, r.met, r.ratio)));
+  rows.push(
+    row(
+      '6',
+      'whole checklist, warm target',
+      'devenv check',
+      ch('checkCli'),
+      'lynis audit system --quick',
+      ch('lynis'),
+      '< 1 s',
+      ch('checkCli') === undefined ? undefined : ch('checkCli') < 1,
+      ratio(ch('checkCli'), ch('lynis')),
+    ),
+  );
+  for (const module of SECTION_MODULES)
+    rows.push(...module.targets(s, kit).map((r) => row(r.issue, r.what, r.devenvText, r.devenvValue, r.peerText, r.peerValue, r.targetText, r.met, r.ratio)));
   return rows;
 }
 
@@ -806,11 +1182,21 @@ function render(data) {
   const summary = [
     '| issue | work | devenv | peer | ratio | target | |',
     '|---|---|---|---|---:|---|---|',
-    ...rows.map((r) => `| ${r.issue} | ${r.what} | ${r.devenvText} ${fmt(r.devenvValue)} | ${r.peerText ? `${r.peerText} ${fmt(r.peerValue)}` : ''} | ${r.ratio === undefined ? '' : fmtRatio(r.ratio)} | ${r.targetText} | ${met(r.met)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.issue} | ${r.what} | ${r.devenvText} ${fmt(r.devenvValue)} | ${r.peerText ? `${r.peerText} ${fmt(r.peerValue)}` : ''} | ${r.ratio === undefined ? '' : fmtRatio(r.ratio)} | ${r.targetText} | ${met(r.met)} |`,
+    ),
   ].join('\n');
   const metList = rows.filter((r) => r.met === true).map((r) => `issue ${r.issue}: ${r.what} (${r.targetText})`);
-  const unmetList = rows.filter((r) => r.met === false).map((r) => `issue ${r.issue}: ${r.what} — ${fmt(r.devenvValue)}${r.ratio !== undefined ? ` = ${fmtRatio(r.ratio)} of the peer` : ''}, target ${r.targetText}`);
-  const when = (name) => (s[name] ? `${s[name].date}, ${s[name].runs} runs${s[name].loadAvg ? `, load average ${s[name].loadAvg.start} → ${s[name].loadAvg.end}` : ''}` : 'not measured yet');
+  const unmetList = rows
+    .filter((r) => r.met === false)
+    .map(
+      (r) => `issue ${r.issue}: ${r.what} — ${fmt(r.devenvValue)}${r.ratio !== undefined ? ` = ${fmtRatio(r.ratio)} of the peer` : ''}, target ${r.targetText}`,
+    );
+  const when = (name) =>
+    s[name]
+      ? `${s[name].date}, ${s[name].runs} runs${s[name].loadAvg ? `, load average ${s[name].loadAvg.start} → ${s[name].loadAvg.end}` : ''}`
+      : 'not measured yet';
   const dv = s.devenv?.figures ?? {};
   const cacheNote = dv.cachedRebuildReports
     ? `What the code did on the cached rebuild: ${[...new Set(dv.cachedRebuildReports.map((x) => `action ${x.action}, provisioned ${x.provisioned}${x.cache ? `, cache ${JSON.stringify(x.cache)}` : ''}`))].join('; ')}.`
@@ -860,77 +1246,88 @@ through the docker CLI. ${floorNote}${cacheNote}
 ## All figures
 
 ${detailTable('devenv (docker backend)', dv, [
-    ['coldUp', 'devenv up, cold (box image → converged)'],
-    ['coldProvision', 'devenv provision, cold, on a freshly booted box (from devenv.lock and the own archive)'],
-    ['coldProvisionUnlocked', 'devenv provision, cold, without devenv.lock (writes it)'],
-    ['lockRead', 'devenv lock (read every package, compare with devenv.lock)'],
-    ['floorApt', '… floor: apt-get install of the same pins alone, fresh box'],
-    ['floorVenv', '… floor: python3 -m venv alone (the same venv)'],
-    ['cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)'],
-    ['cachedRebuild_destroy', '… of which devenv destroy --force'],
-    ['cachedRebuild_up', '… of which devenv up (from the provisioned-image cache)'],
-    ['noChangeProvision', 'devenv provision, no change'],
-    ['noChangePlan', 'devenv plan, no change'],
-    ['warmUp', 'devenv up, running and unchanged'],
-    ['upAfterHalt', 'devenv up after devenv halt'],
-    ['startBaseline', 'baseline: docker start + systemctl is-system-running --wait'],
-    ['exec', 'devenv exec -- true'],
-    ['dockerExec', 'baseline: docker exec <container> true'],
-    ['nodeStart', 'baseline: node -e 0'],
-    ['factsCli', 'devenv facts (example env, whole CLI)'],
-  ])}
+  ['coldUp', 'devenv up, cold (box image → converged)'],
+  ['coldProvision', 'devenv provision, cold, on a freshly booted box (from devenv.lock and the own archive)'],
+  ['coldProvisionUnlocked', 'devenv provision, cold, without devenv.lock (writes it)'],
+  ['lockRead', 'devenv lock (read every package, compare with devenv.lock)'],
+  ['floorApt', '… floor: apt-get install of the same pins alone, fresh box'],
+  ['floorVenv', '… floor: python3 -m venv alone (the same venv)'],
+  ['cachedRebuild', 'devenv destroy --force && devenv up (unchanged inputs)'],
+  ['cachedRebuild_destroy', '… of which devenv destroy --force'],
+  ['cachedRebuild_up', '… of which devenv up (from the provisioned-image cache)'],
+  ['noChangeProvision', 'devenv provision, no change'],
+  ['noChangePlan', 'devenv plan, no change'],
+  ['warmUp', 'devenv up, running and unchanged'],
+  ['upAfterHalt', 'devenv up after devenv halt'],
+  ['startBaseline', 'baseline: docker start + systemctl is-system-running --wait'],
+  ['exec', 'devenv exec -- true'],
+  ['dockerExec', 'baseline: docker exec <container> true'],
+  ['nodeStart', 'baseline: node -e 0'],
+  ['factsCli', 'devenv facts (example env, whole CLI)'],
+])}
 
 ${detailTable('Puppet 7 (same box, peer container)', s.puppet?.figures ?? {}, [
-    ['boot', 'docker run + systemd boot'],
-    ['coldApply', 'puppet apply, cold'],
-    ['noChangeApply', 'puppet apply, no change'],
-  ])}
+  ['boot', 'docker run + systemd boot'],
+  ['coldApply', 'puppet apply, cold'],
+  ['noChangeApply', 'puppet apply, no change'],
+])}
 
 ${detailTable('docker build (same box, bench/docker/Dockerfile)', s.docker?.figures ?? {}, [
-    ['cold', 'docker build --no-cache'],
-    ['cached', 'docker build, cached'],
-    ['runBoot', 'docker run of the built image + systemd boot'],
-  ])}
+  ['cold', 'docker build --no-cache'],
+  ['cached', 'docker build, cached'],
+  ['runBoot', 'docker run of the built image + systemd boot'],
+])}
 
-${detailTable('Vagrant, docker provider: devenv\'s vagrant backend vs plain Vagrant + shell provisioner', s.vagrant?.figures ?? {}, [
-    ['devenv.coldUp', 'devenv up, cold'],
-    ['plain.coldUp', 'vagrant up, cold (shell provisioner)'],
-    ['devenv.noChangeProvision', 'devenv provision, no change'],
-    ['plain.noChangeProvision', 'vagrant provision, no change'],
-    ['devenv.warmUp', 'devenv up, running'],
-    ['plain.warmUp', 'vagrant up, running'],
-    ['devenv.upAfterHalt', 'devenv up after halt'],
-    ['plain.upAfterHalt', 'vagrant up after halt'],
-    ['devenv.exec', 'devenv exec -- true'],
-    ['devenv.execInProcess', 'VagrantTarget.exec in-process (one SSH master)'],
-    ['plain.ssh', 'vagrant ssh -c true'],
-  ])}
+${detailTable("Vagrant, docker provider: devenv's vagrant backend vs plain Vagrant + shell provisioner", s.vagrant?.figures ?? {}, [
+  ['devenv.coldUp', 'devenv up, cold'],
+  ['plain.coldUp', 'vagrant up, cold (shell provisioner)'],
+  ['devenv.noChangeProvision', 'devenv provision, no change'],
+  ['plain.noChangeProvision', 'vagrant provision, no change'],
+  ['devenv.warmUp', 'devenv up, running'],
+  ['plain.warmUp', 'vagrant up, running'],
+  ['devenv.upAfterHalt', 'devenv up after halt'],
+  ['plain.upAfterHalt', 'vagrant up after halt'],
+  ['devenv.exec', 'devenv exec -- true'],
+  ['devenv.execInProcess', 'VagrantTarget.exec in-process (one SSH master)'],
+  ['plain.ssh', 'vagrant ssh -c true'],
+])}
 
 ${detailTable(`Facts and parity (collector and Facter in one container, ${s.facts?.figures.packages ?? '?'} packages)`, s.facts?.figures ?? {}, [
-    ['collector', 'devenv facts collector, in-process (one exec round trip)'],
-    ['facter', 'docker exec … facter --json'],
-    ['dockerExec', 'baseline: docker exec … true'],
-    ['parityFiles', 'parity, 2 × 5,000 packages: read + validate both files + compare'],
-    ['parityCompare', 'parity, 2 × 5,000 packages: compare only'],
-    ['parityProcess', 'parity, 2 × 5,000 packages: new node process, import + read + compare'],
-  ])}
+  ['collector', 'devenv facts collector, in-process (one exec round trip)'],
+  ['facter', 'docker exec … facter --json'],
+  ['dockerExec', 'baseline: docker exec … true'],
+  ['parityFiles', 'parity, 2 × 5,000 packages: read + validate both files + compare'],
+  ['parityCompare', 'parity, 2 × 5,000 packages: compare only'],
+  ['parityProcess', 'parity, 2 × 5,000 packages: new node process, import + read + compare'],
+])}
 
 ${detailTable('Fleet parity (one environment against N sshd production stand-ins, one run each)', s.fleet?.figures ?? {}, [
-    ['parity1', 'devenv parity --against 1 host'],
-    ['parity5', 'devenv parity --against 5 hosts'],
-    ['parity10', 'devenv parity --against 10 hosts'],
-    ['sshFloor1', 'floor: plain ssh running the collector on 1 host'],
-    ['sshFloor10', 'floor: plain ssh running the collector on 10 hosts at once'],
-  ])}
+  ['parity1', 'devenv parity --against 1 host'],
+  ['parity5', 'devenv parity --against 5 hosts'],
+  ['parity10', 'devenv parity --against 10 hosts'],
+  ['sshFloor1', 'floor: plain ssh running the collector on 1 host'],
+  ['sshFloor10', 'floor: plain ssh running the collector on 10 hosts at once'],
+])}
 
 ${s.fleet?.figures.collectorCpuSeconds !== undefined ? `One host's collection costs its container ${fmt(s.fleet.figures.collectorCpuSeconds)} of CPU; the ten stand-ins share this machine's ${s.fleet.figures.cpus} cores, so ten collections need at least ${fmt((10 * s.fleet.figures.collectorCpuSeconds) / s.fleet.figures.cpus)} here however parallel they run (real hosts each bring their own CPU). Inside the last 10-host run the slowest host took ${fmt(s.fleet.figures.hostSeconds10?.max)}, the hosts' times add up to ${fmt(s.fleet.figures.hostSeconds10?.sum)}. The floor, plain ssh running the same collector on 10 hosts at once, takes ${fmtRatio(ratio(s.fleet.figures.sshFloor10?.median, s.fleet.figures.sshFloor1?.median))} of one host here (devenv: ${fmtRatio(ratio(s.fleet.figures.parity10?.median, s.fleet.figures.parity1?.median))}): on this machine the ratio is bounded by its cores and their load (see the load average above), not by devenv, and it moves with that load from run to run.` : ''}
 
-${SECTION_MODULES.map((module) => module.details(s, kit)).filter(Boolean).join('\n\n')}
+${SECTION_MODULES.map((module) => module.details(s, kit))
+  .filter(Boolean)
+  .join('\n\n')}
 
 ${detailTable('Checklist', s.check?.figures ?? {}, [
-    ['checkCli', `devenv check, whole checklist with facts, warm example env${s.check?.figures.summary ? ` (${Object.entries(s.check.figures.summary).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}`],
-    ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
-  ])}
+  [
+    'checkCli',
+    `devenv check, whole checklist with facts, warm example env${
+      s.check?.figures.summary
+        ? ` (${Object.entries(s.check.figures.summary)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')})`
+        : ''
+    }`,
+  ],
+  ['lynis', `lynis audit system --quick${s.check?.figures.lynisTests ? ` (${s.check.figures.lynisTests} tests)` : ''}, box + lynis`],
+])}
 
 Convergence verified (nginx and mysite active, http://127.0.0.1/ answers 200): devenv ${dv.converged ?? 'n/a'},
 after the cached rebuild ${dv.cachedRebuildConverged ?? 'n/a'}, Puppet ${s.puppet?.figures.converged ?? 'n/a'},
@@ -958,9 +1355,32 @@ is removed at the end, also on failure or ^C. Sections not run keep their previo
 
 /** What the section files (SECTION_MODULES) use of this file. */
 const kit = {
-  ROOT, RUN_ID, RUN_LABEL, VAGRANT_ENV, COLD_RUNS,
-  log, median, timed, measure, record, fmt, fmtRatio, ratio, get, detailTable,
-  sh, devenv, docker, must, defer, dist, systemdRun, waitForSystemd, runSystemdContainer, peerImage, envStatus,
+  ROOT,
+  RUN_ID,
+  RUN_LABEL,
+  VAGRANT_ENV,
+  COLD_RUNS,
+  log,
+  median,
+  timed,
+  measure,
+  record,
+  fmt,
+  fmtRatio,
+  ratio,
+  get,
+  detailTable,
+  sh,
+  devenv,
+  docker,
+  must,
+  defer,
+  dist,
+  systemdRun,
+  waitForSystemd,
+  runSystemdContainer,
+  peerImage,
+  envStatus,
 };
 
 async function main() {
@@ -984,7 +1404,15 @@ async function main() {
   const measuring = options.only.length > 0;
   if (measuring) data.machine = await machineFacts(box);
   const ctx = makeContext(work, box, options.runs);
-  const run = { devenv: benchDevenv, check: benchCheck, facts: benchFacts, fleet: benchFleet, puppet: benchPuppet, docker: benchDockerBuild, vagrant: benchVagrant };
+  const run = {
+    devenv: benchDevenv,
+    check: benchCheck,
+    facts: benchFacts,
+    fleet: benchFleet,
+    puppet: benchPuppet,
+    docker: benchDockerBuild,
+    vagrant: benchVagrant,
+  };
   for (const module of SECTION_MODULES) run[module.name] = (c) => module.run(c, kit);
   log(`box ${box}; ${options.runs} runs per warm figure (median); sections: ${options.only.join(', ')}`);
   let failed;
@@ -993,7 +1421,10 @@ async function main() {
     for (const name of SECTIONS.filter((n) => options.only.includes(n))) {
       process.stdout.write(`\n${name}\n`);
       try {
-        const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+        const load = () =>
+          loadavg()
+            .map((x) => x.toFixed(2))
+            .join(' ');
         const start = load();
         const figures = await run[name](ctx);
         data.sections[name] = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: options.runs, loadAvg: { start, end: load() }, figures };
@@ -1006,7 +1437,10 @@ async function main() {
   } finally {
     await cleanup();
   }
-  if (measuring) data.machine.loadAvgEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (measuring)
+    data.machine.loadAvgEnd = loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   // Another run may have finished meanwhile (sections run in parallel on a shared machine): keep its sections.
   if (existsSync(RESULTS_JSON)) {
     const now = JSON.parse(await readFile(RESULTS_JSON, 'utf8'));

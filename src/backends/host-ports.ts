@@ -15,7 +15,11 @@ export async function checkHostPortsFree(profile: LoadedProfile): Promise<void> 
     if (port.protocol !== 'tcp') continue;
     const problem = await bindProblem(port.hostIp, port.hostPort);
     if (problem) {
-      throw configErrorAt(profile.source, ['ports', index], `host port ${port.hostIp}:${port.hostPort} is already in use on this machine (${problem}): stop what holds it, or forward another port`);
+      throw configErrorAt(
+        profile.source,
+        ['ports', index],
+        `host port ${port.hostIp}:${port.hostPort} is already in use on this machine (${problem}): stop what holds it, or forward another port`,
+      );
     }
   }
 }

@@ -36,7 +36,11 @@ export async function buildBox(docker: Dockerode, box: BoxDefinition, progress: 
     forced: process.env.DEVENV_BOX_BUILDER,
     dockerHost: process.env.DOCKER_HOST,
     isRoot: process.getuid?.() === 0,
-    debootstrapInstalled: () => requireDebootstrap().then(() => true, () => false),
+    debootstrapInstalled: () =>
+      requireDebootstrap().then(
+        () => true,
+        () => false,
+      ),
   });
   if (builder === 'host') {
     await requireDebootstrap();
@@ -133,10 +137,13 @@ async function buildUnlocked(docker: Dockerode, box: BoxDefinition, ref: string,
       });
       // The tag goes inside `repo` (`name:tag`): Podman's import ignores the `tag`
       // parameter (its image would be `:latest`), and Docker reads a tagged repo alike.
-      const response = await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
-        repo: ref,
-        changes: boxImageChanges(box),
-      } as unknown as object);
+      const response = await docker.importImage(
+        tar.stdout as unknown as NodeJS.ReadableStream,
+        {
+          repo: ref,
+          changes: boxImageChanges(box),
+        } as unknown as object,
+      );
       await new Promise<void>((resolve, reject) => {
         docker.modem.followProgress(response, (error: Error | null, events: { error?: string }[]) => {
           const failed = events?.find((event) => event.error);
@@ -148,11 +155,13 @@ async function buildUnlocked(docker: Dockerode, box: BoxDefinition, ref: string,
     });
     // The box's own packages join the own archive: a lock names their versions too, and
     // a rebuild from it must not depend on the mirror still carrying them (point releases drop them).
-    await progress.step('keep the box packages in the own archive', async () => {
-      const { ArchiveStore } = await import('../lock/archive-store.js');
-      const { importArchive } = await import('../lock/archive-dir.js');
-      await importArchive(new ArchiveStore(), debCache);
-    }).catch((error: unknown) => progress.warn(`the box's packages were not archived: ${error instanceof Error ? error.message : String(error)}`));
+    await progress
+      .step('keep the box packages in the own archive', async () => {
+        const { ArchiveStore } = await import('../lock/archive-store.js');
+        const { importArchive } = await import('../lock/archive-dir.js');
+        await importArchive(new ArchiveStore(), debCache);
+      })
+      .catch((error: unknown) => progress.warn(`the box's packages were not archived: ${error instanceof Error ? error.message : String(error)}`));
     return ref;
   } finally {
     await removeTree(tree);

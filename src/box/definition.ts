@@ -11,7 +11,10 @@ const DEBIAN_NAME = /^[a-z0-9][a-z0-9.+-]*$/;
 const DEBIAN_WORD = 'must be lowercase letters, digits, ".", "+" or "-"';
 
 export const BoxSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"').describe('Box name, as profiles write it'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"')
+    .describe('Box name, as profiles write it'),
   os: z
     .strictObject({
       id: z.string().regex(DEBIAN_NAME, DEBIAN_WORD),
@@ -37,9 +40,15 @@ export const BoxSchema = z.strictObject({
     .min(1)
     .describe('The apt sources production uses, by archive name (the mirror comes from the host)'),
   packages: z.array(z.string().regex(DEBIAN_NAME, 'must be a Debian package name')).default([]).describe('Packages added to the vanilla system'),
-  // eslint-disable-next-line no-useless-escape -- schema/box.schema.json publishes the pattern as written here
-  timezone: z.string().regex(/^[A-Za-z0-9_+\/-]+$/, 'must be a time zone such as Etc/UTC').default('Etc/UTC'),
-  locale: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'must be a locale such as C.UTF-8').default('C.UTF-8'),
+  timezone: z
+    .string()
+    // eslint-disable-next-line no-useless-escape -- schema/box.schema.json publishes the pattern as written here
+    .regex(/^[A-Za-z0-9_+\/-]+$/, 'must be a time zone such as Etc/UTC')
+    .default('Etc/UTC'),
+  locale: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]+$/, 'must be a locale such as C.UTF-8')
+    .default('C.UTF-8'),
   mask_units: z
     .array(z.string().regex(/^[A-Za-z0-9@_.:-]+\.(service|mount|socket|timer|target|path)$/, 'must be a systemd unit name such as tmp.mount'))
     .default([])
@@ -98,6 +107,9 @@ export function listBundledBoxNames(): string[] {
 }
 
 export function boxNotFound(source: YamlSource, at: FieldPath, reference: string): Error {
-  return configErrorAt(source, at, `no box ${JSON.stringify(reference)} (bundled boxes: ${listBundledBoxNames().join(', ')}; or give a path to a box definition)`);
+  return configErrorAt(
+    source,
+    at,
+    `no box ${JSON.stringify(reference)} (bundled boxes: ${listBundledBoxNames().join(', ')}; or give a path to a box definition)`,
+  );
 }
-

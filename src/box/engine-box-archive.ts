@@ -28,7 +28,9 @@ rm -rf "$tree/tmp/devenv-archive"`;
 
 export async function archiveBoxPackages(run: RunInBuildContainer, cacheDir: string, tree: string, store = new ArchiveStore()): Promise<number> {
   const listed: string[] = [];
-  const listing = await run(['/bin/sh', '-c', 'cd "$1" && for f in *.deb; do [ -f "$f" ] && sha256sum "$f"; done; true', 'list', cacheDir], { onLine: (line) => listed.push(line) });
+  const listing = await run(['/bin/sh', '-c', 'cd "$1" && for f in *.deb; do [ -f "$f" ] && sha256sum "$f"; done; true', 'list', cacheDir], {
+    onLine: (line) => listed.push(line),
+  });
   if (listing !== 0) throw new OperationError(`listing debootstrap's packages failed (exit ${listing})`);
   const held = await store.listDebs();
   const lacking = listed.flatMap((line) => {

@@ -80,7 +80,6 @@ step apt-cache gencaches
 chroot "$t" apt-cache gencaches
 `;
 
-
 /** The Dockerfile of the bootstrap image: each package's data.tar unpacked by ADD, then busybox's applets. */
 export function bootstrapDockerfile(members: readonly { file: string; package: string; version: string }[], suite: string): string {
   return [
@@ -132,34 +131,37 @@ export async function buildBoxInEngine(docker: Dockerode, box: BoxDefinition, re
     });
     interrupted();
 
-    await progress.step(`assemble the bootstrap image (${BOOTSTRAP_PACKAGES.length} Debian packages for ${archive.arch}, unpacked by the engine)`, async (update) => {
-      const members: { file: string; package: string; version: string; data: Buffer }[] = [];
-      for (const name of BOOTSTRAP_PACKAGES) {
-        const entry = packageEntry(archive, name);
-        update(`${name} ${entry.version}`);
-        const deb = await verifiedDeb(archive, entry, signal);
-        const { data } = splitDeb(deb, `${name} ${entry.version}`);
-        members.push({ file: `${name}.${data.name}`, package: name, version: entry.version, data: data.data });
-      }
-      update('building');
-      const files = [
-        { name: 'Dockerfile', data: Buffer.from(bootstrapDockerfile(members, suite)) },
-        ...members.map((m) => ({ name: m.file, data: m.data })),
-        { name: 'usrmerge.tar', data: await usrMergeTar() },
-      ];
-      await buildImage(docker, files, bootstrapTag, 'the bootstrap image', signal);
-      const cacheVolume = `devenv-debootstrap-${suite}-${archive.arch}`;
-      await ensureVolume(docker, cacheVolume);
-      container = await docker.createContainer({
-        Image: bootstrapTag,
-        Cmd: ['/bin/sh', '-c', 'while :; do sleep 3600; done'],
-        Labels: { [LABEL.managed]: 'true', [LABEL.box]: box.name },
-        WorkingDir: '/',
-        // The engine's default capabilities: debootstrap needs mknod and chown, which they include (SYS_ADMIN breaks it).
-        HostConfig: { Mounts: [{ Type: 'volume', Source: cacheVolume, Target: DEB_CACHE }] },
-      });
-      await container.start();
-    });
+    await progress.step(
+      `assemble the bootstrap image (${BOOTSTRAP_PACKAGES.length} Debian packages for ${archive.arch}, unpacked by the engine)`,
+      async (update) => {
+        const members: { file: string; package: string; version: string; data: Buffer }[] = [];
+        for (const name of BOOTSTRAP_PACKAGES) {
+          const entry = packageEntry(archive, name);
+          update(`${name} ${entry.version}`);
+          const deb = await verifiedDeb(archive, entry, signal);
+          const { data } = splitDeb(deb, `${name} ${entry.version}`);
+          members.push({ file: `${name}.${data.name}`, package: name, version: entry.version, data: data.data });
+        }
+        update('building');
+        const files = [
+          { name: 'Dockerfile', data: Buffer.from(bootstrapDockerfile(members, suite)) },
+          ...members.map((m) => ({ name: m.file, data: m.data })),
+          { name: 'usrmerge.tar', data: await usrMergeTar() },
+        ];
+        await buildImage(docker, files, bootstrapTag, 'the bootstrap image', signal);
+        const cacheVolume = `devenv-debootstrap-${suite}-${archive.arch}`;
+        await ensureVolume(docker, cacheVolume);
+        container = await docker.createContainer({
+          Image: bootstrapTag,
+          Cmd: ['/bin/sh', '-c', 'while :; do sleep 3600; done'],
+          Labels: { [LABEL.managed]: 'true', [LABEL.box]: box.name },
+          WorkingDir: '/',
+          // The engine's default capabilities: debootstrap needs mknod and chown, which they include (SYS_ADMIN breaks it).
+          HostConfig: { Mounts: [{ Type: 'volume', Source: cacheVolume, Target: DEB_CACHE }] },
+        });
+        await container.start();
+      },
+    );
     interrupted();
     const running = container!;
 
@@ -234,7 +236,10 @@ export async function buildBoxInEngine(docker: Dockerode, box: BoxDefinition, re
       }
       if (code.status === 'rejected' || code.value !== 0) {
         // A half-read tree must not stay behind as the box.
-        await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getImage(ref)
+          .remove({ force: true })
+          .catch(() => undefined);
         const reason = code.status === 'rejected' ? (code.reason as Error).message : (errors.pop() ?? `tar exited ${code.value}`);
         throw new OperationError(`export of the new box from the engine failed: ${reason}`);
       }
@@ -258,7 +263,10 @@ export async function buildBoxInEngine(docker: Dockerode, box: BoxDefinition, re
 async function engineArch(docker: Dockerode): Promise<string> {
   const version = await docker.version();
   const arch = debianArch(version.Arch);
-  if (!arch) throw new UnavailableError(`the engine's architecture ${JSON.stringify(version.Arch ?? '')} is not one devenv builds boxes for (amd64, arm64, armhf, i386, ppc64el, s390x, riscv64)`);
+  if (!arch)
+    throw new UnavailableError(
+      `the engine's architecture ${JSON.stringify(version.Arch ?? '')} is not one devenv builds boxes for (amd64, arm64, armhf, i386, ppc64el, s390x, riscv64)`,
+    );
   return arch;
 }
 
@@ -316,7 +324,8 @@ async function verifiedArchive(
 function packageEntry(archive: Archive, name: string): PackageEntry {
   const entry = archive.index.get(name);
   if (!entry) throw new OperationError(`the Debian archive has no package ${name} in ${archive.suite} for ${archive.arch}`);
-  if (!/^pool\/[A-Za-z0-9+._~/-]+\.deb$/.test(entry.filename)) throw new OperationError(`the Packages index of ${archive.suite} names a strange file for ${name}: ${entry.filename}`);
+  if (!/^pool\/[A-Za-z0-9+._~/-]+\.deb$/.test(entry.filename))
+    throw new OperationError(`the Packages index of ${archive.suite} names a strange file for ${name}: ${entry.filename}`);
   return entry;
 }
 
@@ -359,13 +368,24 @@ async function usrMergeTar(): Promise<Buffer> {
   return streamToBuffer(tar as unknown as Readable);
 }
 
-async function buildImage(docker: Dockerode, files: readonly { name: string; data: Buffer }[], tag: string, what: string, signal: AbortSignal | undefined): Promise<void> {
+async function buildImage(
+  docker: Dockerode,
+  files: readonly { name: string; data: Buffer }[],
+  tag: string,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const context = packTar();
   for (const file of files) context.entry({ name: file.name, mode: 0o644 }, file.data);
   context.finalize();
   let response: NodeJS.ReadableStream;
   try {
-    response = await docker.buildImage(context as unknown as NodeJS.ReadableStream, { t: tag, rm: true, forcerm: true, ...(signal ? { abortSignal: signal } : {}) });
+    response = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      rm: true,
+      forcerm: true,
+      ...(signal ? { abortSignal: signal } : {}),
+    });
   } catch (error) {
     if (signal?.aborted) throw new InterruptedError('box build interrupted');
     throw new OperationError(`building ${what} failed: ${(error as Error).message}`, { cause: error });
@@ -377,7 +397,12 @@ function followProgress(docker: Dockerode, response: NodeJS.ReadableStream, what
   return new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(response, (error: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
       const failed = events?.find((event) => event.error);
-      if (error || failed) reject(new OperationError(`${what} failed: ${lastLines(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '', { count: 1, max: Infinity })}`));
+      if (error || failed)
+        reject(
+          new OperationError(
+            `${what} failed: ${lastLines(error?.message ?? failed?.errorDetail?.message ?? failed?.error ?? '', { count: 1, max: Infinity })}`,
+          ),
+        );
       else resolve();
     });
   });
@@ -390,14 +415,25 @@ function followProgress(docker: Dockerode, response: NodeJS.ReadableStream, what
  */
 async function readKeyringFromDataTar(docker: Dockerode, data: { name: string; data: Buffer }, tag: string, signal: AbortSignal | undefined): Promise<Buffer> {
   const file = `keyring.${data.name}`;
-  await buildImage(docker, [{ name: 'Dockerfile', data: Buffer.from(`FROM scratch\nADD ${file} /\nLABEL ${LABEL.managed}=true\n`) }, { name: file, data: data.data }], tag, 'the keyring image', signal);
+  await buildImage(
+    docker,
+    [
+      { name: 'Dockerfile', data: Buffer.from(`FROM scratch\nADD ${file} /\nLABEL ${LABEL.managed}=true\n`) },
+      { name: file, data: data.data },
+    ],
+    tag,
+    'the keyring image',
+    signal,
+  );
   let container: Dockerode.Container | undefined;
   const dir = KEYRING_PATH.slice(0, KEYRING_PATH.lastIndexOf('/'));
   try {
     container = await docker.createContainer({ Image: tag, Cmd: ['none'], Labels: { [LABEL.managed]: 'true' } });
     const entries = await readTar((await container.getArchive({ path: `${dir}/` })) as unknown as Readable);
     const base = dir.split('/').pop()!;
-    const name = KEYRING_PATH.split('/').pop()!.replace(/\.gpg$/, '');
+    const name = KEYRING_PATH.split('/')
+      .pop()!
+      .replace(/\.gpg$/, '');
     const found = entries.get(`${base}/${name}.pgp`) ?? entries.get(`${base}/${name}.gpg`);
     if (!found) throw new OperationError(`${KEYRING_PACKAGE} has no ${KEYRING_PATH}`);
     return found;

@@ -71,11 +71,5 @@ export async function pruneStaleBoxImages(docker: Dockerode, bundledNames: Reado
 
 /** What makes an imported tree a box image, whichever builder made it: systemd as its command, and the labels devenv finds it by. */
 export function boxImageChanges(box: BoxDefinition): string[] {
-  return [
-    'CMD ["/sbin/init"]',
-    'ENV container=docker',
-    `LABEL ${LABEL.managed}=true`,
-    `LABEL ${LABEL.box}=${box.name}`,
-    `LABEL ${LABEL.boxHash}=${box.hash}`,
-  ];
+  return ['CMD ["/sbin/init"]', 'ENV container=docker', `LABEL ${LABEL.managed}=true`, `LABEL ${LABEL.box}=${box.name}`, `LABEL ${LABEL.boxHash}=${box.hash}`];
 }

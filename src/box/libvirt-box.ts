@@ -166,7 +166,8 @@ export async function vagrantCommand(args: string[], signal?: AbortSignal): Prom
     env: { VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_NO_COLOR: '1' },
     stdin: 'ignore',
   }).catch((error: unknown) => ({ exitCode: (error as { code?: string }).code === 'ENOENT' ? 127 : -1, stdout: '', stderr: String(error) }));
-  if (result.exitCode === 127) throw new UnavailableError('vagrant is not installed (a libvirt box is a Vagrant box)', { hint: 'sudo apt-get install vagrant vagrant-libvirt' });
+  if (result.exitCode === 127)
+    throw new UnavailableError('vagrant is not installed (a libvirt box is a Vagrant box)', { hint: 'sudo apt-get install vagrant vagrant-libvirt' });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
@@ -229,7 +230,8 @@ export async function runTool(what: string, argv: string[], signal?: AbortSignal
     code: (error as { code?: string }).code,
   }));
   if (signal?.aborted) throw new InterruptedError('box build interrupted');
-  if ((result as { code?: string }).code === 'ENOENT') throw new UnavailableError(`${argv[0]} is not installed (the libvirt box is made with it)`, { hint: 'bash scripts/setup-host.sh libvirt' });
+  if ((result as { code?: string }).code === 'ENOENT')
+    throw new UnavailableError(`${argv[0]} is not installed (the libvirt box is made with it)`, { hint: 'bash scripts/setup-host.sh libvirt' });
   if (result.exitCode !== 0) throw new OperationError(`${what} failed: ${lastLine(String(result.all ?? ''))}`);
 }
 
@@ -256,7 +258,9 @@ export async function buildMachineTree(
   extraRecipe?: { title: string; script: string },
 ): Promise<MachineTree> {
   if (process.getuid?.() !== 0) {
-    throw new UnavailableError('building a VM box needs root (the guest tree keeps its owners and device nodes)', { hint: 'run `sudo devenv box build --provider …` once' });
+    throw new UnavailableError('building a VM box needs root (the guest tree keeps its owners and device nodes)', {
+      hint: 'run `sudo devenv box build --provider …` once',
+    });
   }
   let base = await findBoxImage(docker, box);
   if (!base) {
@@ -276,7 +280,8 @@ export async function buildMachineTree(
     await progress.step(`install the VM's kernel, sshd and vagrant user (${VM_PACKAGES.length} packages)`, async () => {
       await execOrThrow(target, ['sh', '-c', VM_RECIPE, 'devenv-vm-box', publicKey], { timeout: 1_200_000 });
     });
-    if (extraRecipe) await progress.step(extraRecipe.title, async () => void (await execOrThrow(target, ['sh', '-c', extraRecipe.script], { timeout: 1_200_000 })));
+    if (extraRecipe)
+      await progress.step(extraRecipe.title, async () => void (await execOrThrow(target, ['sh', '-c', extraRecipe.script], { timeout: 1_200_000 })));
     if (signal?.aborted) throw new InterruptedError();
     await container.stop({ t: 0 }).catch(() => undefined);
     await progress.step('export the tree', async () => {
@@ -288,8 +293,14 @@ export async function buildMachineTree(
       await writeMachineFiles(tree);
     });
     const boot = await readdir(join(tree, 'boot'));
-    const kernel = boot.filter((f) => f.startsWith('vmlinuz-')).sort().pop();
-    const initrd = boot.filter((f) => f.startsWith('initrd.img-')).sort().pop();
+    const kernel = boot
+      .filter((f) => f.startsWith('vmlinuz-'))
+      .sort()
+      .pop();
+    const initrd = boot
+      .filter((f) => f.startsWith('initrd.img-'))
+      .sort()
+      .pop();
     if (!kernel || !initrd) throw new OperationError(`the tree has no kernel and initrd in /boot (found: ${boot.join(', ') || 'nothing'})`);
     return { tree, kernel: join(tree, 'boot', kernel), initrd: join(tree, 'boot', initrd) };
   } catch (error) {
@@ -301,7 +312,14 @@ export async function buildMachineTree(
   }
 }
 
-async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, publicKey: string, file: string, progress: Progress, signal?: AbortSignal): Promise<void> {
+async function buildLibvirtBoxFile(
+  docker: Dockerode,
+  box: BoxDefinition,
+  publicKey: string,
+  file: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<void> {
   const work = join(cacheDir(), 'build', `${box.name}-libvirt-${process.pid}`);
   const pkg = join(work, 'box');
   await rm(work, { recursive: true, force: true });
@@ -337,7 +355,12 @@ async function buildLibvirtBoxFile(docker: Dockerode, box: BoxDefinition, public
  * Vagrant's store, libvirt's pool (vagrant-libvirt leaves the uploaded image
  * there) and devenv's cache. A box a machine still uses stays: Vagrant refuses.
  */
-export async function pruneStaleLibvirtBoxes(bundledNames: ReadonlySet<string>, current: ReadonlySet<string>, volumes: () => Promise<string[]>, deleteVolume: (name: string) => Promise<void>): Promise<string[]> {
+export async function pruneStaleLibvirtBoxes(
+  bundledNames: ReadonlySet<string>,
+  current: ReadonlySet<string>,
+  volumes: () => Promise<string[]>,
+  deleteVolume: (name: string) => Promise<void>,
+): Promise<string[]> {
   const removed: string[] = [];
   let boxes: string[];
   try {

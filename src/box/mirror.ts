@@ -44,7 +44,10 @@ export async function hostMirrors(aptDir = APT_DIR): Promise<MirrorMap> {
 export function archiveName(uri: string): string | undefined {
   const match = /^[a-z]+:\/\/[^/]+(?:\/[^\s]*)?$/.exec(uri);
   if (!match) return undefined;
-  const segments = uri.replace(/^[a-z]+:\/\/[^/]+/, '').split('/').filter(Boolean);
+  const segments = uri
+    .replace(/^[a-z]+:\/\/[^/]+/, '')
+    .split('/')
+    .filter(Boolean);
   return segments[segments.length - 1];
 }
 

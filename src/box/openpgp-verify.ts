@@ -233,7 +233,10 @@ function signatureHolds(key: PublicKey, signature: Signature, data: Buffer): boo
  * their subkeys bound to them by a good binding signature that allows signing.
  * Everything else in the keyrings is ignored.
  */
-export function trustedSigningKeys(keyrings: readonly Buffer[], pinned: readonly string[] = PINNED_DEBIAN_ARCHIVE_KEYS.map((k) => k.fingerprint)): Map<string, PublicKey> {
+export function trustedSigningKeys(
+  keyrings: readonly Buffer[],
+  pinned: readonly string[] = PINNED_DEBIAN_ARCHIVE_KEYS.map((k) => k.fingerprint),
+): Map<string, PublicKey> {
   const pins = new Set(pinned.map((f) => f.replace(/\s/g, '').toUpperCase()));
   const trusted = new Map<string, PublicKey>();
   const revoked = new Set<string>();
@@ -275,7 +278,11 @@ export function trustedSigningKeys(keyrings: readonly Buffer[], pinned: readonly
           if (!signatureHolds(primary, signature, Buffer.concat([primaryPart, keyHashPrefix(subkey.body)]))) continue;
           if (signature.type === 0x28) revoked.add(subkey.fingerprint);
           else if (signature.keyFlags === undefined || (signature.keyFlags & 0x02) !== 0) {
-            trusted.set(subkey.keyId, { ...subkey, primary: primary.fingerprint, expires: signature.keyExpiry ? subkey.created + signature.keyExpiry : undefined });
+            trusted.set(subkey.keyId, {
+              ...subkey,
+              primary: primary.fingerprint,
+              expires: signature.keyExpiry ? subkey.created + signature.keyExpiry : undefined,
+            });
           }
         }
       }
@@ -299,7 +306,10 @@ export interface VerifiedText {
  */
 export function verifyClearsigned(data: Buffer, trusted: ReadonlyMap<string, PublicKey>, what: string, now = new Date()): VerifiedText {
   const source = data.toString('utf8');
-  const match = /^-----BEGIN PGP SIGNED MESSAGE-----\r?\n(?:Hash: [A-Za-z0-9, ]+\r?\n)*\r?\n([\s\S]*?)\r?\n-----BEGIN PGP SIGNATURE-----\r?\n([\s\S]*?)-----END PGP SIGNATURE-----/.exec(source);
+  const match =
+    /^-----BEGIN PGP SIGNED MESSAGE-----\r?\n(?:Hash: [A-Za-z0-9, ]+\r?\n)*\r?\n([\s\S]*?)\r?\n-----BEGIN PGP SIGNATURE-----\r?\n([\s\S]*?)-----END PGP SIGNATURE-----/.exec(
+      source,
+    );
   if (!match) throw new OperationError(`${what} failed verification: not a clearsigned file`);
   // RFC 4880 7.1: undo dash-escaping; trailing whitespace is not signed; <CR><LF> line ends.
   const lines = match[1]!.split(/\r?\n/).map((line) => line.replace(/^- /, '').replace(/[ \t\r]+$/, ''));

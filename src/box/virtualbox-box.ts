@@ -70,7 +70,9 @@ export function virtualboxDiskLayout(diskGiB: number = ROOT_DISK_GIB, bootMiB = 
 
 /** syslinux.cfg on the boot partition: one entry, no menu, no wait; the loader also speaks on the first serial port (SERIAL comes first). */
 export function syslinuxConfig(cmdline: string = VIRTUALBOX_CMDLINE): string {
-  return ['SERIAL 0 115200', 'DEFAULT devenv', 'PROMPT 0', 'TIMEOUT 0', 'LABEL devenv', '  KERNEL vmlinuz', `  APPEND initrd=initrd.img ${cmdline}`, ''].join('\n');
+  return ['SERIAL 0 115200', 'DEFAULT devenv', 'PROMPT 0', 'TIMEOUT 0', 'LABEL devenv', '  KERNEL vmlinuz', `  APPEND initrd=initrd.img ${cmdline}`, ''].join(
+    '\n',
+  );
 }
 
 /**
@@ -168,11 +170,51 @@ export function virtualboxOvf(inputs: OvfInputs): string {
     `        <vssd:VirtualSystemIdentifier>${name}</vssd:VirtualSystemIdentifier>`,
     '        <vssd:VirtualSystemType>virtualbox-2.2</vssd:VirtualSystemType>',
     '      </System>',
-    item({ Caption: `${inputs.cpus} virtual CPU`, Description: 'Number of virtual CPUs', ElementName: `${inputs.cpus} virtual CPU`, InstanceID: 1, ResourceType: 3, VirtualQuantity: inputs.cpus }),
-    item({ AllocationUnits: 'MegaBytes', Caption: `${inputs.memoryMiB} MB of memory`, Description: 'Memory Size', ElementName: `${inputs.memoryMiB} MB of memory`, InstanceID: 2, ResourceType: 4, VirtualQuantity: inputs.memoryMiB }),
-    item({ Address: 0, Caption: 'sataController0', Description: 'SATA Controller', ElementName: 'sataController0', InstanceID: 3, ResourceSubType: 'AHCI', ResourceType: 20 }),
-    item({ AutomaticAllocation: 'true', Caption: "Ethernet adapter on 'NAT'", Connection: 'NAT', ElementName: "Ethernet adapter on 'NAT'", InstanceID: 4, ResourceSubType: 'E1000', ResourceType: 10 }),
-    item({ AddressOnParent: 0, Caption: 'disk1', Description: 'Disk Image', ElementName: 'disk1', HostResource: '/disk/vmdisk1', InstanceID: 5, Parent: 3, ResourceType: 17 }),
+    item({
+      Caption: `${inputs.cpus} virtual CPU`,
+      Description: 'Number of virtual CPUs',
+      ElementName: `${inputs.cpus} virtual CPU`,
+      InstanceID: 1,
+      ResourceType: 3,
+      VirtualQuantity: inputs.cpus,
+    }),
+    item({
+      AllocationUnits: 'MegaBytes',
+      Caption: `${inputs.memoryMiB} MB of memory`,
+      Description: 'Memory Size',
+      ElementName: `${inputs.memoryMiB} MB of memory`,
+      InstanceID: 2,
+      ResourceType: 4,
+      VirtualQuantity: inputs.memoryMiB,
+    }),
+    item({
+      Address: 0,
+      Caption: 'sataController0',
+      Description: 'SATA Controller',
+      ElementName: 'sataController0',
+      InstanceID: 3,
+      ResourceSubType: 'AHCI',
+      ResourceType: 20,
+    }),
+    item({
+      AutomaticAllocation: 'true',
+      Caption: "Ethernet adapter on 'NAT'",
+      Connection: 'NAT',
+      ElementName: "Ethernet adapter on 'NAT'",
+      InstanceID: 4,
+      ResourceSubType: 'E1000',
+      ResourceType: 10,
+    }),
+    item({
+      AddressOnParent: 0,
+      Caption: 'disk1',
+      Description: 'Disk Image',
+      ElementName: 'disk1',
+      HostResource: '/disk/vmdisk1',
+      InstanceID: 5,
+      Parent: 3,
+      ResourceType: 17,
+    }),
     '    </VirtualHardwareSection>',
     '  </VirtualSystem>',
     '</Envelope>',
@@ -197,7 +239,10 @@ async function assertTools(): Promise<void> {
     if (found.exitCode !== 0) missing.push(pkg);
   }
   if (!existsSync(SYSLINUX_MBR)) missing.push('syslinux-common');
-  if (missing.length) throw new UnavailableError(`a virtualbox box needs ${[...new Set(missing)].join(', ')} on this host (its boot loader is written without mounting)`, { hint: `sudo apt-get install ${[...new Set(missing)].join(' ')}` });
+  if (missing.length)
+    throw new UnavailableError(`a virtualbox box needs ${[...new Set(missing)].join(', ')} on this host (its boot loader is written without mounting)`, {
+      hint: `sudo apt-get install ${[...new Set(missing)].join(' ')}`,
+    });
 }
 
 /** `vagrant box list --machine-readable` → the virtualbox boxes' names. */
@@ -256,7 +301,14 @@ export async function ensureVirtualboxBox(
   }
 }
 
-async function buildVirtualboxBoxFile(docker: Dockerode, box: BoxDefinition, publicKey: string, file: string, progress: Progress, signal?: AbortSignal): Promise<void> {
+async function buildVirtualboxBoxFile(
+  docker: Dockerode,
+  box: BoxDefinition,
+  publicKey: string,
+  file: string,
+  progress: Progress,
+  signal?: AbortSignal,
+): Promise<void> {
   const work = join(cacheDir(), 'build', `${box.name}-virtualbox-${process.pid}`);
   const pkg = join(work, 'box');
   await rm(work, { recursive: true, force: true });
@@ -281,8 +333,16 @@ async function buildVirtualboxBoxFile(docker: Dockerode, box: BoxDefinition, pub
       await runTool('truncate', ['truncate', '-s', String(layout.diskBytes), raw], signal);
       await runTool('sfdisk', ['sh', '-c', 'printf "%s" "$1" | sfdisk --quiet --no-reread --no-tell-kernel "$2"', 'sfdisk', layout.sfdisk, raw], signal);
       await runTool('dd (MBR boot code)', ['dd', `if=${SYSLINUX_MBR}`, `of=${raw}`, 'bs=440', 'count=1', 'conv=notrunc', 'status=none'], signal);
-      await runTool('dd (boot partition)', ['dd', `if=${fat}`, `of=${raw}`, 'bs=1M', `seek=${layout.bootStart / MIB}`, 'conv=notrunc,sparse', 'status=none'], signal);
-      await runTool('mkfs.ext4 -d', ['mkfs.ext4', '-q', '-F', '-L', 'devenv-root', '-E', `offset=${layout.rootStart}`, '-d', tree, raw, `${layout.rootBytes / 1024}k`], signal);
+      await runTool(
+        'dd (boot partition)',
+        ['dd', `if=${fat}`, `of=${raw}`, 'bs=1M', `seek=${layout.bootStart / MIB}`, 'conv=notrunc,sparse', 'status=none'],
+        signal,
+      );
+      await runTool(
+        'mkfs.ext4 -d',
+        ['mkfs.ext4', '-q', '-F', '-L', 'devenv-root', '-E', `offset=${layout.rootStart}`, '-d', tree, raw, `${layout.rootBytes / 1024}k`],
+        signal,
+      );
       await removeTree(tree);
     });
     const vmdk = join(pkg, 'box-disk001.vmdk');
@@ -291,7 +351,17 @@ async function buildVirtualboxBoxFile(docker: Dockerode, box: BoxDefinition, pub
       await rm(raw, { force: true });
     });
     const name = virtualboxBoxName(box, publicKey);
-    await writeFile(join(pkg, 'box.ovf'), virtualboxOvf({ name: name.replace(/\//g, '-'), diskFile: 'box-disk001.vmdk', diskFileBytes: (await stat(vmdk)).size, capacityBytes: layout.diskBytes, cpus: 2, memoryMiB: 1024 }));
+    await writeFile(
+      join(pkg, 'box.ovf'),
+      virtualboxOvf({
+        name: name.replace(/\//g, '-'),
+        diskFile: 'box-disk001.vmdk',
+        diskFileBytes: (await stat(vmdk)).size,
+        capacityBytes: layout.diskBytes,
+        cpus: 2,
+        memoryMiB: 1024,
+      }),
+    );
     await writeFile(join(pkg, 'metadata.json'), virtualboxBoxMetadata());
     await writeFile(join(pkg, 'Vagrantfile'), virtualboxBoxVagrantfile(virtualboxBaseMac(name)));
     await mkdir(join(cacheDir(), BOX_CACHE), { recursive: true });

@@ -42,7 +42,7 @@ export const appUser: Check = {
 export const appNotRoot: Check = {
   id: 'app-not-root',
   title: 'App services and processes never run as root',
-  remediation: 'set User= (and Group=) to the app user in the app\'s systemd unit; bind privileged ports through a proxy or a socket unit',
+  remediation: "set User= (and Group=) to the app user in the app's systemd unit; bind privileged ports through a proxy or a socket unit",
   needs: ['services', 'processes'],
   precheck(input) {
     return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services', SET_APP_USER);
@@ -52,11 +52,15 @@ export const appNotRoot: Check = {
     const problems: string[] = [];
     for (const missing of app.missingServices) problems.push(`app service ${missing} is not on the target`);
     if (app.services.length === 0 && app.missingServices.length === 0) {
-      return warn(`no service runs as ${app.user ?? '(no app user)'} or is named after ${input.appName ?? app.user ?? 'the app'}`, 'list the app\'s units in checklist.app_services');
+      return warn(
+        `no service runs as ${app.user ?? '(no app user)'} or is named after ${input.appName ?? app.user ?? 'the app'}`,
+        "list the app's units in checklist.app_services",
+      );
     }
     for (const service of app.services) {
       if (service.facts.user === 'root') problems.push(`service ${service.name} runs as root`);
-      else if (app.user !== undefined && service.facts.user !== app.user) problems.push(`service ${service.name} runs as ${service.facts.user}, not ${app.user}`);
+      else if (app.user !== undefined && service.facts.user !== app.user)
+        problems.push(`service ${service.name} runs as ${service.facts.user}, not ${app.user}`);
     }
     const rootProcesses = appProcesses(input.facts, app).filter((process) => process.user === 'root');
     if (rootProcesses.length > 0) problems.push(`root processes in the app: ${listSome(rootProcesses.map(describeProcess))}`);

@@ -13,7 +13,8 @@ function existingFiles(input: CheckInput, paths: readonly string[]): { files: [s
   const unknown: string[] = [];
   for (const path of paths) {
     // Without a profile, the secrets were found among the files no package owns (checks/infer.ts).
-    const file = input.facts.files?.[path] ?? (input.facts.unowned_files?.[path] as FileFactsT | undefined) ?? (input.facts.conffiles?.[path] as FileFactsT | undefined);
+    const file =
+      input.facts.files?.[path] ?? (input.facts.unowned_files?.[path] as FileFactsT | undefined) ?? (input.facts.conffiles?.[path] as FileFactsT | undefined);
     if (file === undefined) unknown.push(`no facts for ${path}`);
     else if (file.type === 'absent') unknown.push(`${path} does not exist`);
     else files.push([path, file]);
@@ -54,7 +55,8 @@ export const codeNotWritable: Check = {
   needs: ['files', 'accounts'],
   precheck(input) {
     if (input.checklist.app_paths.length === 0) return notApplicable('the profile lists no app code paths (checklist.app_paths)');
-    if (input.checklist.app_user === undefined) return warn('the profile names no checklist.app_user, so there is no user to judge write access for', 'set checklist.app_user');
+    if (input.checklist.app_user === undefined)
+      return warn('the profile names no checklist.app_user, so there is no user to judge write access for', 'set checklist.app_user');
     return undefined;
   },
   run(input) {
@@ -118,7 +120,8 @@ export const systemFilePerms: Check = {
       const bits = permissionBits(file.mode);
       if (bits === undefined) unknown.push(`the mode of ${rule.path} is unknown`);
       else if ('exact' in rule.mode && bits !== rule.mode.exact) problems.push(`${rule.path} is mode ${formatMode(bits)}, not ${formatMode(rule.mode.exact)}`);
-      else if ('atMost' in rule.mode && (bits & ~rule.mode.atMost) !== 0) problems.push(`${rule.path} is mode ${formatMode(bits)}, more than ${formatMode(rule.mode.atMost)}`);
+      else if ('atMost' in rule.mode && (bits & ~rule.mode.atMost) !== 0)
+        problems.push(`${rule.path} is mode ${formatMode(bits)}, more than ${formatMode(rule.mode.atMost)}`);
       if (file.owner !== undefined && file.owner !== 'root') problems.push(`${rule.path} is owned by ${file.owner}, not root`);
       else if (file.owner === undefined) unknown.push(`the owner of ${rule.path} is unknown`);
       judged.push(rule.path);
@@ -143,11 +146,14 @@ function managedWithHeader(input: CheckInput): string[] {
 export const managedHeader: Check = {
   id: 'managed-header',
   title: 'Every file devenv manages carries its header',
-  remediation: 're-provision (devenv provision) so devenv rewrites the file with its "managed by devenv" header, and make local changes in the manifest instead',
+  remediation:
+    're-provision (devenv provision) so devenv rewrites the file with its "managed by devenv" header, and make local changes in the manifest instead',
   needs: ['files'],
   precheck(input) {
     if (managedWithHeader(input).length > 0) return undefined;
-    return notApplicable(input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at');
+    return notApplicable(
+      input.declared ? 'the manifests manage no file that can carry a header' : 'no manifests were given, so there are no managed files to look at',
+    );
   },
   run(input) {
     const managed = managedWithHeader(input);

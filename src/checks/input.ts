@@ -7,7 +7,10 @@ import type { CheckInput, DeclaredState, ParityResultLike } from './types.js';
  * every file the manifests name (parity and managed-header), the checklist's
  * app code paths (code-not-writable) and, separately, its secrets (fingerprinted).
  */
-export function checklistCollectPaths(profile: Pick<ProfileData, 'checklist'>, manifestFiles: readonly string[]): { managedPaths: string[]; secretPaths: string[] } {
+export function checklistCollectPaths(
+  profile: Pick<ProfileData, 'checklist'>,
+  manifestFiles: readonly string[],
+): { managedPaths: string[]; secretPaths: string[] } {
   const secrets = new Set(profile.checklist.secrets);
   const managed = [...new Set([...manifestFiles, ...profile.checklist.app_paths])].filter((path) => !secrets.has(path)).sort();
   return { managedPaths: managed, secretPaths: [...secrets].sort() };
@@ -21,7 +24,12 @@ export interface ProductionSide {
 }
 
 /** Assembles the checklist's input from the profile and what was collected. Pure. */
-export function checkInputFrom(profile: { name?: string; checklist: ProfileData['checklist'] }, declared: DeclaredState | undefined, facts: Facts, production: ProductionSide): CheckInput {
+export function checkInputFrom(
+  profile: { name?: string; checklist: ProfileData['checklist'] },
+  declared: DeclaredState | undefined,
+  facts: Facts,
+  production: ProductionSide,
+): CheckInput {
   const input: CheckInput = {
     facts,
     checklist: profile.checklist,

@@ -25,7 +25,8 @@ export const listenersAllowed: Check = {
     const allowed = new Set(input.checklist.allowed_ports);
     const exposed = input.facts.listeners!.sockets.filter((listener) => !isLoopback(listener.address));
     const offenders = exposed.filter((listener) => !allowed.has(listener.port));
-    if (offenders.length > 0) return fail(`listening beyond allowed_ports (${[...allowed].join(', ') || 'none'}): ${listSome(uniqueSorted(offenders.map(describeListener)))}`);
+    if (offenders.length > 0)
+      return fail(`listening beyond allowed_ports (${[...allowed].join(', ') || 'none'}): ${listSome(uniqueSorted(offenders.map(describeListener)))}`);
     const ports = [...new Set(exposed.map((listener) => listener.port))].sort((a, b) => a - b);
     return pass(ports.length > 0 ? `non-loopback listeners only on allowed ports ${ports.join(', ')}` : 'nothing listens on a non-loopback address');
   },
@@ -37,7 +38,9 @@ export const appUnixSocket: Check = {
   remediation: 'have the app server bind a unix socket (gunicorn --bind unix:/run/APP/app.sock) and point the web server at it',
   needs: ['listeners'],
   precheck(input) {
-    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services, so the app\'s listeners cannot be told apart');
+    return hasAppIdentity(input)
+      ? undefined
+      : warn("the profile names neither checklist.app_user nor checklist.app_services, so the app's listeners cannot be told apart");
   },
   run(input) {
     const app = resolveAppIdentity(input);
@@ -52,7 +55,10 @@ export const appUnixSocket: Check = {
     // Without CAP_SYS_PTRACE (a default container) ss cannot name other users' processes: such a listener may be the app's.
     const unattributed = sockets.filter((listener) => listener.pid === undefined && listener.user === undefined && !isLoopback(listener.address));
     if (unattributed.length > 0) {
-      return warn(`cannot tell whether ${listSome(uniqueSorted(unattributed.map(describeListener)))} belong${unattributed.length === 1 ? 's' : ''} to the app: the facts do not name its process`, 'collect as root on the host (or with CAP_SYS_PTRACE) so listeners name their processes');
+      return warn(
+        `cannot tell whether ${listSome(uniqueSorted(unattributed.map(describeListener)))} belong${unattributed.length === 1 ? 's' : ''} to the app: the facts do not name its process`,
+        'collect as root on the host (or with CAP_SYS_PTRACE) so listeners name their processes',
+      );
     }
     if (appUnix.length > 0) return pass(`the app listens on ${listSome(uniqueSorted(appUnix.map((listener) => listener.path)))}`);
     if (appSockets.length > 0) return pass(`the app listens on loopback only: ${listSome(uniqueSorted(appSockets.map(describeListener)))}`);
@@ -85,7 +91,9 @@ export const firewallDefaultDeny: Check = {
   needs: ['firewall'],
   precheck(input) {
     if (!input.target.container) return undefined;
-    return notApplicable('in a container the inbound policy belongs to the host and the engine\'s network, which the container cannot set; check it on a VM or on production');
+    return notApplicable(
+      "in a container the inbound policy belongs to the host and the engine's network, which the container cannot set; check it on a VM or on production",
+    );
   },
   run(input) {
     const firewall = input.facts.firewall!;

@@ -31,8 +31,10 @@ export const noBuildTools: Check = {
   },
 };
 
-const LEGACY_PACKAGES = /^(telnetd|inetutils-telnetd|telnetd-ssl|rsh-server|rsh-redone-server|nis|ypserv|tftpd|tftpd-hpa|atftpd|xinetd|openbsd-inetd|inetutils-inetd|rlinetd)$/;
-const LEGACY_SERVICES = /^(telnet|telnetd|rsh|rlogin|rexec|ypbind|ypserv|nis|tftp|tftpd|tftpd-hpa|atftpd|xinetd|inetd|openbsd-inetd)(@.*)?(\.(service|socket))?$/;
+const LEGACY_PACKAGES =
+  /^(telnetd|inetutils-telnetd|telnetd-ssl|rsh-server|rsh-redone-server|nis|ypserv|tftpd|tftpd-hpa|atftpd|xinetd|openbsd-inetd|inetutils-inetd|rlinetd)$/;
+const LEGACY_SERVICES =
+  /^(telnet|telnetd|rsh|rlogin|rexec|ypbind|ypserv|nis|tftp|tftpd|tftpd-hpa|atftpd|xinetd|inetd|openbsd-inetd)(@.*)?(\.(service|socket))?$/;
 
 export const noLegacyServices: Check = {
   id: 'no-legacy-services',
@@ -79,7 +81,8 @@ const EXACT_DEB_VERSION = /^(\d+:)?\d[0-9A-Za-z.+~-]*$/;
 export const depsPinned: Check = {
   id: 'deps-pinned',
   title: 'App dependencies are pinned exactly and installed as pinned',
-  remediation: 'pin every app dependency to an exact version (pip: {NAME: {ensure: "X.Y.Z"}}, apt: {NAME: {ensure: "VERSION"}}, a lockfile for node) and re-provision',
+  remediation:
+    'pin every app dependency to an exact version (pip: {NAME: {ensure: "X.Y.Z"}}, apt: {NAME: {ensure: "VERSION"}}, a lockfile for node) and re-provision',
   run(input) {
     const pipPins = input.declared?.pythonPins ?? [];
     // Only exact apt pins are judged: "present" is how base packages are written, and says nothing about the app.
@@ -88,10 +91,16 @@ export const depsPinned: Check = {
     const nodeApps = Object.entries(runtimes?.node ?? {});
     const venvs = Object.entries(runtimes?.python ?? {});
     if (pipPins.length === 0 && aptPins.length === 0 && nodeApps.length === 0) {
-      if (venvs.length > 0) return warn(`the manifests pin no packages, so the venvs ${listSome(venvs.map(([path]) => path))} cannot be judged`, 'declare the app\'s packages with exact versions in a manifest');
+      if (venvs.length > 0)
+        return warn(
+          `the manifests pin no packages, so the venvs ${listSome(venvs.map(([path]) => path))} cannot be judged`,
+          "declare the app's packages with exact versions in a manifest",
+        );
       return warn(sectionUnavailable(input.facts, 'runtimes') ?? 'no pinned app dependencies declared and no venv or node app found: nothing to judge');
     }
-    const unavailable = (pipPins.length > 0 || venvs.length > 0 ? sectionUnavailable(input.facts, 'runtimes') : undefined) ?? (aptPins.length > 0 ? sectionUnavailable(input.facts, 'packages') : undefined);
+    const unavailable =
+      (pipPins.length > 0 || venvs.length > 0 ? sectionUnavailable(input.facts, 'runtimes') : undefined) ??
+      (aptPins.length > 0 ? sectionUnavailable(input.facts, 'packages') : undefined);
     if (unavailable) return warn(unavailable);
 
     const problems: string[] = [];
@@ -133,7 +142,8 @@ export const depsPinned: Check = {
       if (app.lockfile_sha256 === undefined) problems.push(`node app ${path} has no lockfile`);
     }
     if (problems.length > 0) return fail([...problems, ...notes].join('; '));
-    if (notes.length > 0) return warn(`pins hold, but ${notes.join('; ')}`, 'pin transitive dependencies too (pip-compile), so a rebuild installs the same set');
+    if (notes.length > 0)
+      return warn(`pins hold, but ${notes.join('; ')}`, 'pin transitive dependencies too (pip-compile), so a rebuild installs the same set');
     const count = (n: number, what: string): string => (n > 0 ? `${n} ${what}${n > 1 ? 's' : ''}` : '');
     const judged = [count(pipPins.length, 'pip pin'), count(aptPins.length, 'apt pin')].filter(Boolean).join(' and ');
     const node = count(nodeApps.length, 'node app');

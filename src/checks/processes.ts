@@ -9,13 +9,18 @@ export const appSupervised: Check = {
   remediation: 'run the app from a systemd unit with Restart=on-failure (or always) and systemctl enable it',
   needs: ['services'],
   precheck(input) {
-    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services', 'set checklist.app_services to the app\'s systemd units');
+    return hasAppIdentity(input)
+      ? undefined
+      : warn('the profile names neither checklist.app_user nor checklist.app_services', "set checklist.app_services to the app's systemd units");
   },
   run(input) {
     const app = resolveAppIdentity(input);
     const problems = app.missingServices.map((name) => `app service ${name} is not on the target`);
     if (app.services.length === 0 && problems.length === 0) {
-      return fail(`no systemd service runs as ${app.user ?? '(no app user)'} or is named after ${input.appName ?? app.user ?? 'the app'}`, 'run the app from a systemd unit; list it in checklist.app_services if it is named otherwise');
+      return fail(
+        `no systemd service runs as ${app.user ?? '(no app user)'} or is named after ${input.appName ?? app.user ?? 'the app'}`,
+        'run the app from a systemd unit; list it in checklist.app_services if it is named otherwise',
+      );
     }
     for (const { name, facts } of app.services) {
       if (facts.enabled !== 'enabled') problems.push(`${name} is ${facts.enabled}, not enabled`);
@@ -40,14 +45,18 @@ export const noMultiplexer: Check = {
   remediation: 'stop the app inside screen/tmux and run it from its systemd unit instead',
   needs: ['processes', 'services'],
   precheck(input) {
-    return hasAppIdentity(input) ? undefined : warn('the profile names neither checklist.app_user nor checklist.app_services, so app processes cannot be told apart');
+    return hasAppIdentity(input)
+      ? undefined
+      : warn('the profile names neither checklist.app_user nor checklist.app_services, so app processes cannot be told apart');
   },
   run(input) {
     const app = resolveAppIdentity(input);
     const all = appProcesses(input.facts, app);
     const processes = all.filter((process) => !isMultiplexer(process.comm, process.args));
     // A multiplexer owned by the app user is the same smell even with nothing under it yet.
-    const offenders = all.filter((process) => isMultiplexer(process.comm, process.args)).map((process) => `${describeProcess(process)} is itself a multiplexer`);
+    const offenders = all
+      .filter((process) => isMultiplexer(process.comm, process.args))
+      .map((process) => `${describeProcess(process)} is itself a multiplexer`);
     for (const process of processes) {
       const multiplexer = ancestorsOf(input.facts, process.pid).find((ancestor) => isMultiplexer(ancestor.comm, ancestor.args));
       if (multiplexer) offenders.push(`${describeProcess(process)} under ${multiplexer.comm} (pid ${multiplexer.pid})`);

@@ -8,7 +8,8 @@ import { listSome } from './sections.js';
  * named like credentials are compared, since settings such as
  * DJANGO_SETTINGS_MODULE or LANG are meant to be the same as production.
  */
-export const SECRET_ENV_NAME = /(SECRET|PASSW(OR)?D|PASS$|PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|(^|_)KEY$|DSN$|DATABASE_URL|_URL$|SALT|SIGNING|WEBHOOK)/i;
+export const SECRET_ENV_NAME =
+  /(SECRET|PASSW(OR)?D|PASS$|PWD$|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|(^|_)KEY$|DSN$|DATABASE_URL|_URL$|SALT|SIGNING|WEBHOOK)/i;
 
 /** Where each fingerprint appears: "file /etc/app/secrets.env" or "SECRET_KEY of mysite". Never the value. */
 function fingerprintLocations(facts: Facts, secretFiles: readonly string[]): Map<string, string[]> {
@@ -35,10 +36,13 @@ function fingerprintLocations(facts: Facts, secretFiles: readonly string[]): Map
 export const distinctCredentials: Check = {
   id: 'distinct-credentials',
   title: 'No secret is shared with production',
-  remediation: 'generate separate secrets for this environment (keys, passwords, tokens) and keep production\'s out of it',
+  remediation: "generate separate secrets for this environment (keys, passwords, tokens) and keep production's out of it",
   run(input) {
     if (!input.production) {
-      return warn(`cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`, 'check a non-production target with production: (ssh or facts) configured in devenv.yaml, so secrets are compared by fingerprint');
+      return warn(
+        `cannot compare secrets: ${input.productionUnavailable ?? 'no production facts (set production: in devenv.yaml)'}`,
+        'check a non-production target with production: (ssh or facts) configured in devenv.yaml, so secrets are compared by fingerprint',
+      );
     }
     const here = fingerprintLocations(input.facts, input.checklist.secrets);
     const there = fingerprintLocations(input.production, input.checklist.secrets);
@@ -57,8 +61,16 @@ export const distinctCredentials: Check = {
     }
     if (shared.length > 0) return fail(`same value as production: ${listSome(shared.sort(), 4)}`);
     // Unreadable environment files mean some secrets were never fingerprinted: not a clean bill.
-    const unread = [input.facts, input.production].flatMap((facts) => Object.keys(facts.errors).filter((key) => key === 'env' || key.startsWith('env:')).map((key) => `${facts.target.name} ${key}`));
-    if (unread.length > 0) return warn(`no shared secret among ${here.size} compared, but some environments could not be read: ${listSome(unread, 3)}`, 'collect as root (--sudo) so every EnvironmentFile can be fingerprinted');
+    const unread = [input.facts, input.production].flatMap((facts) =>
+      Object.keys(facts.errors)
+        .filter((key) => key === 'env' || key.startsWith('env:'))
+        .map((key) => `${facts.target.name} ${key}`),
+    );
+    if (unread.length > 0)
+      return warn(
+        `no shared secret among ${here.size} compared, but some environments could not be read: ${listSome(unread, 3)}`,
+        'collect as root (--sudo) so every EnvironmentFile can be fingerprinted',
+      );
     return pass(`${here.size} secret fingerprint${here.size > 1 ? 's' : ''} compared, none shared with production`);
   },
 };
@@ -68,7 +80,11 @@ export const stagingParity: Check = {
   title: 'No error-level drift against production',
   remediation: 'run `devenv parity` and fix each error-level drift (or ignore it in parity.ignore with a reason)',
   run(input) {
-    if (!input.parity) return warn(`cannot judge parity: ${input.productionUnavailable ?? 'no parity result against production'}`, 'check a non-production target with production: (ssh or facts) configured in devenv.yaml, or run `devenv parity`');
+    if (!input.parity)
+      return warn(
+        `cannot judge parity: ${input.productionUnavailable ?? 'no parity result against production'}`,
+        'check a non-production target with production: (ssh or facts) configured in devenv.yaml, or run `devenv parity`',
+      );
     const errors = input.parity.drift.filter((drift) => drift.severity === 'error');
     const count = Math.max(input.parity.summary.error, errors.length);
     if (count > 0) {

@@ -34,7 +34,6 @@ export function renderCheckJson(report: CheckReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-
 function junitCase(result: CheckResult): JunitCase {
   const base = { classname: 'devenv.check', name: result.id };
   const title = `${result.title}: ${result.message}`;
@@ -75,7 +74,10 @@ export function renderCheckMarkdown(report: CheckReport): string {
     '',
     '| Status | Check | Result | Remediation |',
     '|---|---|---|---|',
-    ...rows.map((result) => `| ${MARKDOWN_STATUS[result.status]} | \`${result.id}\` | ${cell(result.message)} | ${result.status === 'pass' ? '' : cell(result.remediation)} |`),
+    ...rows.map(
+      (result) =>
+        `| ${MARKDOWN_STATUS[result.status]} | \`${result.id}\` | ${cell(result.message)} | ${result.status === 'pass' ? '' : cell(result.remediation)} |`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -16,7 +16,10 @@ export interface RunChecklistOptions {
 export function parseOnlyIds(only: readonly string[]): CheckId[] {
   const known: readonly string[] = CHECK_IDS;
   const ids: CheckId[] = [];
-  for (const raw of only.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)) {
+  for (const raw of only
+    .flatMap((value) => value.split(','))
+    .map((value) => value.trim())
+    .filter(Boolean)) {
     if (!known.includes(raw)) {
       const suggestion = closest(raw, CHECK_IDS);
       throw new UsageError(`unknown check "${raw}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, {
@@ -38,7 +41,13 @@ function unavailableOutcome(check: Check, input: CheckInput): CheckOutcome | und
 function runOne(check: Check, input: CheckInput): CheckResult {
   const skipReason = input.checklist.skip[check.id];
   if (skipReason !== undefined) {
-    return { id: check.id, title: check.title, status: 'skip', message: `skipped by the profile: ${skipReason}`, remediation: `remove ${check.id} from checklist.skip to run it` };
+    return {
+      id: check.id,
+      title: check.title,
+      status: 'skip',
+      message: `skipped by the profile: ${skipReason}`,
+      remediation: `remove ${check.id} from checklist.skip to run it`,
+    };
   }
   try {
     const outcome = check.precheck?.(input) ?? unavailableOutcome(check, input) ?? check.run(input);
@@ -46,7 +55,13 @@ function runOne(check: Check, input: CheckInput): CheckResult {
   } catch (error) {
     // A bug in one check must not hide the other results, nor read as a pass.
     const detail = error instanceof Error ? error.message : String(error);
-    return { id: check.id, title: check.title, status: 'warn', message: `the check crashed (a bug in devenv): ${detail}`, remediation: 'report this with the facts (devenv facts -o facts.json)' };
+    return {
+      id: check.id,
+      title: check.title,
+      status: 'warn',
+      message: `the check crashed (a bug in devenv): ${detail}`,
+      remediation: 'report this with the facts (devenv facts -o facts.json)',
+    };
   }
 }
 

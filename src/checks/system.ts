@@ -52,17 +52,25 @@ function judgeSysctls(input: CheckInput, rules: readonly SysctlRule[], file: str
   }
   if (wrong.length > 0) {
     // net.* is per network namespace: a container gets its values from the engine, not from sysctl.d inside it.
-    const how = input.target.container ? 'set them when the container is created (docker run --sysctl KEY=VALUE, or the backend\'s sysctls)' : `set them in ${file} and run sysctl --system`;
+    const how = input.target.container
+      ? "set them when the container is created (docker run --sysctl KEY=VALUE, or the backend's sysctls)"
+      : `set them in ${file} and run sysctl --system`;
     return fail(listSome(wrong, 4), how);
   }
-  if (judged === 0) return warn(`the facts carry none of the ${rules.length} hardening sysctls (${listSome(rules.map((rule) => rule.key), 3)})`);
+  if (judged === 0)
+    return warn(
+      `the facts carry none of the ${rules.length} hardening sysctls (${listSome(
+        rules.map((rule) => rule.key),
+        3,
+      )})`,
+    );
   return pass(`${judged} of ${rules.length} hardening sysctls present, all hardened`);
 }
 
 export const sysctlNetwork: Check = {
   id: 'sysctl-network',
   title: 'Network sysctls are hardened',
-  remediation: 'set the net.* values in /etc/sysctl.d/90-hardening.conf (or the container\'s --sysctl) and run sysctl --system',
+  remediation: "set the net.* values in /etc/sysctl.d/90-hardening.conf (or the container's --sysctl) and run sysctl --system",
   needs: ['sysctl'],
   run(input) {
     return judgeSysctls(input, NETWORK_SYSCTLS, '/etc/sysctl.d/90-hardening.conf');
@@ -75,7 +83,9 @@ export const sysctlKernel: Check = {
   remediation: 'set the kernel.* and fs.* values in /etc/sysctl.d/90-hardening.conf and run sysctl --system',
   needs: ['sysctl'],
   precheck(input) {
-    return input.target.container ? notApplicable('a container shares the host\'s kernel and cannot set kernel.* sysctls; check them on a VM or on production') : undefined;
+    return input.target.container
+      ? notApplicable("a container shares the host's kernel and cannot set kernel.* sysctls; check them on a VM or on production")
+      : undefined;
   },
   run(input) {
     return judgeSysctls(input, KERNEL_SYSCTLS, '/etc/sysctl.d/90-hardening.conf');
@@ -88,14 +98,19 @@ export const timeSync: Check = {
   remediation: 'run exactly one of systemd-timesyncd, chrony or ntpd, enabled, and check timedatectl shows "System clock synchronized: yes"',
   needs: ['time'],
   precheck(input) {
-    return input.target.container ? notApplicable('a container uses the host\'s clock and cannot set it; time sync is the host\'s job') : undefined;
+    return input.target.container ? notApplicable("a container uses the host's clock and cannot set it; time sync is the host's job") : undefined;
   },
   run(input) {
     const time = input.facts.time!;
     const daemons = [...new Set(time.ntp_services)];
     if (daemons.length === 0) return fail('no time daemon is running (systemd-timesyncd, chronyd, ntpd)');
-    if (daemons.length > 1) return fail(`${daemons.length} time daemons run at once and fight over the clock: ${daemons.join(', ')}`, 'keep one time daemon and disable the others');
-    if (time.synchronized === false) return fail(`${daemons[0]} runs but the clock is not synchronized`, 'check that the NTP servers are reachable (UDP 123 outbound) and look at the daemon\'s log');
+    if (daemons.length > 1)
+      return fail(`${daemons.length} time daemons run at once and fight over the clock: ${daemons.join(', ')}`, 'keep one time daemon and disable the others');
+    if (time.synchronized === false)
+      return fail(
+        `${daemons[0]} runs but the clock is not synchronized`,
+        "check that the NTP servers are reachable (UDP 123 outbound) and look at the daemon's log",
+      );
     if (time.synchronized === undefined) return warn(`${daemons[0]} runs but whether the clock is synchronized is unknown`);
     return pass(`${daemons[0]} keeps the clock synchronized`);
   },
@@ -112,13 +127,21 @@ export const logging: Check = {
     if (!facts.logrotate_installed) return fail('logrotate is not installed, so log files are never rotated');
     if (!hasAppIdentity(input)) return pass('journald is active and logrotate is installed (no app named in the profile to look for)');
     const app = resolveAppIdentity(input);
-    const stems = new Set([input.appName, app.user, ...app.services.map((service) => unitBaseName(service.name))].filter((stem): stem is string => stem !== undefined));
+    const stems = new Set(
+      [input.appName, app.user, ...app.services.map((service) => unitBaseName(service.name))].filter((stem): stem is string => stem !== undefined),
+    );
     const config = facts.logrotate_configs.find((path) => {
       const base = path.split('/').pop() ?? '';
       return [...stems].some((stem) => base === stem || base.startsWith(`${stem}-`) || base.startsWith(`${stem}.`));
     });
     if (config) return pass(`journald is active and ${config} rotates the app's logs`);
-    if (app.services.length > 0) return pass(`journald is active and keeps the logs of ${listSome(app.services.map((service) => service.name), 3)} (no /etc/logrotate.d entry for the app, so it should log to the journal only)`);
+    if (app.services.length > 0)
+      return pass(
+        `journald is active and keeps the logs of ${listSome(
+          app.services.map((service) => service.name),
+          3,
+        )} (no /etc/logrotate.d entry for the app, so it should log to the journal only)`,
+      );
     return warn(`no /etc/logrotate.d entry for ${listSome([...stems], 3)} and no app service whose output journald would keep`);
   },
 };

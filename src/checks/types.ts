@@ -109,6 +109,8 @@ export interface CheckReport {
 }
 
 export const pass = (message: string): CheckOutcome => ({ status: 'pass', message });
-export const fail = (message: string, remediation?: string): CheckOutcome => (remediation === undefined ? { status: 'fail', message } : { status: 'fail', message, remediation });
-export const warn = (message: string, remediation?: string): CheckOutcome => (remediation === undefined ? { status: 'warn', message } : { status: 'warn', message, remediation });
+export const fail = (message: string, remediation?: string): CheckOutcome =>
+  remediation === undefined ? { status: 'fail', message } : { status: 'fail', message, remediation };
+export const warn = (message: string, remediation?: string): CheckOutcome =>
+  remediation === undefined ? { status: 'warn', message } : { status: 'warn', message, remediation };
 export const notApplicable = (message: string): CheckOutcome => ({ status: 'na', message });

@@ -35,7 +35,9 @@ export function asRoot(target: Target): Target {
 /** The profile's Puppet and Ansible entries are production's own code: on a host they are run by the team's tooling, not planned here. */
 export function externalsNote(profile: LoadedProfile): string | undefined {
   const external = profile.provisioners.filter((entry) => entry.kind === 'puppet' || entry.kind === 'ansible');
-  return external.length > 0 ? `only devenv's own manifests are planned against a host; the ${external.map((e) => e.kind).join(' and ')} provisioner${external.length > 1 ? 's are' : ' is'} production's own code, run by its own tooling` : undefined;
+  return external.length > 0
+    ? `only devenv's own manifests are planned against a host; the ${external.map((e) => e.kind).join(' and ')} provisioner${external.length > 1 ? 's are' : ' is'} production's own code, run by its own tooling`
+    : undefined;
 }
 
 /**

@@ -162,7 +162,9 @@ program
   .description('an interactive login shell in the environment')
   .option('-u, --user <user>', 'log in as this user')
   .option('-m, --machine <machine>', 'with machines: in the profile, the machine to log in to (required)')
-  .action(async (opts: { user?: string; machine?: string }, cmd: Command) => runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user, machine: opts.machine }));
+  .action(async (opts: { user?: string; machine?: string }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/shell.js'), { user: opts.user, machine: opts.machine }),
+  );
 
 program
   .command('sync')
@@ -180,7 +182,9 @@ program
   .description('remove the environment (never a synced host folder)')
   .argument('[machines...]', 'with machines: in the profile, these machines; default: all (and their network)')
   .option('-f, --force', 'do not ask for confirmation')
-  .action(async (machines: string[], opts: { force?: boolean }, cmd: Command) => runCommand(cmd, () => import('./commands/destroy.js'), { force: opts.force ?? false, machines }));
+  .action(async (machines: string[], opts: { force?: boolean }, cmd: Command) =>
+    runCommand(cmd, () => import('./commands/destroy.js'), { force: opts.force ?? false, machines }),
+  );
 
 program
   .command('plan')
@@ -188,7 +192,10 @@ program
   .option('--target <target>', 'env (default) or ssh://user@host[:port]: plan devenv\u2019s own manifests against a host (exit 1 when it has drifted)')
   .option('-m, --machine <machine>', 'with machines: in the profile, only this machine (default: every machine)')
   .action(async (opts: { target?: string; machine?: string }, cmd: Command) =>
-    runCommand(cmd, () => import('./commands/plan.js'), { ...(opts.target !== undefined ? { target: opts.target } : {}), ...(opts.machine !== undefined ? { machine: opts.machine } : {}) }),
+    runCommand(cmd, () => import('./commands/plan.js'), {
+      ...(opts.target !== undefined ? { target: opts.target } : {}),
+      ...(opts.machine !== undefined ? { machine: opts.machine } : {}),
+    }),
   );
 
 program
@@ -213,7 +220,14 @@ box
   .description('build a box image with debootstrap (cached by the definition hash)')
   .argument('[name]', 'box name or definition path (default: the profile’s box)')
   .option('--force', 'rebuild even when the image exists')
-  .addOption(new Option('--provider <provider>', 'container: the box image; libvirt: also a Vagrant box for vagrant-libvirt (qcow2, its own kernel); virtualbox: a Vagrant box for VirtualBox (OVF + VMDK, its own boot loader)').choices(['container', 'libvirt', 'virtualbox']).default('container'))
+  .addOption(
+    new Option(
+      '--provider <provider>',
+      'container: the box image; libvirt: also a Vagrant box for vagrant-libvirt (qcow2, its own kernel); virtualbox: a Vagrant box for VirtualBox (OVF + VMDK, its own boot loader)',
+    )
+      .choices(['container', 'libvirt', 'virtualbox'])
+      .default('container'),
+  )
   .action(async (name: string | undefined, opts: { force?: boolean; provider: 'container' | 'libvirt' | 'virtualbox' }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/box.js').then((m) => ({ run: m.runBuild })), { name, force: opts.force ?? false, provider: opts.provider }),
   );
@@ -241,7 +255,11 @@ program
 program
   .command('parity')
   .description('compare the environment with production and report every drift')
-  .option('--against <reference>', 'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)', repeatable)
+  .option(
+    '--against <reference>',
+    'FILE, ssh://user@host[:port] or an INVENTORY file; repeatable or a,b,c for a fleet (default: the profile’s production)',
+    repeatable,
+  )
   .addOption(new Option('--fail-on <severity>', 'exit 1 on drift at or above').choices(['error', 'warning']).default('error'))
   .action(async (opts: { against?: string[]; failOn: 'error' | 'warning' }, cmd: Command) =>
     runCommand(cmd, () => import('./commands/parity.js'), { against: opts.against, failOn: opts.failOn }),
@@ -287,7 +305,7 @@ archive
   .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'export', dir }));
 archive
   .command('import <dir>')
-  .description('add an exported archive (a folder, or its http(s):// URL), or a folder of .debs and .whl files, to this machine\'s archive')
+  .description("add an exported archive (a folder, or its http(s):// URL), or a folder of .debs and .whl files, to this machine's archive")
   .action(async (dir: string, _opts: object, cmd: Command) => runCommand(cmd, () => import('./commands/archive.js'), { action: 'import', dir }));
 archive
   .command('list')

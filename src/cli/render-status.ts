@@ -30,7 +30,11 @@ export interface MachineRow {
   extra?: Record<string, unknown>;
 }
 
-export function machinesDocument(project: string, rows: readonly MachineRow[], extra: Record<string, unknown> = {}): { schema: string } & Record<string, unknown> {
+export function machinesDocument(
+  project: string,
+  rows: readonly MachineRow[],
+  extra: Record<string, unknown> = {},
+): { schema: string } & Record<string, unknown> {
   return { schema: MACHINES_SCHEMA_ID, name: project, machines: rows.map((row) => ({ machine: row.machine, ...row.status, ...row.extra })), ...extra };
 }
 

@@ -10,8 +10,7 @@ import { openTargetSpec, type SourceContext } from '../facts/target-spec.js';
 
 /** One host's facts, or why there are none; a failing host never stops the others. */
 export type HostCollection =
-  | { host: string; spec: string; seconds: number; facts: Facts }
-  | { host: string; spec: string; seconds: number; error: DevenvError | Error };
+  { host: string; spec: string; seconds: number; facts: Facts } | { host: string; spec: string; seconds: number; error: DevenvError | Error };
 
 /**
  * Facts of many hosts at once: every live host over its own SSH connection

@@ -62,7 +62,13 @@ export function stopIfInterrupted(signal: AbortSignal): void {
 }
 
 /** `devenv up` of one environment. */
-export async function bringUp(profile: LoadedProfile, backend: Backend, options: UpOptions, steps: ProvisioningSteps, ctx: LifecycleContext): Promise<UpOutcome> {
+export async function bringUp(
+  profile: LoadedProfile,
+  backend: Backend,
+  options: UpOptions,
+  steps: ProvisioningSteps,
+  ctx: LifecycleContext,
+): Promise<UpOutcome> {
   const started = performance.now();
   const stages = options.provision ? steps.stages(profile) : [];
   const cache = stages.length > 0 && backend.imageCache ? await backend.imageCache() : undefined;
@@ -165,7 +171,10 @@ async function provisionIfStale(profile: LoadedProfile, target: Target, steps: P
  * are not started. Results in the order given; the first failure (in that
  * order) is thrown once everything has settled.
  */
-export async function inDependencyOrder<M extends { name: string; dependsOn: readonly string[] }, T>(machines: readonly M[], work: (machine: M) => Promise<T>): Promise<T[]> {
+export async function inDependencyOrder<M extends { name: string; dependsOn: readonly string[] }, T>(
+  machines: readonly M[],
+  work: (machine: M) => Promise<T>,
+): Promise<T[]> {
   const running = new Map<string, Promise<T>>();
   for (const machine of machines) {
     const before = machine.dependsOn.flatMap((name) => {

@@ -22,7 +22,8 @@ export interface LockRecord {
  * never changed here; only `devenv lock --update` does that.
  */
 export function mergeLock(locked: LockData | undefined, current: LockData): { data: LockData; added: number; changed: boolean } {
-  if (!locked) return { data: current, added: Object.keys(current.apt).length + Object.values(current.pip).reduce((n, v) => n + Object.keys(v).length, 0), changed: true };
+  if (!locked)
+    return { data: current, added: Object.keys(current.apt).length + Object.values(current.pip).reduce((n, v) => n + Object.keys(v).length, 0), changed: true };
   let added = 0;
   let changed = false;
   const apt = { ...locked.apt };
@@ -33,7 +34,12 @@ export function mergeLock(locked: LockData | undefined, current: LockData): { da
       added++;
       changed = true;
     } else if (before.version === entry.version && ((!before.arch && entry.arch) || (!before.sha256 && entry.sha256))) {
-      apt[key] = { ...entry, ...before, ...(before.arch ? {} : entry.arch ? { arch: entry.arch } : {}), ...(before.sha256 ? {} : entry.sha256 ? { sha256: entry.sha256 } : {}) };
+      apt[key] = {
+        ...entry,
+        ...before,
+        ...(before.arch ? {} : entry.arch ? { arch: entry.arch } : {}),
+        ...(before.sha256 ? {} : entry.sha256 ? { sha256: entry.sha256 } : {}),
+      };
       changed = true;
     }
   }
@@ -70,6 +76,8 @@ export async function recordLock(profile: LoadedProfile, target: Target, progres
   const lock = await readLock(profile.path, profile.data.box, profile.machine?.name);
   const updated: LoadedProfile = { ...profile, ...(lock ? { lock } : {}) };
   await writeProvisionedMarker(target, provisionInputsHash(updated));
-  progress.info(`${displayPath(path)}: ${profile.lock && !options.update ? `${merged.added} packages added` : `${Object.keys(merged.data.apt).length} packages locked`}`);
+  progress.info(
+    `${displayPath(path)}: ${profile.lock && !options.update ? `${merged.added} packages added` : `${Object.keys(merged.data.apt).length} packages locked`}`,
+  );
   return { path, added: merged.added, written: true, profile: updated };
 }

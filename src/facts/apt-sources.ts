@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { archiveOf, parseAptSourceFile as parseFile, parseDeb822Sources as parseDeb822, parseOneLineSources as parseOneLine, type AptSourceLine } from '../core/apt-sources.js';
+import {
+  archiveOf,
+  parseAptSourceFile as parseFile,
+  parseDeb822Sources as parseDeb822,
+  parseOneLineSources as parseOneLine,
+  type AptSourceLine,
+} from '../core/apt-sources.js';
 import type { AptSource } from './schema.js';
 
 export { archiveOf };

@@ -33,7 +33,7 @@ export async function collectFacts(target: Target, input: CollectInput): Promise
     managedPaths: input.managedPaths,
     secretPaths: input.secretPaths,
   });
-  const asRoot = input.asRoot ?? ((target as MaybeUnprivileged).canRunAsRoot?.() ?? true);
+  const asRoot = input.asRoot ?? (target as MaybeUnprivileged).canRunAsRoot?.() ?? true;
   const description = target.describe();
   const result = await target.exec(['sh', '-s'], {
     stdin: script,

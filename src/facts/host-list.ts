@@ -111,7 +111,10 @@ export async function expandHostSpecs(values: readonly string[], cwd = process.c
       }
       if (part.startsWith('-')) throw new UsageError(`"${part}" is not a host (write ssh://user@host[:port], a facts FILE or an inventory FILE)`);
       const path = resolve(cwd, part);
-      const isFile = await stat(path).then((s) => s.isFile(), () => false);
+      const isFile = await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       if (!isFile) {
         // A bare user@host is a host, as in an inventory; anything else names a file that is not there.
         if (part.includes('@')) {

@@ -13,7 +13,6 @@ import { num, obj, str, type Json } from './json-fields.js';
  * login session's, not the system's, so time and locale stay missing.
  */
 
-
 /** The facts object inside whatever wrapper Ansible printed, keys without the "ansible_" prefix. */
 export function ansibleFactsOf(json: Json): Json | undefined {
   const inner = obj(json.ansible_facts) ?? (Object.keys(json).some((k) => k.startsWith('ansible_')) ? json : undefined);

@@ -11,11 +11,13 @@ import { num, obj, str, type Json } from './json-fields.js';
  * left missing rather than filled with something that cannot be compared.
  */
 
-
 const CONTAINER_TECH = /^(docker|lxc|lxc-libvirt|podman|openvz|systemd_nspawn|systemd-nspawn|wpar|zone|jail|rkt|crio|containerd)$/;
 
 /** Facter's and Ansible's `virtual` names → our kind. */
-export function virtualizationFrom(tech: string | undefined, isVirtual: boolean | undefined): { kind: 'container' | 'vm' | 'physical' | 'unknown'; tech: string } {
+export function virtualizationFrom(
+  tech: string | undefined,
+  isVirtual: boolean | undefined,
+): { kind: 'container' | 'vm' | 'physical' | 'unknown'; tech: string } {
   if (!tech) return { kind: isVirtual === false ? 'physical' : 'unknown', tech: '' };
   const t = tech.toLowerCase();
   if (t === 'physical' || t === 'none' || t === 'nonevirtual') return { kind: 'physical', tech: 'none' };
@@ -45,13 +47,20 @@ export function importFacter(input: Json, options: ImportOptions): Facts {
   const distro = obj(os?.distro);
   const id = (str(distro?.id) ?? str(os?.name) ?? str(f.operatingsystem) ?? str(f.lsbdistid) ?? '').toLowerCase();
   const versionId =
-    str(release?.major) ?? str(f.operatingsystemmajrelease) ?? str(f.lsbmajdistrelease) ?? (str(release?.full) ?? str(f.operatingsystemrelease) ?? '').split('.')[0] ?? '';
+    str(release?.major) ??
+    str(f.operatingsystemmajrelease) ??
+    str(f.lsbmajdistrelease) ??
+    (str(release?.full) ?? str(f.operatingsystemrelease) ?? '').split('.')[0] ??
+    '';
   const codename = str(distro?.codename) ?? str(f.lsbdistcodename);
   const pretty = str(distro?.description) ?? str(f.lsbdistdescription);
   const arch = normalizeArch(str(os?.architecture) ?? str(f.architecture) ?? str(os?.hardware) ?? str(f.hardwaremodel) ?? '');
   const networking = obj(f.networking);
   const hostname = str(networking?.hostname) ?? str(f.hostname) ?? '';
-  const virtualization = virtualizationFrom(str(f.virtual), typeof f.is_virtual === 'boolean' ? f.is_virtual : f.is_virtual === 'true' ? true : f.is_virtual === 'false' ? false : undefined);
+  const virtualization = virtualizationFrom(
+    str(f.virtual),
+    typeof f.is_virtual === 'boolean' ? f.is_virtual : f.is_virtual === 'true' ? true : f.is_virtual === 'false' ? false : undefined,
+  );
 
   const filled: Record<string, unknown> = {};
   if (id) {

@@ -99,4 +99,3 @@ export function parseCollectorOutput(stdout: string, options: ParseOptions): Fac
   }
   return FactsSchema.parse(candidate);
 }
-

@@ -34,9 +34,33 @@ import { TreeEntry, TreeFacts } from './areas/trees.js';
 export const FACTS_SCHEMA_ID = 'devenv.facts/v1';
 
 export {
-  AptSource, ChangedConffile, CronFacts, CrontabFacts, DebPackage, Fail2banFacts, FileFacts, FirewallFacts, GroupFacts, LocaleFacts,
-  LoggingFacts, NodeApp, PlatformFacts, ProcessFacts, PythonVenv, ResourceFacts, SecurityUpdateFacts, ServiceEnvFacts, ServiceFacts,
-  SocketListener, SystemFile, TimeFacts, TimerFacts, TreeEntry, TreeFacts, UnixListener, UserFacts,
+  AptSource,
+  ChangedConffile,
+  CronFacts,
+  CrontabFacts,
+  DebPackage,
+  Fail2banFacts,
+  FileFacts,
+  FirewallFacts,
+  GroupFacts,
+  LocaleFacts,
+  LoggingFacts,
+  NodeApp,
+  PlatformFacts,
+  ProcessFacts,
+  PythonVenv,
+  ResourceFacts,
+  SecurityUpdateFacts,
+  ServiceEnvFacts,
+  ServiceFacts,
+  SocketListener,
+  SystemFile,
+  TimeFacts,
+  TimerFacts,
+  TreeEntry,
+  TreeFacts,
+  UnixListener,
+  UserFacts,
 };
 
 const str = z.string();

@@ -9,10 +9,7 @@ import { readFactsFile, type FactsFileFormat } from './read-facts-file.js';
 import type { Facts } from './schema.js';
 
 /** Where facts come from, as written on the command line: `env`, `ssh://user@host[:port]` or a FILE. */
-export type TargetSpec =
-  | { kind: 'env' }
-  | { kind: 'ssh'; destination: SshDestination }
-  | { kind: 'file'; path: string };
+export type TargetSpec = { kind: 'env' } | { kind: 'ssh'; destination: SshDestination } | { kind: 'file'; path: string };
 
 export function parseTargetSpec(spec: string, cwd = process.cwd()): TargetSpec {
   if (spec === 'env') return { kind: 'env' };
@@ -22,9 +19,7 @@ export function parseTargetSpec(spec: string, cwd = process.cwd()): TargetSpec {
 }
 
 /** A live target to collect from, or facts already read from a file (devenv, Facter or Ansible). */
-export type OpenedTargetSpec =
-  | { kind: 'target'; target: Target }
-  | { kind: 'facts'; facts: Facts; format: FactsFileFormat; path: string };
+export type OpenedTargetSpec = { kind: 'target'; target: Target } | { kind: 'facts'; facts: Facts; format: FactsFileFormat; path: string };
 
 /**
  * What opening a source needs from the command that asks: the command line's
@@ -56,7 +51,12 @@ function profileSshSettings(destination: SshDestination, profile: LoadedProfile 
   const production = profile?.data.production;
   if (!production?.ssh) return {};
   const theirs = parseSshDestination(production.ssh);
-  if (theirs.host.toLowerCase() !== destination.host.toLowerCase() || (theirs.user ?? '') !== (destination.user ?? '') || (theirs.port ?? 22) !== (destination.port ?? 22)) return {};
+  if (
+    theirs.host.toLowerCase() !== destination.host.toLowerCase() ||
+    (theirs.user ?? '') !== (destination.user ?? '') ||
+    (theirs.port ?? 22) !== (destination.port ?? 22)
+  )
+    return {};
   // Relative identity paths are relative to the profile, like every path in it; ~ is expanded by SshTarget.
   const identity = production.identity === undefined || production.identity.startsWith('~') ? production.identity : resolve(profile!.dir, production.identity);
   return { ...(identity !== undefined ? { identity } : {}), sudo: production.sudo };

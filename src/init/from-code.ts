@@ -60,7 +60,10 @@ export function playbookGroups(text: string): string[] {
     const hosts = (play as { hosts?: unknown } | null)?.hosts;
     const patterns = typeof hosts === 'string' ? hosts.split(/[:,]/) : Array.isArray(hosts) ? hosts.map(String) : [];
     // "!staging" excludes a group: the environment must not be in it. "&web" intersects: it must be.
-    for (const pattern of patterns.map((p) => p.trim()).filter((p) => !p.startsWith('!')).map((p) => p.replace(/^&/, ''))) {
+    for (const pattern of patterns
+      .map((p) => p.trim())
+      .filter((p) => !p.startsWith('!'))
+      .map((p) => p.replace(/^&/, ''))) {
       if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(pattern) && pattern !== 'all' && pattern !== 'localhost' && pattern !== 'ungrouped') groups.add(pattern);
     }
   }

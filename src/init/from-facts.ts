@@ -104,14 +104,16 @@ export function linkTargetPath(path: string, target: string): string {
 }
 
 /** Packages a container neither needs nor can use: kernels, boot loaders, firmware. */
-const HOST_ONLY_PACKAGES = /^(linux-(image|headers|modules|kbuild)|grub|shim-|firmware-|intel-microcode|amd64-microcode|initramfs-tools|cloud-(init|guest)|qemu-guest-agent|open-vm-tools)/;
+const HOST_ONLY_PACKAGES =
+  /^(linux-(image|headers|modules|kbuild)|grub|shim-|firmware-|intel-microcode|amd64-microcode|initramfs-tools|cloud-(init|guest)|qemu-guest-agent|open-vm-tools)/;
 
 /** Account databases are declared as user/group resources, not copied. */
 const NOT_COPIED = new Set(['/etc/passwd', '/etc/shadow', '/etc/group', '/etc/gshadow']);
 
 const SECRET_PATH = /(secret|password|passwd|credential|token|private|\.env$|\.key$|\.pem$)/i;
 /** KEY=value or key: value where the key names a secret, anywhere in a line (Environment=DB_PASSWORD=… too). */
-const SECRET_ASSIGNMENT = /([A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_.-]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"']+)/gi;
+const SECRET_ASSIGNMENT =
+  /([A-Za-z0-9_.-]*(?:SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_.-]*\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"']+)/gi;
 
 export interface ScrubbedContent {
   content: string;
@@ -158,7 +160,18 @@ type CarriedFile = NonNullable<Facts['files']>[string] & { secret?: boolean };
  */
 export function carriedSystemFiles(facts: Facts): Record<string, CarriedFile> {
   const carried: Record<string, CarriedFile> = {};
-  const take = (path: string, file: { type: string; mode?: string | undefined; owner?: string | undefined; group?: string | undefined; size?: number | undefined; link_target?: string | undefined; secret?: boolean | undefined }): void => {
+  const take = (
+    path: string,
+    file: {
+      type: string;
+      mode?: string | undefined;
+      owner?: string | undefined;
+      group?: string | undefined;
+      size?: number | undefined;
+      link_target?: string | undefined;
+      secret?: boolean | undefined;
+    },
+  ): void => {
     if (!path.startsWith('/etc/') || APT_SOURCE_FILE.test(path) || /\.(gpg|pgp)$/.test(path)) return;
     if (file.type !== 'file' && file.type !== 'link') return;
     carried[path] = {
@@ -231,7 +244,11 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
   const box = boxForFacts(facts, options.boxes);
   if (!box) {
     const os = facts.platform?.os;
-    throw new Error(os ? `production runs ${os.id} ${os.version_id}; devenv has boxes for ${options.boxes.join(', ')}` : 'the facts have no platform section to choose a box from');
+    throw new Error(
+      os
+        ? `production runs ${os.id} ${os.version_id}; devenv has boxes for ${options.boxes.join(', ')}`
+        : 'the facts have no platform section to choose a box from',
+    );
   }
 
   const packages = facts.packages?.deb ?? {};
@@ -291,7 +308,7 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     if (NOT_COPIED.has(path) || !path.startsWith('/etc/')) continue;
     if (meta.secret && meta.type === 'file') {
       // Its owner and mode, and a placeholder: production's secret never leaves production.
-      copied.push({ path: projectPathFor(path), content: '# secret from production, not copied: put this environment\'s own content here\n' });
+      copied.push({ path: projectPathFor(path), content: "# secret from production, not copied: put this environment's own content here\n" });
       file[path] = { source: `../${projectPathFor(path)}`, ...ownership(meta), secret: true };
       if (!secretPaths.includes(path)) secretPaths.push(path);
       continue;
@@ -354,7 +371,9 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     if (!unitFiles.has(name) && !apt[name]) continue;
     const unitPath = unitFiles.get(name);
     const envFiles = unitPath ? environmentFilesOf(options.contents.get(unitPath) ?? '') : [];
-    const configFiles = Object.keys(file).filter((p) => p === unitPath || envFiles.includes(p) || p.startsWith(`/etc/${name}/`)).sort();
+    const configFiles = Object.keys(file)
+      .filter((p) => p === unitPath || envFiles.includes(p) || p.startsWith(`/etc/${name}/`))
+      .sort();
     service[name] = {
       ensure: state.active === 'active' ? 'running' : 'stopped',
       enable: true,
@@ -373,15 +392,17 @@ export function filesFromFacts(facts: Facts, options: FromFactsOptions): Scaffol
     ...aptSection(installsRecommends(facts), aptSourcesLikeProduction(facts, options.boxAptSources?.(box))),
     production: options.production,
     parity: { ignore: ['packages.deb.linux-*', 'packages.deb.grub*', 'packages.deb.firmware-*'] },
-    ...(appUser || secretPaths.length ? { checklist: { ...(appUser ? { app_user: appUser } : {}), ...(secretPaths.length ? { secrets: secretPaths.sort() } : {}) } } : {}),
+    ...(appUser || secretPaths.length
+      ? { checklist: { ...(appUser ? { app_user: appUser } : {}), ...(secretPaths.length ? { secrets: secretPaths.sort() } : {}) } }
+      : {}),
   };
   const source = `production ${facts.target.name} (facts of ${facts.collected_at})`;
   const header = (what: string): string => `# ${what} — written by \`devenv init --from\` from ${source}.\n`;
   return [
     { path: 'devenv.yaml', content: `# devenv profile built from ${source}\n${treesNote(facts)}${stringify(profile)}` },
-    { path: 'manifests/packages.yaml', content: `${header('Every manually installed package, pinned to production\'s version')}${stringify({ apt })}` },
-    { path: 'manifests/accounts.yaml', content: `${header('Production\'s own users and groups')}${stringify({ group, user })}` },
-    { path: 'manifests/config.yaml', content: `${header('Production\'s config files and services')}${stringify({ file, service })}` },
+    { path: 'manifests/packages.yaml', content: `${header("Every manually installed package, pinned to production's version")}${stringify({ apt })}` },
+    { path: 'manifests/accounts.yaml', content: `${header("Production's own users and groups")}${stringify({ group, user })}` },
+    { path: 'manifests/config.yaml', content: `${header("Production's config files and services")}${stringify({ file, service })}` },
     // Production's whole package set, so the environment's equals it by construction (the first
     // provision adds what production's facts cannot say: each package's sha256).
     { path: LOCK_FILE, content: renderLock(lockFromProduction(facts, box)) },

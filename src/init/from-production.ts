@@ -37,7 +37,10 @@ export async function readRemoteFiles(target: Target, paths: string[]): Promise<
 export async function statRemoteFiles(target: Target, paths: string[]): Promise<Map<string, FileStat>> {
   const stats = new Map<string, FileStat>();
   if (paths.length === 0) return stats;
-  const result = await target.exec(['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$f"; done; exit 0', 'devenv-stat', ...paths], { user: 'root', timeout: 60_000 });
+  const result = await target.exec(
+    ['sh', '-c', 'for f in "$@"; do [ -e "$f" ] && stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$f"; done; exit 0', 'devenv-stat', ...paths],
+    { user: 'root', timeout: 60_000 },
+  );
   for (const line of result.stdout.split('\n')) {
     const [mode, owner, group, ...rest] = line.split('\t');
     if (mode && owner && group && rest.length) stats.set(rest.join('\t'), { mode, owner, group });
@@ -52,7 +55,8 @@ export async function statRemoteFiles(target: Target, paths: string[]): Promise<
 export async function ownRemoteDirectories(target: Target, dirs: string[]): Promise<Map<string, FileStat>> {
   const own = new Map<string, FileStat>();
   if (dirs.length === 0) return own;
-  const script = 'for d in "$@"; do [ -d "$d" ] && ! [ -L "$d" ] || continue; dpkg-query -S "$d" >/dev/null 2>&1 && continue; stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$d"; done; exit 0';
+  const script =
+    'for d in "$@"; do [ -d "$d" ] && ! [ -L "$d" ] || continue; dpkg-query -S "$d" >/dev/null 2>&1 && continue; stat --printf "%a\\t%U\\t%G\\t%n\\n" -- "$d"; done; exit 0';
   const result = await target.exec(['sh', '-c', script, 'devenv-dirs', ...dirs], { user: 'root', timeout: 60_000 });
   for (const line of result.stdout.split('\n')) {
     const [mode, owner, group, ...rest] = line.split('\t');
@@ -103,7 +107,9 @@ export async function filesFromProduction(
         .filter(([path, meta]) => meta.type === 'link' && meta.link_target && COPYABLE.test(path))
         .map(([path, meta]) => linkTargetPath(path, meta.link_target!))
         .filter((path) => COPYABLE.test(path) && !contents.has(path));
-      const environmentFiles = [...contents].filter(([path]) => /^\/etc\/systemd\/system\/[^/]+\.service$/.test(path)).flatMap(([, unit]) => environmentFilesOf(unit));
+      const environmentFiles = [...contents]
+        .filter(([path]) => /^\/etc\/systemd\/system\/[^/]+\.service$/.test(path))
+        .flatMap(([, unit]) => environmentFilesOf(unit));
       if (linked.length || environmentFiles.length) {
         const [linkedContents, linkedStats] = await Promise.all([readRemoteFiles(target, linked), statRemoteFiles(target, [...linked, ...environmentFiles])]);
         for (const [path, content] of linkedContents) contents.set(path, content);
@@ -111,7 +117,9 @@ export async function filesFromProduction(
       }
       // Folders the copied files need that no package creates (/etc/myapp): declared with production's owner and mode.
       // Home folders too: a system user's home is not made by useradd, and its service may chdir there.
-      const homes = Object.values(facts.accounts?.users ?? {}).filter((u) => u.uid >= 100 && u.uid < 65534 && u.home.startsWith('/') && u.home !== '/').map((u) => u.home);
+      const homes = Object.values(facts.accounts?.users ?? {})
+        .filter((u) => u.uid >= 100 && u.uid < 65534 && u.home.startsWith('/') && u.home !== '/')
+        .map((u) => u.home);
       directories = await ownRemoteDirectories(target, [...new Set([...ancestorsUnderEtc([...contents.keys(), ...environmentFiles]), ...homes])]);
     } finally {
       await target.close();
@@ -125,7 +133,16 @@ export async function filesFromProduction(
     };
   }
   try {
-    return filesFromFacts(facts, { name, boxes: listBundledBoxNames(), boxAptSources: bundledBoxAptSources, production, contents, stats, directories, ...(options.hostPort !== undefined ? { hostPort: options.hostPort } : {}) });
+    return filesFromFacts(facts, {
+      name,
+      boxes: listBundledBoxNames(),
+      boxAptSources: bundledBoxAptSources,
+      production,
+      contents,
+      stats,
+      directories,
+      ...(options.hostPort !== undefined ? { hostPort: options.hostPort } : {}),
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -134,7 +151,9 @@ export async function filesFromProduction(
 /** A bundled box's apt sources, read from its definition (the same file `up` builds from). */
 function bundledBoxAptSources(box: string): AptSuites[] | undefined {
   try {
-    const definition = parseYaml(readFileSync(join(bundledBoxesDir(), `${box}.yaml`), 'utf8')) as { apt_sources?: { archive: string; suites: string[]; components?: string[] }[] };
+    const definition = parseYaml(readFileSync(join(bundledBoxesDir(), `${box}.yaml`), 'utf8')) as {
+      apt_sources?: { archive: string; suites: string[]; components?: string[] }[];
+    };
     return definition.apt_sources?.map((source) => ({ archive: source.archive, suites: source.suites, components: source.components ?? ['main'] }));
   } catch {
     return undefined;

@@ -14,7 +14,10 @@ const EXACT_PIN = /^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*===?\s*([A-Za-z0
 
 function classify(requirement: string, into: PythonPins): void {
   // Environment markers (`; python_version < "3.12"`) and hashes (`--hash=…`) do not change the pin.
-  const spec = requirement.split(';')[0]!.replace(/\s--hash=\S+/g, '').trim();
+  const spec = requirement
+    .split(';')[0]!
+    .replace(/\s--hash=\S+/g, '')
+    .trim();
   if (!spec) return;
   const match = EXACT_PIN.exec(spec);
   if (match) into.pins.push({ name: match[1]!, version: match[3]! });

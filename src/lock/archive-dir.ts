@@ -58,7 +58,8 @@ export async function importArchive(store: ArchiveStore, location: string): Prom
       const identity = controlIdentity(entry.control);
       if (!data || !identity) continue;
       // The index's hash is checked, never trusted: a file that does not match is not imported.
-      if (sha256Hex(data) !== entry.sha256) throw new UsageError(`${displayPath(join(dir, entry.filename))} does not match the sha256 its Packages index gives; the archive is damaged`);
+      if (sha256Hex(data) !== entry.sha256)
+        throw new UsageError(`${displayPath(join(dir, entry.filename))} does not match the sha256 its Packages index gives; the archive is damaged`);
       await store.addDeb(data, { ...identity, control: entry.control });
       debs++;
     }
@@ -100,7 +101,8 @@ async function importArchiveOverHttp(store: ArchiveStore, url: string): Promise<
     debs++;
     if (held.has(entry.sha256)) continue;
     const data = (await fetchArchiveFile(base, entry.filename))!;
-    if (sha256Hex(data) !== entry.sha256) throw new OperationError(`${new URL(entry.filename, base).href} does not match the sha256 its Packages index gives; the archive is damaged`);
+    if (sha256Hex(data) !== entry.sha256)
+      throw new OperationError(`${new URL(entry.filename, base).href} does not match the sha256 its Packages index gives; the archive is damaged`);
     await store.addDeb(data, { ...identity, control: entry.control });
   }
   const heldWheels = new Set([...(await store.listWheels()).values()].map((wheel) => `${wheel.sha256}/${wheel.file}`));
@@ -109,7 +111,10 @@ async function importArchiveOverHttp(store: ArchiveStore, url: string): Promise<
     wheels++;
     if (heldWheels.has(`${entry.sha256}/${entry.file}`)) continue;
     const data = (await fetchArchiveFile(base, `wheels/${encodeURIComponent(entry.file)}`))!;
-    if (sha256Hex(data) !== entry.sha256) throw new OperationError(`${new URL(`wheels/${encodeURIComponent(entry.file)}`, base).href} does not match the sha256 wheels/index.html gives; the archive is damaged`);
+    if (sha256Hex(data) !== entry.sha256)
+      throw new OperationError(
+        `${new URL(`wheels/${encodeURIComponent(entry.file)}`, base).href} does not match the sha256 wheels/index.html gives; the archive is damaged`,
+      );
     await store.addWheel(data, entry.file);
   }
   return { debs, wheels };
@@ -158,7 +163,9 @@ async function controlOf(path: string): Promise<string> {
     return (await execa('dpkg-deb', ['-f', path], { stripFinalNewline: false })).stdout;
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') {
-      throw new UnavailableError(`${displayPath(path)} has no Packages index beside it and this machine has no dpkg-deb to read it`, { hint: 'import an archive written by `devenv archive export`, or install dpkg' });
+      throw new UnavailableError(`${displayPath(path)} has no Packages index beside it and this machine has no dpkg-deb to read it`, {
+        hint: 'import an archive written by `devenv archive export`, or install dpkg',
+      });
     }
     throw new UsageError(`${displayPath(path)} is not a Debian package: ${(error as { stderr?: string }).stderr?.trim() ?? String(error)}`);
   }

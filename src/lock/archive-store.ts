@@ -80,7 +80,8 @@ export class ArchiveStore {
   async findDeb(name: string, version: string, arch?: string, sha256?: string): Promise<ArchivedDeb | undefined> {
     const debs = await this.listDebs();
     if (sha256) return debs.get(sha256);
-    for (const deb of debs.values()) if (deb.name === name && deb.version === version && (arch === undefined || deb.arch === arch || deb.arch === 'all')) return deb;
+    for (const deb of debs.values())
+      if (deb.name === name && deb.version === version && (arch === undefined || deb.arch === arch || deb.arch === 'all')) return deb;
     return undefined;
   }
 

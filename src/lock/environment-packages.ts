@@ -113,7 +113,9 @@ export async function readEnvironmentLock(target: Target, box: string, venvs: re
   const listed = first.installed!;
   if (listed.exitCode !== 0) throw new OperationError(`could not list the packages of ${target.describe().name}: ${lastLines(listed.stderr)}`);
   const { nativeArch, packages } = parseInstalled(listed.stdout);
-  const show = await target.exec(['sh', '-c', SHOW_SCRIPT, 'devenv-show', ...packages.map((p) => `${p.name}:${p.arch}=${p.version}`)], { env: { LC_ALL: 'C' } });
+  const show = await target.exec(['sh', '-c', SHOW_SCRIPT, 'devenv-show', ...packages.map((p) => `${p.name}:${p.arch}=${p.version}`)], {
+    env: { LC_ALL: 'C' },
+  });
   const hashes = parseShowHashes(show.stdout);
   await archiveDownloaded(target, packages, store);
   return lockFromEnvironment({
@@ -237,8 +239,12 @@ done
 [ -e "$archive/pool" ] || exit 0
 echo "deb [trusted=yes] file:$archive ./" > "$source.tmp" && mv "$source.tmp" "$source"
 LC_ALL=C apt-get update -q -o Dir::Etc::sourcelist="$source" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0`;
-  const result = await target.exec(['sh', '-c', script, 'devenv-offer', OFFERED_ARCHIVE, upload, OFFERED_SOURCE], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
-  if (result.exitCode !== 0) throw new OperationError(`could not offer the own archive to ${target.describe().name}: ${lastLines(result.stderr || result.stdout)}`);
+  const result = await target.exec(['sh', '-c', script, 'devenv-offer', OFFERED_ARCHIVE, upload, OFFERED_SOURCE], {
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+    timeout: 600_000,
+  });
+  if (result.exitCode !== 0)
+    throw new OperationError(`could not offer the own archive to ${target.describe().name}: ${lastLines(result.stderr || result.stdout)}`);
 }
 
 export const OFFERED_WHEELS_DIR = OFFERED_WHEELS;

@@ -19,7 +19,10 @@ export function packagesIndex(debs: readonly ArchivedDeb[]): string {
   const sorted = [...debs].sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name.localeCompare(b.name)));
   return sorted
     .map((deb) => {
-      const control = deb.control.replace(/\n+$/, '').split('\n').filter((line) => !/^(Filename|Size|SHA256|MD5sum):/.test(line));
+      const control = deb.control
+        .replace(/\n+$/, '')
+        .split('\n')
+        .filter((line) => !/^(Filename|Size|SHA256|MD5sum):/.test(line));
       // dpkg-deb puts Package first; the index keeps its order and appends where the file is.
       return [...control, `Filename: ${poolFileName(deb)}`, `Size: ${deb.size}`, `SHA256: ${deb.sha256}`].join('\n');
     })
@@ -60,7 +63,10 @@ export function parsePackagesIndex(text: string): { control: string; filename: s
       const sha256 = /^SHA256:\s*([0-9a-f]{64})$/m.exec(stanza)?.[1];
       const size = Number(/^Size:\s*(\d+)$/m.exec(stanza)?.[1]);
       if (!filename || !sha256) return [];
-      const control = stanza.split('\n').filter((line) => !/^(Filename|Size|SHA256|MD5sum):/.test(line)).join('\n');
+      const control = stanza
+        .split('\n')
+        .filter((line) => !/^(Filename|Size|SHA256|MD5sum):/.test(line))
+        .join('\n');
       return [{ control: `${control}\n`, filename, sha256, size }];
     });
 }

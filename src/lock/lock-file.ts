@@ -20,7 +20,10 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const aptEntry = z.strictObject({
   version: z.string().regex(DEBIAN_VERSION, 'must be an exact Debian version such as "1.22.1-9+deb12u9"'),
   /** Unknown for an entry written from production's facts until the first provision fills it. */
-  arch: z.string().regex(/^[a-z0-9-]+$/, 'an architecture such as amd64 or all').optional(),
+  arch: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'an architecture such as amd64 or all')
+    .optional(),
   sha256: z.string().regex(SHA256, 'a sha256 is 64 lowercase hex digits').optional(),
 });
 
@@ -63,7 +66,11 @@ export async function readLock(profilePath: string, box: string, machine?: strin
   if (source.doc.contents === null) throw configErrorAt(source, [], `the lock is empty; delete it or run \`devenv lock --update\``);
   const data = validateSource(source, LockSchema);
   if (data.box !== box) {
-    throw configErrorAt(source, ['box'], `the lock was written for box "${data.box}" but the profile uses "${box}"; run \`devenv lock --update\` to lock the new box's packages`);
+    throw configErrorAt(
+      source,
+      ['box'],
+      `the lock was written for box "${data.box}" but the profile uses "${box}"; run \`devenv lock --update\` to lock the new box's packages`,
+    );
   }
   return { path, source, data };
 }
@@ -77,12 +84,21 @@ const HEADER = [
 
 /** Stable text: entries sorted, one flow mapping per package, so a diff shows one line per changed package. */
 export function renderLock(data: LockData): string {
-  const sorted = <T>(record: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]!]));
+  const sorted = <T>(record: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((key) => [key, record[key]!]),
+    );
   const doc = {
     schema: LOCK_SCHEMA_ID,
     box: data.box,
     apt: sorted(data.apt),
-    pip: Object.fromEntries(Object.keys(data.pip).sort().map((venv) => [venv, sorted(data.pip[venv]!)])),
+    pip: Object.fromEntries(
+      Object.keys(data.pip)
+        .sort()
+        .map((venv) => [venv, sorted(data.pip[venv]!)]),
+    ),
   };
   const document = new Document(doc);
   // One line per package: each entry's mapping in flow style.

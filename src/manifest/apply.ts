@@ -205,7 +205,12 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     if (!executed?.untouched) for (const change of members.slice(0, executed?.done ?? members.length)) succeed(change, executed?.notes);
     if (executed?.failed) fail(members[executed.failed.index]!, executed.failed.error);
     if (group.length > 0) index = group[executed?.failed ? executed.failed.index : group.length - 1]!.step;
-    if (provider.changesWhatThePlanSaw && !executed?.failed && options.stopAfterPackages && steps.slice(index + 1).some((later) => later.changes.some((c) => c.operation || c.refresh))) {
+    if (
+      provider.changesWhatThePlanSaw &&
+      !executed?.failed &&
+      options.stopAfterPackages &&
+      steps.slice(index + 1).some((later) => later.changes.some((c) => c.operation || c.refresh))
+    ) {
       stoppedAfterPackages = true;
       break;
     }
@@ -217,7 +222,9 @@ export async function applyPlanSteps(target: Target, catalog: Catalog, planned: 
     // earned is handed to it as owed. The target's record already holds it: either the
     // owed list written before the first cause ran, or, when none ran, the record as it
     // was (all that could be earned then was owed by an earlier run).
-    const earned = planned.changes.filter((c) => c.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed')).map((c) => c.ref);
+    const earned = planned.changes
+      .filter((c) => c.refresh?.because.some((ref) => ref === 'pending' || outcomes.get(ref)?.status === 'changed'))
+      .map((c) => c.ref);
     // What was not reached keeps no diff: the next plan says what it really changes.
     for (const outcome of outcomes.values()) if (outcome.status === 'unchanged') delete outcome.diff;
     return { outcomes: planned.changes.map((c) => outcomes.get(c.ref)!), stoppedAfterPackages, owed: earned };

@@ -191,7 +191,10 @@ export function closureStep(input: ClosureInput): ClosureStep {
       continue;
     }
     if (ok(available.candidate)) continue;
-    const fitting = available.versions.filter((v) => ok(v)).sort(compareDebianVersions).pop();
+    const fitting = available.versions
+      .filter((v) => ok(v))
+      .sort(compareDebianVersions)
+      .pop();
     if (fitting) step.add.set(name, fitting);
     else {
       const versions = available.versions.length ? [...available.versions].sort(compareDebianVersions).reverse().join(', ') : 'none';

@@ -46,7 +46,10 @@ export async function exactPinClosure(target: Target, transaction: readonly stri
     // Looked up and not known at all: an empty entry, so the decision can name it.
     for (const name of toLookUp) availability[name] ??= { versions: [] };
     const step = closureStep({ pinned, records, availability, installed });
-    if (step.problems.length > 0) throw new OperationError(`the exact pins cannot be installed together: ${step.problems.join('; ')}`, { hint: 'pin the package the sentence names to a version that fits, or move the other pin' });
+    if (step.problems.length > 0)
+      throw new OperationError(`the exact pins cannot be installed together: ${step.problems.join('; ')}`, {
+        hint: 'pin the package the sentence names to a version that fits, or move the other pin',
+      });
     for (const [name, version] of step.add) {
       pinned.set(name, version);
       added.push(`${name}=${version}`);

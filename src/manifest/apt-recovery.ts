@@ -46,5 +46,7 @@ export function aptFailureExplanation(stdout: string, stderr: string, maxChars =
     inDependencies = false;
     if (/^E: /.test(line)) explained.push(line.trim());
   }
-  return explained.length ? [...new Set(explained)].join('; ').slice(0, maxChars) : lastLines(lines.map((l) => l.trim()).join('\n'), { max: maxChars, separator: ' | ' });
+  return explained.length
+    ? [...new Set(explained)].join('; ').slice(0, maxChars)
+    : lastLines(lines.map((l) => l.trim()).join('\n'), { max: maxChars, separator: ' | ' });
 }

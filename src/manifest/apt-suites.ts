@@ -51,8 +51,16 @@ export function renderBoxSources(current: string, wanted: readonly WantedSource[
   const byArchive = new Map(stanzas.map((stanza) => [archiveOf(stanza.fields.get('URIs')!.split(/\s+/)[0]!), stanza]));
   const blocks = wanted.map((source) => {
     const base = byArchive.get(source.archive);
-    if (!base) throw new OperationError(`apt.sources names the archive "${source.archive}", which the box's mirror does not serve (it serves ${[...byArchive.keys()].join(', ')})`);
-    const lines = [`Types: deb`, `URIs: ${source.url ?? base.fields.get('URIs')}`, `Suites: ${source.suites.join(' ')}`, `Components: ${source.components.join(' ')}`];
+    if (!base)
+      throw new OperationError(
+        `apt.sources names the archive "${source.archive}", which the box's mirror does not serve (it serves ${[...byArchive.keys()].join(', ')})`,
+      );
+    const lines = [
+      `Types: deb`,
+      `URIs: ${source.url ?? base.fields.get('URIs')}`,
+      `Suites: ${source.suites.join(' ')}`,
+      `Components: ${source.components.join(' ')}`,
+    ];
     // The archive's own keyring still checks it: a snapshot serves the Release files Debian signed.
     const signedBy = base.fields.get('Signed-By');
     if (signedBy) lines.push(`Signed-By: ${signedBy}`);
@@ -68,21 +76,26 @@ export function renderBoxSources(current: string, wanted: readonly WantedSource[
 export async function alignAptSources(target: Target, wanted: readonly WantedSource[] | undefined, progress: Progress): Promise<void> {
   if (!wanted) return;
   const current = await target.exec(['cat', BOX_SOURCES]);
-  if (current.exitCode !== 0) throw new OperationError(`apt.sources needs the box's ${BOX_SOURCES}, which ${target.describe().name} does not have: ${lastLines(current.stderr)}`);
+  if (current.exitCode !== 0)
+    throw new OperationError(`apt.sources needs the box's ${BOX_SOURCES}, which ${target.describe().name} does not have: ${lastLines(current.stderr)}`);
   const text = renderBoxSources(current.stdout, wanted);
   if (text === current.stdout) return;
   // apt reads only the lists of configured sources: a suite or URI taken away needs no update, one added does.
-  const listed = (file: string): Set<string> => new Set(parseStanzas(file).stanzas.flatMap((s) => (s.fields.get('Suites') ?? '').split(/\s+/).map((suite) => `${s.fields.get('URIs')} ${suite}`)));
+  const listed = (file: string): Set<string> =>
+    new Set(parseStanzas(file).stanzas.flatMap((s) => (s.fields.get('Suites') ?? '').split(/\s+/).map((suite) => `${s.fields.get('URIs')} ${suite}`)));
   const before = listed(current.stdout);
-  await progress.step(`apt sources as production's (${wanted.map((w) => `${w.archive} ${w.suites.join(' ')}${w.url ? ` from ${w.url}` : ''}`).join(', ')})`, async () => {
-    await target.copy(text, BOX_SOURCES, { mode: '0644' });
-    if ([...listed(text)].some((entry) => !before.has(entry))) {
-      const update = await target.exec(['apt-get', 'update', '-q'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
-      if (update.exitCode !== 0) {
-        // The sources go back as they were, so that the next run sees them differ and updates again.
-        await target.copy(current.stdout, BOX_SOURCES, { mode: '0644' });
-        throw new OperationError(`apt-get update failed on ${target.describe().name}: ${lastLines(update.stderr || update.stdout)}`);
+  await progress.step(
+    `apt sources as production's (${wanted.map((w) => `${w.archive} ${w.suites.join(' ')}${w.url ? ` from ${w.url}` : ''}`).join(', ')})`,
+    async () => {
+      await target.copy(text, BOX_SOURCES, { mode: '0644' });
+      if ([...listed(text)].some((entry) => !before.has(entry))) {
+        const update = await target.exec(['apt-get', 'update', '-q'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
+        if (update.exitCode !== 0) {
+          // The sources go back as they were, so that the next run sees them differ and updates again.
+          await target.copy(current.stdout, BOX_SOURCES, { mode: '0644' });
+          throw new OperationError(`apt-get update failed on ${target.describe().name}: ${lastLines(update.stderr || update.stdout)}`);
+        }
       }
-    }
-  });
+    },
+  );
 }

@@ -21,7 +21,13 @@ export interface Offered {
  * pins that the own archive holds and the environment lacks are shipped in (see
  * offerArchive). With an empty archive this costs nothing, not even a round trip.
  */
-export async function offerOwnArchive(catalog: Catalog, target: Target, progress: Progress, archives: readonly string[] = [], store = new ArchiveStore()): Promise<Offered> {
+export async function offerOwnArchive(
+  catalog: Catalog,
+  target: Target,
+  progress: Progress,
+  archives: readonly string[] = [],
+  store = new ArchiveStore(),
+): Promise<Offered> {
   // The profile's shared archives join this machine's first (idempotent: content-addressed).
   for (const location of archives) {
     try {
@@ -45,11 +51,30 @@ export async function offerOwnArchive(catalog: Catalog, target: Target, progress
   const mayOffer = (aptPins.size > 0 && archived.length > 0) || (pipPins.length > 0 && wheels.length > 0);
   if (!mayOffer) return none;
   const installed = await readInstalled(target);
-  const offer = archiveOffer({ aptPins, installed: installed.packages, nativeArch: installed.nativeArch, archived, pipPins, wheels, offeredWheels: installed.offeredWheels });
+  const offer = archiveOffer({
+    aptPins,
+    installed: installed.packages,
+    nativeArch: installed.nativeArch,
+    archived,
+    pipPins,
+    wheels,
+    offeredWheels: installed.offeredWheels,
+  });
   const wheelsThere = wheels.filter((wheel) => installed.offeredWheels.includes(wheel.file)).length + offer.wheels.length;
-  const findLinks = { dir: OFFERED_WHEELS_DIR, noIndex: pipPins.length > 0 && pipPins.every((pin) => wheels.some((w) => w.version === pin.version && w.name === normalizePipName(pin.name) && (installed.offeredWheels.includes(w.file) || offer.wheels.includes(w)))) };
+  const findLinks = {
+    dir: OFFERED_WHEELS_DIR,
+    noIndex:
+      pipPins.length > 0 &&
+      pipPins.every((pin) =>
+        wheels.some(
+          (w) => w.version === pin.version && w.name === normalizePipName(pin.name) && (installed.offeredWheels.includes(w.file) || offer.wheels.includes(w)),
+        ),
+      ),
+  };
   if (offer.debs.length === 0 && offer.wheels.length === 0) return wheelsThere > 0 ? { debs: 0, wheels: wheelsThere, findLinks } : none;
-  await progress.step(`Offering ${offer.debs.length} packages and ${offer.wheels.length} wheels from the own archive`, () => offerArchive(target, store, offer.debs, offer.wheels));
+  await progress.step(`Offering ${offer.debs.length} packages and ${offer.wheels.length} wheels from the own archive`, () =>
+    offerArchive(target, store, offer.debs, offer.wheels),
+  );
   return { debs: offer.debs.length, wheels: wheelsThere, findLinks };
 }
 

@@ -40,7 +40,9 @@ function buildCatalogOnce(manifests: readonly LoadedManifest[]): Catalog {
     for (const resource of manifest.declarations) {
       const earlier = byRef.get(resource.ref);
       if (earlier) {
-        throw configErrorAt(resource.origin.source, resource.origin.path, `${resource.ref} is already declared in ${earlier.origin.source.file}`, { which: 'key' });
+        throw configErrorAt(resource.origin.source, resource.origin.path, `${resource.ref} is already declared in ${earlier.origin.source.file}`, {
+          which: 'key',
+        });
       }
       byRef.set(resource.ref, resource);
       declared.push(resource);
@@ -86,7 +88,7 @@ function unknownReference(resource: Resource, key: string, index: number, target
 }
 
 function isListWritten(resource: Resource, key: string): boolean {
-  const value = (resource.origin.source.doc.getIn([...resource.origin.path, key]) as unknown);
+  const value = resource.origin.source.doc.getIn([...resource.origin.path, key]) as unknown;
   return typeof value === 'object' && value !== null && 'items' in value;
 }
 

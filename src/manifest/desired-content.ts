@@ -86,7 +86,12 @@ export function checkTemplates(catalog: Catalog, templates: TemplateSet): void {
 export function templateSyntaxError(path: string, usedBy: string, error: unknown): ConfigError {
   const message = error instanceof Error ? error.message : String(error);
   const at = /\[Line (\d+), Column (\d+)\]/.exec(message);
-  const detail = message.replace(/^\([^)]*\)\s*/, '').replace(/\[Line \d+, Column \d+\]/, '').replace(/^Template render error:\s*/, '').replace(/\s+/g, ' ').trim();
+  const detail = message
+    .replace(/^\([^)]*\)\s*/, '')
+    .replace(/\[Line \d+, Column \d+\]/, '')
+    .replace(/^Template render error:\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   let line = at ? Number(at[1]) : 1;
   let column = at ? Number(at[2]) : 1;
   let opened = '';
@@ -99,7 +104,9 @@ export function templateSyntaxError(path: string, usedBy: string, error: unknown
       ({ line, column } = open);
     }
   }
-  return new ConfigError({ file: displayPath(path), line, column }, '', `template syntax error: ${detail || 'does not compile'}${opened}; used by ${usedBy}`, { cause: error });
+  return new ConfigError({ file: displayPath(path), line, column }, '', `template syntax error: ${detail || 'does not compile'}${opened}; used by ${usedBy}`, {
+    cause: error,
+  });
 }
 
 function unclosedTagBefore(text: string, [open, close]: [string, string], line: number, column: number): { line: number; column: number } | undefined {

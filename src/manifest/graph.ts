@@ -43,7 +43,13 @@ export function orderResources(nodes: readonly string[], edges: readonly Orderin
   }
   if (order.length === nodes.length) return { ok: true, order };
   const placed = new Set(order);
-  return { ok: false, cycle: findCycle(nodes.filter((node) => !placed.has(node)), successors) };
+  return {
+    ok: false,
+    cycle: findCycle(
+      nodes.filter((node) => !placed.has(node)),
+      successors,
+    ),
+  };
 }
 
 /** A cycle among the nodes Kahn could not place, starting and ending at the earliest-declared one on it. */

@@ -68,7 +68,30 @@ const HASH_FOLDERS = [
   '/etc/nftables',
 ];
 
-const NO_COMMENTS = new Set(['json', 'txt', 'lock', 'png', 'jpg', 'jpeg', 'gif', 'webp', 'ico', 'gz', 'zip', 'tar', 'pem', 'crt', 'key', 'der', 'p12', 'bin', 'so', 'woff', 'woff2', 'pdf']);
+const NO_COMMENTS = new Set([
+  'json',
+  'txt',
+  'lock',
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'webp',
+  'ico',
+  'gz',
+  'zip',
+  'tar',
+  'pem',
+  'crt',
+  'key',
+  'der',
+  'p12',
+  'bin',
+  'so',
+  'woff',
+  'woff2',
+  'pdf',
+]);
 
 /**
  * The comment style for a file, from its target path (and, for templates, the

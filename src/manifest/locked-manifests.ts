@@ -44,18 +44,28 @@ export function lockedManifests(manifests: readonly LoadedManifest[], lock: Load
       overridden.set(resource, { ...resource, attrs: { ...resource.attrs, ensure: locked.version } });
     } else if (ensure !== locked.version) {
       const wants = ensure === 'absent' || ensure === 'purged' ? `wants ${resource.name} ${ensure}` : `pins ${resource.name} ${ensure}`;
-      throw configErrorAt(resource.origin.source, [...resource.origin.path, 'ensure'], `${wants} but devenv.lock has ${locked.version} (${lockAt(['apt', resource.name])})`, {
-        hint: 'change the one that is wrong; after changing a pin, `devenv lock --update` provisions from the manifests and writes the lock anew',
-      });
+      throw configErrorAt(
+        resource.origin.source,
+        [...resource.origin.path, 'ensure'],
+        `${wants} but devenv.lock has ${locked.version} (${lockAt(['apt', resource.name])})`,
+        {
+          hint: 'change the one that is wrong; after changing a pin, `devenv lock --update` provisions from the manifests and writes the lock anew',
+        },
+      );
     }
   }
   for (const [venv, packages] of Object.entries(lock.data.pip)) {
     for (const [name, locked] of Object.entries(packages)) {
       const resource = pipDeclared.get(`${venv}\0${normalizePipName(name)}`);
       if (resource && resource.attrs.ensure !== locked.version) {
-        throw configErrorAt(resource.origin.source, [...resource.origin.path, 'ensure'], `pins ${resource.name} ${resource.attrs.ensure} in ${venv} but devenv.lock has ${locked.version} (${lockAt(['pip', venv, name])})`, {
-          hint: 'change the one that is wrong; after changing a pin, `devenv lock --update` provisions from the manifests and writes the lock anew',
-        });
+        throw configErrorAt(
+          resource.origin.source,
+          [...resource.origin.path, 'ensure'],
+          `pins ${resource.name} ${resource.attrs.ensure} in ${venv} but devenv.lock has ${locked.version} (${lockAt(['pip', venv, name])})`,
+          {
+            hint: 'change the one that is wrong; after changing a pin, `devenv lock --update` provisions from the manifests and writes the lock anew',
+          },
+        );
       }
     }
   }
@@ -66,7 +76,14 @@ export function lockedManifests(manifests: readonly LoadedManifest[], lock: Load
   for (const [key, locked] of Object.entries(lock.data.apt)) {
     // A foreign architecture (libc6:i386) is left to the packages that need it: dpkg names it without the suffix.
     if (key.includes(':') || aptDeclared.has(key)) continue;
-    declarations.push({ type: 'apt', name: key, ref: refOf('apt', key), attrs: { ensure: locked.version }, relations: NO_RELATIONS(), origin: { source: lock.source, dir, path: ['apt', key] } });
+    declarations.push({
+      type: 'apt',
+      name: key,
+      ref: refOf('apt', key),
+      attrs: { ensure: locked.version },
+      relations: NO_RELATIONS(),
+      origin: { source: lock.source, dir, path: ['apt', key] },
+    });
   }
   for (const [venv, packages] of Object.entries(lock.data.pip)) {
     // Locked wheels go into the venvs the manifests make; a venv they no longer make is not revived.
@@ -75,7 +92,14 @@ export function lockedManifests(manifests: readonly LoadedManifest[], lock: Load
       const ref = refOf('pip', name);
       if (pipDeclared.has(`${venv}\0${normalizePipName(name)}`) || refs.has(ref)) continue;
       refs.add(ref);
-      declarations.push({ type: 'pip', name, ref, attrs: { ensure: locked.version, venv }, relations: NO_RELATIONS(), origin: { source: lock.source, dir, path: ['pip', venv, name] } });
+      declarations.push({
+        type: 'pip',
+        name,
+        ref,
+        attrs: { ensure: locked.version, venv },
+        relations: NO_RELATIONS(),
+        origin: { source: lock.source, dir, path: ['pip', venv, name] },
+      });
     }
   }
   const lockManifest: LoadedManifest = {
@@ -86,7 +110,9 @@ export function lockedManifests(manifests: readonly LoadedManifest[], lock: Load
     declarations,
   };
   const rewritten = manifests.map((manifest) =>
-    manifest.declarations.some((resource) => overridden.has(resource)) ? { ...manifest, declarations: manifest.declarations.map((resource) => overridden.get(resource) ?? resource) } : manifest,
+    manifest.declarations.some((resource) => overridden.has(resource))
+      ? { ...manifest, declarations: manifest.declarations.map((resource) => overridden.get(resource) ?? resource) }
+      : manifest,
   );
   return [lockManifest, ...rewritten];
 }

@@ -66,7 +66,10 @@ export async function observe(target: Target, catalog: Catalog, options: Observe
   const readers: { query: ObservationQuery; resources: Resource[] }[] = [];
   for (const { query, types } of named.values()) {
     const resources = catalog.ordered.filter((r) => types.has(r.type));
-    const built = query.build(resources, { provisionedMarker: PROVISIONED_MARKER, ...(options.earlyAvailability !== undefined ? { earlyAvailability: options.earlyAvailability } : {}) });
+    const built = query.build(resources, {
+      provisionedMarker: PROVISIONED_MARKER,
+      ...(options.earlyAvailability !== undefined ? { earlyAvailability: options.earlyAvailability } : {}),
+    });
     if (!built) continue;
     queries[query.key] = built;
     readers.push({ query, resources });
@@ -153,8 +156,26 @@ export function parseStatOutput(stdout: string, entries: readonly StatEntry[], m
   const records = Math.floor((fields.length - 1) / FIND_FIELDS);
   const found = new Map<string, ObservedFile>();
   for (let index = 0; index < records; index++) {
-    const [type, mode, owner, group, uid, gid, size, path, linkTarget] = fields.slice(index * FIND_FIELDS, (index + 1) * FIND_FIELDS) as [string, string, string, string, string, string, string, string, string];
-    const file: ObservedFile = { kind: FIND_KINDS[type] ?? 'other', mode: mode.padStart(4, '0'), owner, group, uid: Number(uid), gid: Number(gid), size: Number(size) };
+    const [type, mode, owner, group, uid, gid, size, path, linkTarget] = fields.slice(index * FIND_FIELDS, (index + 1) * FIND_FIELDS) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const file: ObservedFile = {
+      kind: FIND_KINDS[type] ?? 'other',
+      mode: mode.padStart(4, '0'),
+      owner,
+      group,
+      uid: Number(uid),
+      gid: Number(gid),
+      size: Number(size),
+    };
     if (file.kind === 'link') file.linkTarget = linkTarget;
     found.set(path, file);
   }
@@ -186,7 +207,6 @@ export function parseStatOutput(stdout: string, entries: readonly StatEntry[], m
   }
   return Object.fromEntries(entries.map((e) => [e.path, found.get(e.path) ?? { kind: 'absent' as const }]));
 }
-
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';

@@ -34,7 +34,10 @@ export async function planEnvironment(profile: LoadedProfile, target: Target, pr
   // while it is in flight (most of a no-change run is waiting for the engine).
   const observed = await progress.step(`Observing ${catalog.ordered.length} resources`, async (update) => {
     // Promise.all: a failed observation is handled at once, not after the templates.
-    const [state] = await Promise.all([observe(target, catalog, { templateFacts: catalogNeedsFacts(catalog), onStep: update }), compileTemplates(catalog, templates)]);
+    const [state] = await Promise.all([
+      observe(target, catalog, { templateFacts: catalogNeedsFacts(catalog), onStep: update }),
+      compileTemplates(catalog, templates),
+    ]);
     return state;
   });
   const contents = renderDesiredContents(catalog, { facts: observed.templateFacts ?? {}, vars: profile.data.vars }, templates);
@@ -43,22 +46,33 @@ export async function planEnvironment(profile: LoadedProfile, target: Target, pr
 }
 
 /** What `devenv plan` reports: the apply report shape, with what would change. */
-export async function planEnvironmentReport(profile: LoadedProfile, target: Target, progress: Progress): Promise<{ report: ApplyReport; planned: PlannedEnvironment }> {
+export async function planEnvironmentReport(
+  profile: LoadedProfile,
+  target: Target,
+  progress: Progress,
+): Promise<{ report: ApplyReport; planned: PlannedEnvironment }> {
   const started = performance.now();
   const planned = await planEnvironment(profile, target, progress);
   // A pin the own archive holds is no problem: provision offers it before apt is asked.
   const { archivedPins } = await import('./archive-offer.js');
   const held = await archivedPins(planned.plan.problems.flatMap((p) => (p.ref.startsWith('apt:') ? [planned.catalog.byRef.get(p.ref)] : [])));
-  const shown: Plan = held.size === 0 ? planned.plan : {
-    problems: planned.plan.problems.filter((p) => !held.has(p.ref)),
-    changes: planned.plan.changes.map((change) => {
-      const version = held.get(change.ref);
-      if (version === undefined) return change;
-      const installed = planned.observed.packages[change.ref.slice('apt:'.length)];
-      const from = installed?.status?.[1] === 'i' ? installed.version : '(not installed)';
-      return { ...change, changes: [`version: ${from} → ${version} (from the own archive)`], operation: { kind: 'apt', name: change.ref.slice('apt:'.length), install: `${change.ref.slice('apt:'.length)}=${version}` } };
-    }),
-  };
+  const shown: Plan =
+    held.size === 0
+      ? planned.plan
+      : {
+          problems: planned.plan.problems.filter((p) => !held.has(p.ref)),
+          changes: planned.plan.changes.map((change) => {
+            const version = held.get(change.ref);
+            if (version === undefined) return change;
+            const installed = planned.observed.packages[change.ref.slice('apt:'.length)];
+            const from = installed?.status?.[1] === 'i' ? installed.version : '(not installed)';
+            return {
+              ...change,
+              changes: [`version: ${from} → ${version} (from the own archive)`],
+              operation: { kind: 'apt', name: change.ref.slice('apt:'.length), install: `${change.ref.slice('apt:'.length)}=${version}` },
+            };
+          }),
+        };
   return { report: planReport(target.describe().name, shown, performance.now() - started), planned };
 }
 
@@ -135,7 +149,9 @@ export async function provisionEnvironment(
   const clean = report.summary.failed === 0 && report.summary.skipped === 0;
   const records = [
     ...(finalRecord ? pendingRefreshChanges(finalRecord) : []),
-    ...(clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs ? provisionedMarkerChanges(options.recordInputs) : []),
+    ...(clean && options.recordInputs !== undefined && planned.observed.provisionedMarker !== options.recordInputs
+      ? provisionedMarkerChanges(options.recordInputs)
+      : []),
   ];
   if (records.length > 0) await writeRecords(target, records, `write devenv's records on ${target.describe().name}`);
   return report;

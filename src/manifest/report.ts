@@ -83,6 +83,8 @@ export function renderReportText(report: ApplyReport, options: { verbose?: boole
   const seconds = (report.durationMs / 1000).toFixed(1);
   const verb = report.mode === 'plan' ? 'to change' : 'changed';
   if (report.mode === 'plan' && changed === 0 && !(report.problems ?? []).length) lines.push(`No changes: ${report.target} matches the manifests.`);
-  lines.push(`${report.mode === 'plan' ? 'Plan' : 'Applied'} on ${report.target}: ${changed} ${verb}, ${unchanged} unchanged, ${failed} failed, ${skipped} skipped in ${seconds}s`);
+  lines.push(
+    `${report.mode === 'plan' ? 'Plan' : 'Applied'} on ${report.target}: ${changed} ${verb}, ${unchanged} unchanged, ${failed} failed, ${skipped} skipped in ${seconds}s`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -34,7 +34,9 @@ export const absolutePath = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const accountName = z.string().regex(ACCOUNT_NAME, 'must be a user or group name (lowercase letters, digits, "_" or "-", starting with a letter or "_")');
+export const accountName = z
+  .string()
+  .regex(ACCOUNT_NAME, 'must be a user or group name (lowercase letters, digits, "_" or "-", starting with a letter or "_")');
 export const accountRef = z.union([accountName, z.number().int().min(0)]).transform((v) => String(v));
 
 const refList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));

@@ -5,7 +5,8 @@
  */
 export const MASK = '********';
 
-const SECRET_ASSIGNMENT = /^(\s*[-+ ]?\s*(?:export\s+)?["']?[\w.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)[\w.-]*["']?\s*[:=]\s*)(\S.*)$/i;
+const SECRET_ASSIGNMENT =
+  /^(\s*[-+ ]?\s*(?:export\s+)?["']?[\w.-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)[\w.-]*["']?\s*[:=]\s*)(\S.*)$/i;
 
 export function maskSecretLine(line: string): string {
   const match = SECRET_ASSIGNMENT.exec(line);

@@ -49,7 +49,14 @@ function compareAvailability(ref: Facts, act: Facts, emit: Emit): void {
     const why = [reason(ref, 'reference'), reason(act, 'actual')].filter(Boolean).join('; ');
     const failed = (!inRef && ref.errors[section] !== undefined) || (!inAct && act.errors[section] !== undefined);
     const topic: DriftTopic = failed && ERROR_LEVEL_SECTIONS.has(section) ? 'section.uncollected' : 'section.absent';
-    emit(topic, section, inRef ? 'missing' : inAct ? 'extra' : 'changed', inRef ? 'collected' : 'not collected', inAct ? 'collected' : 'not collected', `${section} not compared: ${why}`);
+    emit(
+      topic,
+      section,
+      inRef ? 'missing' : inAct ? 'extra' : 'changed',
+      inRef ? 'collected' : 'not collected',
+      inAct ? 'collected' : 'not collected',
+      `${section} not compared: ${why}`,
+    );
   }
 }
 
@@ -60,11 +67,25 @@ function compareWave2Availability(ref: Facts, act: Facts, emit: Emit): void {
     if (inRef && inAct) continue;
     const failed = [ref, act].filter((f) => f[section] === undefined && f.errors[section] !== undefined);
     if (!inRef && !inAct && failed.length === 0) continue;
-    const why = [[ref, 'reference'], [act, 'actual']]
+    const why = [
+      [ref, 'reference'],
+      [act, 'actual'],
+    ]
       .filter(([f]) => (f as Facts)[section] === undefined)
-      .map(([f, side]) => ((f as Facts).errors[section] ? `the ${side} could not collect it: ${(f as Facts).errors[section]}` : `the ${side} has no ${section} section (older facts or an import)`))
+      .map(([f, side]) =>
+        (f as Facts).errors[section]
+          ? `the ${side} could not collect it: ${(f as Facts).errors[section]}`
+          : `the ${side} has no ${section} section (older facts or an import)`,
+      )
       .join('; ');
-    emit(failed.length > 0 ? 'section.uncollected' : 'section.absent', `files.${section}`, inRef ? 'missing' : inAct ? 'extra' : 'changed', inRef ? 'collected' : 'not collected', inAct ? 'collected' : 'not collected', `${section} not compared: ${why}`);
+    emit(
+      failed.length > 0 ? 'section.uncollected' : 'section.absent',
+      `files.${section}`,
+      inRef ? 'missing' : inAct ? 'extra' : 'changed',
+      inRef ? 'collected' : 'not collected',
+      inAct ? 'collected' : 'not collected',
+      `${section} not compared: ${why}`,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ export function renderFleetText(doc: FleetParityDocument, options: TextOptions =
   for (const host of doc.hosts) {
     const s = host.parity?.summary;
     const cells = s ? [String(s.error), String(s.warning), String(s.info)] : ['—', '—', '—'];
-    rows.push(`${pad(labelOf(host), width)}  ${pad(STATUS_WORD[host.status], 6)}  ${pad(cells[0]!, 6)}  ${pad(cells[1]!, 8)}  ${pad(cells[2]!, 4)}  ${host.seconds.toFixed(1)}`);
+    rows.push(
+      `${pad(labelOf(host), width)}  ${pad(STATUS_WORD[host.status], 6)}  ${pad(cells[0]!, 6)}  ${pad(cells[1]!, 8)}  ${pad(cells[2]!, 4)}  ${host.seconds.toFixed(1)}`,
+    );
   }
   const { summary } = doc;
   const verdict = [
@@ -47,7 +49,9 @@ export function renderFleetJunit(doc: FleetParityDocument): string {
     'devenv fleet parity',
     doc.hosts.map((host) => ({
       suite: `parity ${labelOf(host)} → ${doc.actual.name}`,
-      cases: host.parity ? junitCases(host.parity, doc.fail_on) : [{ classname: 'devenv.parity', name: 'facts', error: host.error ?? 'could not collect facts' }],
+      cases: host.parity
+        ? junitCases(host.parity, doc.fail_on)
+        : [{ classname: 'devenv.parity', name: 'facts', error: host.error ?? 'could not collect facts' }],
     })),
   );
 }

@@ -57,7 +57,9 @@ export function fleetParity(references: readonly FleetReference[], actual: Facts
 }
 
 /** One machine of a `machines:` profile and its own production: both sides' facts, or why one is missing. */
-export type MachineReference = { machine: string; host: string; seconds: number; options: CompareOptions } & ({ facts: Facts; actual: Facts } | { error: string });
+export type MachineReference = { machine: string; host: string; seconds: number; options: CompareOptions } & (
+  { facts: Facts; actual: Facts } | { error: string }
+);
 
 /**
  * Parity of a `machines:` profile: each machine against its own production,
@@ -67,10 +69,19 @@ export type MachineReference = { machine: string; host: string; seconds: number;
 export function machinesParity(project: string, references: readonly MachineReference[], failOn: Severity, collectedAt: string): FleetParityDocument {
   const summary = emptySummary(references.length);
   const hosts = references.map((reference): FleetHost => {
-    const entry = 'error' in reference ? fleetHost(reference, undefined, reference.options, failOn, summary) : fleetHost(reference, reference.actual, reference.options, failOn, summary);
+    const entry =
+      'error' in reference
+        ? fleetHost(reference, undefined, reference.options, failOn, summary)
+        : fleetHost(reference, reference.actual, reference.options, failOn, summary);
     return { machine: reference.machine, ...entry };
   });
-  return { schema: FLEET_PARITY_SCHEMA_ID, actual: { kind: 'machines', name: project, source: 'devenv', collected_at: collectedAt }, fail_on: failOn, summary, hosts };
+  return {
+    schema: FLEET_PARITY_SCHEMA_ID,
+    actual: { kind: 'machines', name: project, source: 'devenv', collected_at: collectedAt },
+    fail_on: failOn,
+    summary,
+    hosts,
+  };
 }
 
 function emptySummary(hosts: number): FleetSummary {

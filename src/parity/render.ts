@@ -139,7 +139,8 @@ export function junitCases(doc: ParityDocument, failOn: Severity = 'error'): Jun
     const notCompared = drift.find((d) => d.path === area);
     const details = drift.map((d) => `[${d.severity}] ${d.path}: ${d.message}`).join('\n');
     const base = { classname: 'devenv.parity', name: area };
-    if (failing.length > 0) cases.push({ ...base, failure: { message: `${plural(failing.length, 'difference')} at ${failOn} or above`, type: 'drift', text: details } });
+    if (failing.length > 0)
+      cases.push({ ...base, failure: { message: `${plural(failing.length, 'difference')} at ${failOn} or above`, type: 'drift', text: details } });
     else if (notCompared) cases.push({ ...base, skipped: notCompared.message, ...(drift.length > 1 ? { systemOut: details } : {}) });
     else cases.push({ ...base, ...(drift.length > 0 ? { systemOut: details } : {}) });
   }
@@ -169,7 +170,9 @@ export function renderMarkdown(doc: ParityDocument): string {
     if (shown.length === 0) continue;
     lines.push(`#### ${area}`, '', '| | path | expected | actual | |', '|---|---|---|---|---|');
     for (const d of shown) {
-      lines.push(`| ${d.severity === 'error' ? '🔴' : '🟡'} ${d.severity} | ${cell(d.path)} | ${cell(d.expected)} | ${cell(d.actual)} | ${d.message.replace(/\|/g, '\\|')} |`);
+      lines.push(
+        `| ${d.severity === 'error' ? '🔴' : '🟡'} ${d.severity} | ${cell(d.path)} | ${cell(d.expected)} | ${cell(d.actual)} | ${d.message.replace(/\|/g, '\\|')} |`,
+      );
     }
     lines.push('');
   }

@@ -95,4 +95,13 @@ export function severityOf(topic: DriftTopic, ctx: SeverityContext): Severity {
   return SEVERITY_RULES[topic](ctx);
 }
 
-export { isHostOwnedSysctl, isHostPlumbingProcess, isMachinePackage, isMachineUnit, isSessionUnit, isTimeSyncUnit, isVagrantAccessPackage, isVagrantAccessUnit } from './classify.js';
+export {
+  isHostOwnedSysctl,
+  isHostPlumbingProcess,
+  isMachinePackage,
+  isMachineUnit,
+  isSessionUnit,
+  isTimeSyncUnit,
+  isVagrantAccessPackage,
+  isVagrantAccessUnit,
+} from './classify.js';

@@ -24,13 +24,39 @@ const ACCOUNT_DB = /^\/etc\/((passwd|group|shadow|gshadow|subuid|subgid)-?|\.pwd
 const MACHINE = new RegExp(
   '^/etc/(' +
     [
-      'hostname', 'hosts', 'resolv\\.conf', 'machine-id', 'machine-info', 'hostid', 'mtab', 'fstab', 'crypttab', 'adjtime', 'mailname',
-      'networks', 'ld\\.so\\.cache', 'ssh/ssh_host_[^/]+', 'ssl/certs/ssl-cert-snakeoil\\.pem', 'ssl/private/ssl-cert-snakeoil\\.key',
-      'network/interfaces(\\.d/.*)?', 'netplan/.*', 'udev/rules\\.d/70-persistent-.*', 'cloud/.*', 'default/grub(\\.d/.*)?',
-      'initramfs-tools/conf\\.d/resume', 'lvm/(archive|backup)/.*', 'mdadm/mdadm\\.conf', 'iscsi/initiatorname\\.iscsi',
+      'hostname',
+      'hosts',
+      'resolv\\.conf',
+      'machine-id',
+      'machine-info',
+      'hostid',
+      'mtab',
+      'fstab',
+      'crypttab',
+      'adjtime',
+      'mailname',
+      'networks',
+      'ld\\.so\\.cache',
+      'ssh/ssh_host_[^/]+',
+      'ssl/certs/ssl-cert-snakeoil\\.pem',
+      'ssl/private/ssl-cert-snakeoil\\.key',
+      'network/interfaces(\\.d/.*)?',
+      'netplan/.*',
+      'udev/rules\\.d/70-persistent-.*',
+      'cloud/.*',
+      'default/grub(\\.d/.*)?',
+      'initramfs-tools/conf\\.d/resume',
+      'lvm/(archive|backup)/.*',
+      'mdadm/mdadm\\.conf',
+      'iscsi/initiatorname\\.iscsi',
       // The kernel's module lists (kmod's and initramfs-tools' postinst write them): a container loads no modules of its own.
-      'modules', 'initramfs-tools/modules',
-      'default/(keyboard|console-setup)', 'vconsole\\.conf', 'console-setup/.*', 'apparmor\\.d/cache/.*', 'dhcp/dhclient-.*\\.(conf|leases)',
+      'modules',
+      'initramfs-tools/modules',
+      'default/(keyboard|console-setup)',
+      'vconsole\\.conf',
+      'console-setup/.*',
+      'apparmor\\.d/cache/.*',
+      'dhcp/dhclient-.*\\.(conf|leases)',
     ].join('|') +
     ')$',
 );
@@ -42,14 +68,26 @@ const COVERED = /^\/etc\/(localtime|timezone|default\/locale|locale\.conf|locale
 const GENERATED = new RegExp(
   '^/etc/(' +
     [
-      'alternatives/.*', 'rc[0-6S]\\.d/.*', 'ssl/certs/ca-certificates\\.crt', 'ca-certificates\\.conf', 'pam\\.d/common-[a-z-]+',
-      'shells', 'dpkg/origins/default', 'environment', 'profile', 'motd', 'nsswitch\\.conf', 'runit/runsvdir/.*', 'hosts\\.(allow|deny)',
+      'alternatives/.*',
+      'rc[0-6S]\\.d/.*',
+      'ssl/certs/ca-certificates\\.crt',
+      'ca-certificates\\.conf',
+      'pam\\.d/common-[a-z-]+',
+      'shells',
+      'dpkg/origins/default',
+      'environment',
+      'profile',
+      'motd',
+      'nsswitch\\.conf',
+      'runit/runsvdir/.*',
+      'hosts\\.(allow|deny)',
     ].join('|') +
     ')$',
 );
 
 /** Written by devenv's own boxes (src/backends, src/box): the box's plumbing, not the application's. */
-const BOX = /^\/etc\/(systemd\/system\/ssh\.service\.d\/devenv-host-keys\.conf|sudoers\.d\/vagrant|systemd\/network\/80-devenv-dhcp\.network|initramfs-tools\/conf\.d\/devenv-modules\.conf)$/;
+const BOX =
+  /^\/etc\/(systemd\/system\/ssh\.service\.d\/devenv-host-keys\.conf|sudoers\.d\/vagrant|systemd\/network\/80-devenv-dhcp\.network|initramfs-tools\/conf\.d\/devenv-modules\.conf)$/;
 
 /** apt's own source lists: the apt_sources section compares what they say without mirror hosts. */
 export const APT_SOURCE_FILE = /^\/etc\/apt\/sources\.list(\.d\/[^/]+\.(list|sources))?$/;
@@ -86,4 +124,18 @@ export function fileGroup(path: string): string {
 }
 
 /** Groups whose membership grants root or reads every secret: a membership there is never a detail. */
-export const PRIVILEGED_GROUPS = new Set(['root', 'sudo', 'wheel', 'admin', 'adm', 'shadow', 'disk', 'docker', 'lxd', 'libvirt', 'kvm', 'systemd-journal', 'staff']);
+export const PRIVILEGED_GROUPS = new Set([
+  'root',
+  'sudo',
+  'wheel',
+  'admin',
+  'adm',
+  'shadow',
+  'disk',
+  'docker',
+  'lxd',
+  'libvirt',
+  'kvm',
+  'systemd-journal',
+  'staff',
+]);

@@ -11,9 +11,15 @@ import { configErrorAt, hasPath, type YamlSource } from './yaml-source.js';
 export function applyEnvironment(data: ProfileData, name: string): ProfileData {
   const overlay = data.environments?.[name];
   if (!overlay) throw new Error(`no environment ${name}`);
-  const machines = data.machines && overlay.machines
-    ? Object.fromEntries(Object.entries(data.machines).map(([machine, config]) => [machine, { ...config, production: overlay.machines?.[machine]?.production ?? config.production }]))
-    : data.machines;
+  const machines =
+    data.machines && overlay.machines
+      ? Object.fromEntries(
+          Object.entries(data.machines).map(([machine, config]) => [
+            machine,
+            { ...config, production: overlay.machines?.[machine]?.production ?? config.production },
+          ]),
+        )
+      : data.machines;
   return {
     ...data,
     vars: overlay.vars ? { ...data.vars, ...overlay.vars } : data.vars,
@@ -29,9 +35,14 @@ export function selectEnvironment(source: YamlSource, data: ProfileData, name: s
   if (data.environments?.[name] === undefined) {
     const known = Object.keys(data.environments ?? {});
     const at = hasPath(source, ['environments']) ? ['environments'] : [];
-    throw configErrorAt(source, at, `-e ${name}: the profile has no environment ${JSON.stringify(name)} (${known.length ? `it has ${known.join(', ')}` : 'it has no environments: block'})`, {
-      which: 'key',
-    });
+    throw configErrorAt(
+      source,
+      at,
+      `-e ${name}: the profile has no environment ${JSON.stringify(name)} (${known.length ? `it has ${known.join(', ')}` : 'it has no environments: block'})`,
+      {
+        which: 'key',
+      },
+    );
   }
   return applyEnvironment(data, name);
 }
@@ -50,13 +61,29 @@ export function fieldOrigin(source: YamlSource, environment: string | undefined,
 function checkOverlays(source: YamlSource, data: ProfileData): void {
   for (const [name, overlay] of Object.entries(data.environments ?? {})) {
     if (data.machines && overlay.production !== undefined) {
-      throw configErrorAt(source, ['environments', name, 'production'], 'with machines:, production belongs to each machine: write it as machines: { NAME: { production: … } } in this environment', { which: 'key' });
+      throw configErrorAt(
+        source,
+        ['environments', name, 'production'],
+        'with machines:, production belongs to each machine: write it as machines: { NAME: { production: … } } in this environment',
+        { which: 'key' },
+      );
     }
     if (overlay.machines === undefined) continue;
-    if (!data.machines) throw configErrorAt(source, ['environments', name, 'machines'], "the profile has no machines: block: write this environment's production: at its top level", { which: 'key' });
+    if (!data.machines)
+      throw configErrorAt(
+        source,
+        ['environments', name, 'machines'],
+        "the profile has no machines: block: write this environment's production: at its top level",
+        { which: 'key' },
+      );
     for (const machine of Object.keys(overlay.machines)) {
       if (!(machine in data.machines)) {
-        throw configErrorAt(source, ['environments', name, 'machines', machine], `there is no machine ${JSON.stringify(machine)} (machines: ${Object.keys(data.machines).join(', ')})`, { which: 'key' });
+        throw configErrorAt(
+          source,
+          ['environments', name, 'machines', machine],
+          `there is no machine ${JSON.stringify(machine)} (machines: ${Object.keys(data.machines).join(', ')})`,
+          { which: 'key' },
+        );
       }
     }
   }

@@ -1,3 +1,5 @@
+// One file over 300 lines on purpose: loading a profile is one ordered pass (schema, box, manifests, templates,
+// lock, provisioners, machines), and the order is the order in which a user meets the errors.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -132,7 +134,11 @@ export async function loadProfile(path: string, options: LoadProfileOptions = {}
     );
   }
   if (data.machines && data.backend !== 'docker') {
-    throw configErrorAt(source, ['backend'], `several machines boot on backend "docker" only, not "${data.backend}": leave backend: out, or write one machine at the top level`);
+    throw configErrorAt(
+      source,
+      ['backend'],
+      `several machines boot on backend "docker" only, not "${data.backend}": leave backend: out, or write one machine at the top level`,
+    );
   }
 
   const project = await completeProfile(path, source, data, options, TOP_LEVEL);
@@ -162,7 +168,13 @@ function machineOrigin(data: ProfileData, machine: MachineConfig): ProfileOrigin
 }
 
 /** Everything a profile's data references (box, synced folders, manifests, lock), loaded and checked. */
-async function completeProfile(path: string, source: YamlSource, data: ProfileData, options: LoadProfileOptions, origin: ProfileOrigin): Promise<LoadedProfile> {
+async function completeProfile(
+  path: string,
+  source: YamlSource,
+  data: ProfileData,
+  options: LoadProfileOptions,
+  origin: ProfileOrigin,
+): Promise<LoadedProfile> {
   const dir = dirname(path);
   const machine = origin.machine;
   const boxPath = resolveBoxPath(data.box, dir);
@@ -180,7 +192,9 @@ async function completeProfile(path: string, source: YamlSource, data: ProfileDa
   // `provisioners:` (or `manifests:` as its shorthand), checked on this machine; devenv's own manifests are loaded below.
   const resolved = options.manifests === false ? { manifests: [], entries: [] } : resolveProvisioners(source, data, dir);
   // A machine's own manifests are written in the machine: errors point there.
-  const wanted = resolved.manifests.map((reference) => (reference.at[0] === 'manifests' ? { ...reference, at: [...origin.at('manifests'), ...reference.at.slice(1)] } : reference));
+  const wanted = resolved.manifests.map((reference) =>
+    reference.at[0] === 'manifests' ? { ...reference, at: [...origin.at('manifests'), ...reference.at.slice(1)] } : reference,
+  );
   // The manifest engine (its schemas are most of devenv's) is loaded only when manifests are read.
   const { loadManifestFile } = wanted.length > 0 ? await import('../manifest/load.js') : { loadManifestFile: undefined };
   for (const { path: manifestPath, at } of wanted) {
@@ -209,7 +223,11 @@ async function completeProfile(path: string, source: YamlSource, data: ProfileDa
   const boxArchives = box.apt_sources.map((boxSource) => boxSource.archive);
   (data.apt.sources ?? []).forEach((wanted, index) => {
     if (!boxArchives.includes(wanted.archive)) {
-      throw configErrorAt(source, ['apt', 'sources', index, 'archive'], `the box ${box.name} has no archive "${wanted.archive}" (its mirror serves ${boxArchives.join(', ')})`);
+      throw configErrorAt(
+        source,
+        ['apt', 'sources', index, 'archive'],
+        `the box ${box.name} has no archive "${wanted.archive}" (its mirror serves ${boxArchives.join(', ')})`,
+      );
     }
   });
   (data.archives ?? []).forEach((archive, index) => {
@@ -217,7 +235,11 @@ async function completeProfile(path: string, source: YamlSource, data: ProfileDa
     if (isArchiveUrl(archive)) return;
     const archivePath = resolve(dir, archive);
     if (!existsSync(join(archivePath, 'Packages')) && !existsSync(join(archivePath, 'wheels'))) {
-      throw configErrorAt(source, ['archives', index], `${displayPath(archivePath)} is not an archive written by \`devenv archive export\` (no Packages index, no wheels/)`);
+      throw configErrorAt(
+        source,
+        ['archives', index],
+        `${displayPath(archivePath)} is not an archive written by \`devenv archive export\` (no Packages index, no wheels/)`,
+      );
     }
   });
 

@@ -84,30 +84,50 @@ export function checkMachines(source: YamlSource, data: ProfileData): void {
   const names = Object.keys(machines);
   if (names.length === 0) throw configErrorAt(source, ['machines'], 'names no machine (leave machines: out for a one-machine profile)');
   if (data.ports.length > 0) {
-    throw configErrorAt(source, ['ports'], 'with machines:, a published port belongs to one machine: move it into that machine (top-level ports would be published by every machine)');
+    throw configErrorAt(
+      source,
+      ['ports'],
+      'with machines:, a published port belongs to one machine: move it into that machine (top-level ports would be published by every machine)',
+    );
   }
   if (data.production !== undefined) {
-    throw configErrorAt(source, ['production'], "with machines:, production belongs to each machine: write it in the machine it is the production of");
+    throw configErrorAt(source, ['production'], 'with machines:, production belongs to each machine: write it in the machine it is the production of');
   }
   for (const [name, machine] of Object.entries(machines)) {
     machine.depends_on.forEach((dependency, index) => {
       if (dependency === name) throw configErrorAt(source, ['machines', name, 'depends_on', index], `${name} cannot depend on itself`);
-      if (!(dependency in machines)) throw configErrorAt(source, ['machines', name, 'depends_on', index], `there is no machine ${JSON.stringify(dependency)} (machines: ${names.join(', ')})`);
+      if (!(dependency in machines))
+        throw configErrorAt(
+          source,
+          ['machines', name, 'depends_on', index],
+          `there is no machine ${JSON.stringify(dependency)} (machines: ${names.join(', ')})`,
+        );
     });
   }
   const order = bootOrder(Object.fromEntries(Object.entries(machines).map(([name, m]) => [name, m.depends_on])));
   if (!Array.isArray(order)) {
     const [from, to] = order.cycle as [string, string];
-    throw configErrorAt(source, ['machines', from, 'depends_on', machines[from]!.depends_on.indexOf(to)], `machines depend on each other in a circle: ${order.cycle.join(' → ')}`);
+    throw configErrorAt(
+      source,
+      ['machines', from, 'depends_on', machines[from]!.depends_on.indexOf(to)],
+      `machines depend on each other in a circle: ${order.cycle.join(' → ')}`,
+    );
   }
   const bound: { machine: string; index: number; port: PortMapping }[] = [];
   for (const [name, machine] of Object.entries(machines)) {
     (machine.ports ?? []).forEach((port, index) => {
       const clash = bound.find(
-        (other) => other.port.hostPort === port.hostPort && other.port.protocol === port.protocol && (other.port.hostIp === port.hostIp || WILDCARD.has(other.port.hostIp) || WILDCARD.has(port.hostIp)),
+        (other) =>
+          other.port.hostPort === port.hostPort &&
+          other.port.protocol === port.protocol &&
+          (other.port.hostIp === port.hostIp || WILDCARD.has(other.port.hostIp) || WILDCARD.has(port.hostIp)),
       );
       if (clash) {
-        throw configErrorAt(source, ['machines', name, 'ports', index], `host port ${port.hostIp}:${port.hostPort}/${port.protocol} is already published by machine ${clash.machine} (ports[${clash.index}])`);
+        throw configErrorAt(
+          source,
+          ['machines', name, 'ports', index],
+          `host port ${port.hostIp}:${port.hostPort}/${port.protocol} is already published by machine ${clash.machine} (ports[${clash.index}])`,
+        );
       }
       bound.push({ machine: name, index, port });
     });
@@ -141,11 +161,19 @@ export function machineProfileData(data: ProfileData, machine: MachineConfig): P
  * is), with what they depend on when `withDependencies` (booting web boots db).
  * An unknown name is a usage error naming the machines there are.
  */
-export function selectMachines<M extends { name: string; dependsOn: readonly string[] }>(machines: readonly M[], wanted: readonly string[], options: { withDependencies: boolean }): M[] {
+export function selectMachines<M extends { name: string; dependsOn: readonly string[] }>(
+  machines: readonly M[],
+  wanted: readonly string[],
+  options: { withDependencies: boolean },
+): M[] {
   if (wanted.length === 0) return [...machines];
   const byName = new Map(machines.map((m) => [m.name, m]));
   const unknown = wanted.filter((name) => !byName.has(name));
-  if (unknown.length > 0) throw unknownMachine(unknown[0]!, machines.map((m) => m.name));
+  if (unknown.length > 0)
+    throw unknownMachine(
+      unknown[0]!,
+      machines.map((m) => m.name),
+    );
   const chosen = new Set<string>();
   const add = (name: string): void => {
     if (chosen.has(name)) return;
@@ -159,16 +187,25 @@ export function selectMachines<M extends { name: string; dependsOn: readonly str
 /** `-m MACHINE` of a command that works on one machine: that machine; with several machines, -m is required. */
 export function oneMachine<M extends { name: string }>(machines: readonly M[], wanted: string | undefined, command: string): M {
   if (wanted === undefined) {
-    throw new UsageError(`the profile has several machines: say which one with -m MACHINE (${machines.map((m) => m.name).join(', ')})`, { hint: `e.g. devenv ${command} -m ${machines[0]?.name ?? 'web'}` });
+    throw new UsageError(`the profile has several machines: say which one with -m MACHINE (${machines.map((m) => m.name).join(', ')})`, {
+      hint: `e.g. devenv ${command} -m ${machines[0]?.name ?? 'web'}`,
+    });
   }
   const found = machines.find((m) => m.name === wanted);
-  if (!found) throw unknownMachine(wanted, machines.map((m) => m.name));
+  if (!found)
+    throw unknownMachine(
+      wanted,
+      machines.map((m) => m.name),
+    );
   return found;
 }
 
 /** -m or machine arguments on a profile without `machines:`. */
 export function noMachines(wanted: readonly string[]): void {
-  if (wanted.length > 0) throw new UsageError(`the profile has no machines: block, so there is no machine ${JSON.stringify(wanted[0])} (leave the machine name out: the profile is one machine)`);
+  if (wanted.length > 0)
+    throw new UsageError(
+      `the profile has no machines: block, so there is no machine ${JSON.stringify(wanted[0])} (leave the machine name out: the profile is one machine)`,
+    );
 }
 
 function unknownMachine(name: string, known: readonly string[]): UsageError {

@@ -59,8 +59,18 @@ export function parseSyncFolder(text: string): SyncFolder | string {
 const MIN_MEMORY = 64 * 1024 ** 2;
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
 };
 
 export function parseSize(text: string): number | string {
@@ -77,39 +87,41 @@ const portMapping = z
   .string()
   .meta({ pattern: '^(?:(?:\\[[0-9a-fA-F:.]+\\]|[0-9.]+):)?\\d{1,5}:\\d{1,5}(?:/(?:tcp|udp))?$' })
   .transform((text, ctx) => {
-  const parsed = parsePortMapping(text);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+    const parsed = parsePortMapping(text);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 
 const syncFolder = z
   .string()
   .meta({ pattern: '^[^:]+:/[^:]*(?::(?:ro|rw))?$' })
   .transform((text, ctx) => {
-  const parsed = parseSyncFolder(text);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+    const parsed = parseSyncFolder(text);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 
-const memory = z.union([z.number(), z.string()], { error: (issue) => `must be a size such as "2GiB" or a number of bytes, got ${describeValue(issue.input)}` }).transform((value, ctx) => {
-  const parsed =
-    typeof value === 'number'
-      ? Number.isInteger(value) && value >= MIN_MEMORY
-        ? value
-        : `${value} bytes is too little memory (at least 64MiB)`
-      : parseSize(value);
-  if (typeof parsed === 'string') {
-    ctx.addIssue({ code: 'custom', message: parsed });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const memory = z
+  .union([z.number(), z.string()], { error: (issue) => `must be a size such as "2GiB" or a number of bytes, got ${describeValue(issue.input)}` })
+  .transform((value, ctx) => {
+    const parsed =
+      typeof value === 'number'
+        ? Number.isInteger(value) && value >= MIN_MEMORY
+          ? value
+          : `${value} bytes is too little memory (at least 64MiB)`
+        : parseSize(value);
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 
 const relativeOrAbsolutePath = z
   .string()
@@ -121,7 +133,10 @@ export function isArchiveUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-const archiveLocation = relativeOrAbsolutePath.refine((location) => !isArchiveUrl(location) || URL.canParse(location), 'an archive URL must be a valid http:// or https:// URL');
+const archiveLocation = relativeOrAbsolutePath.refine(
+  (location) => !isArchiveUrl(location) || URL.canParse(location),
+  'an archive URL must be a valid http:// or https:// URL',
+);
 
 const absoluteGuestPath = z
   .string()
@@ -150,17 +165,27 @@ const puppetProvisioner = z
     modulepath: z.array(relativeOrAbsolutePath).default([]).describe('Module folders, relative to the profile (--modulepath)'),
     hiera: relativeOrAbsolutePath.optional().describe('The hiera.yaml (version 5) production uses, relative to the profile (--hiera_config)'),
     facts: z
-      .record(z.string().regex(VARIABLE_NAME, 'fact names are letters, digits and _'), z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value)))
+      .record(
+        z.string().regex(VARIABLE_NAME, 'fact names are letters, digits and _'),
+        z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value)),
+      )
       .default({})
       .describe('Fact overrides (FACTER_NAME), for what must match production: role, datacenter; every other fact comes from the environment itself'),
-    version: z.string().regex(DEBIAN_VERSION, 'must be an exact Debian version such as "7.23.0-1+deb12u1"').optional().describe("The puppet-agent package's exact Debian version, as production has it"),
+    version: z
+      .string()
+      .regex(DEBIAN_VERSION, 'must be an exact Debian version such as "7.23.0-1+deb12u1"')
+      .optional()
+      .describe("The puppet-agent package's exact Debian version, as production has it"),
   })
-  .describe('Puppet: `puppet apply` of production\'s manifest inside the environment');
+  .describe("Puppet: `puppet apply` of production's manifest inside the environment");
 
 const ansibleProvisioner = z
   .strictObject({
     playbook: relativeOrAbsolutePath.describe('The playbook ansible-playbook runs against the environment, relative to the profile'),
-    groups: z.array(z.string().regex(VARIABLE_NAME, 'group names are letters, digits and _')).default([]).describe("Inventory groups the environment is in (production's hosts' groups)"),
+    groups: z
+      .array(z.string().regex(VARIABLE_NAME, 'group names are letters, digits and _'))
+      .default([])
+      .describe("Inventory groups the environment is in (production's hosts' groups)"),
     extra_vars: z.record(z.string().regex(VARIABLE_NAME, 'variable names are letters, digits and _'), z.unknown()).default({}).describe('Extra variables (-e)'),
   })
   .describe("Ansible: ansible-playbook on this machine, reaching the environment through devenv's own connection");
@@ -174,7 +199,10 @@ const provisionerEntry = z
     ansible: ansibleProvisioner.optional(),
     devenv: z.array(relativeOrAbsolutePath).min(1, 'list at least one manifest').optional().describe("devenv's own manifests, applied in order"),
   })
-  .refine((entry) => PROVISIONER_KINDS.filter((kind) => entry[kind] !== undefined).length === 1, 'an entry names exactly one provisioner: puppet, ansible or devenv');
+  .refine(
+    (entry) => PROVISIONER_KINDS.filter((kind) => entry[kind] !== undefined).length === 1,
+    'an entry names exactly one provisioner: puppet, ansible or devenv',
+  );
 
 export type PuppetProvisionerData = z.output<typeof puppetProvisioner>;
 export type AnsibleProvisionerData = z.output<typeof ansibleProvisioner>;
@@ -241,7 +269,10 @@ export const ProfileSchema = z
     box: z
       .string()
       .min(1)
-      .meta({ description: 'Base system: a box name (boxes/NAME.yaml beside the profile, then the bundled boxes) or a path to a box definition', examples: ['debian-12'] }),
+      .meta({
+        description: 'Base system: a box name (boxes/NAME.yaml beside the profile, then the bundled boxes) or a path to a box definition',
+        examples: ['debian-12'],
+      }),
     backend: z.enum(['docker', 'vagrant']).default('docker').describe('Where the environment runs: a Docker container or a Vagrant machine'),
     vagrant: z
       .strictObject({
@@ -271,20 +302,25 @@ export const ProfileSchema = z
     sync: z
       .array(syncFolder)
       .default([])
-      .meta({ description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home', examples: [['./:/srv/mysite/app']] }),
+      .meta({
+        description: 'Host folders mounted in the guest, "HOST_PATH:GUEST_PATH[:ro]"; the host path is relative to the profile, "~/" is your home',
+        examples: [['./:/srv/mysite/app']],
+      }),
     manifests: z.array(relativeOrAbsolutePath).default([]).describe('Manifest files applied in order, relative to the profile'),
     archives: z
       .array(archiveLocation)
       .optional()
       .meta({
-        description: "Own archives (written by `devenv archive export`: a team's shared folder, or the same folder served over HTTP(S)) whose .debs and wheels environments install from; folders relative to the profile",
+        description:
+          "Own archives (written by `devenv archive export`: a team's shared folder, or the same folder served over HTTP(S)) whose .debs and wheels environments install from; folders relative to the profile",
         examples: [['../team-archive', 'https://archive.example.com/mysite/']],
       }),
     provisioners: z
       .array(provisionerEntry)
       .optional()
       .meta({
-        description: "What builds the environment, in order after boot: production's own Puppet or Ansible code, and devenv's own manifests; each entry is a stage of the provisioned-image cache. `manifests:` alone is the shorthand for one devenv entry",
+        description:
+          "What builds the environment, in order after boot: production's own Puppet or Ansible code, and devenv's own manifests; each entry is a stage of the provisioned-image cache. `manifests:` alone is the shorthand for one devenv entry",
         examples: [[{ puppet: { manifest: 'ops/puppet/site.pp', modulepath: ['ops/puppet/modules'] } }, { devenv: ['manifests/app.yaml'] }]],
       }),
     apt: z
@@ -303,19 +339,25 @@ export const ProfileSchema = z
                 .string()
                 .refine((url) => /^https?:\/\//i.test(url) && URL.canParse(url), 'an apt source URL must be a valid http:// or https:// URL')
                 .optional()
-                .describe("Where this archive is read instead of the box's mirror: an upstream snapshot of it (the archive as it was on production's day, e.g. …/archive/debian/20261101T000000Z/) or a team's copy; still checked with the box's keyring"),
+                .describe(
+                  "Where this archive is read instead of the box's mirror: an upstream snapshot of it (the archive as it was on production's day, e.g. …/archive/debian/20261101T000000Z/) or a team's copy; still checked with the box's keyring",
+                ),
             }),
           )
           .min(1)
           .optional()
-          .describe("Production's apt suites, over the box's mirror or a snapshot archive (default: the box's); `init --from` writes them when production's differ, e.g. a host without -security"),
+          .describe(
+            "Production's apt suites, over the box's mirror or a snapshot archive (default: the box's); `init --from` writes them when production's differ, e.g. a host without -security",
+          ),
       })
       .default({ install_recommends: true })
       .describe('How packages are installed'),
     vars: VarsSchema.default({}).describe('Variables visible to templates as vars.NAME'),
     sysctls: z
       .record(
-        z.string().regex(NAMESPACED_SYSCTL, 'only namespaced kernel settings can be set per environment (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'),
+        z
+          .string()
+          .regex(NAMESPACED_SYSCTL, 'only namespaced kernel settings can be set per environment (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)'),
         z
           .union([z.string(), z.number()])
           .transform((value) => String(value))
@@ -323,13 +365,17 @@ export const ProfileSchema = z
       )
       .default({})
       .meta({
-        description: 'Kernel settings of the environment that production sets in /etc/sysctl.d; a container cannot write /proc/sys, so the backend sets them when it creates the environment',
+        description:
+          'Kernel settings of the environment that production sets in /etc/sysctl.d; a container cannot write /proc/sys, so the backend sets them when it creates the environment',
         examples: [{ 'net.ipv4.conf.all.accept_redirects': 0, 'net.ipv4.tcp_syncookies': 1 }],
       }),
     production: ProductionSchema,
     parity: z
       .strictObject({
-        ignore: z.array(z.string().min(1)).default([]).meta({ description: 'Fact paths to ignore; "*" matches within a segment', examples: [['kernel.*']] }),
+        ignore: z
+          .array(z.string().min(1))
+          .default([])
+          .meta({ description: 'Fact paths to ignore; "*" matches within a segment', examples: [['kernel.*']] }),
       })
       .default({ ignore: [] })
       .describe('Parity settings'),
@@ -353,20 +399,27 @@ export const ProfileSchema = z
                 z.strictObject({ production: ProductionSchema.describe("This machine's production in this environment: replaces the machine's own whole") }),
               )
               .optional()
-              .describe('With machines: in the profile, each machine\'s production in this environment'),
+              .describe("With machines: in the profile, each machine's production in this environment"),
           })
           .describe('An overlay: only what it names changes'),
       )
       .optional()
       .meta({
-        description: 'Overlays over the profile (dev, staging, …), chosen with -e/--environment NAME, like batou\'s environments',
+        description: "Overlays over the profile (dev, staging, …), chosen with -e/--environment NAME, like batou's environments",
         examples: [{ staging: { vars: { env: 'staging' }, production: { ssh: 'ops@web-staging.example.com' } } }],
       }),
     checklist: z
       .strictObject({
-        app_user: z.string().regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a valid user name').optional().describe('The system user the application runs as'),
+        app_user: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]*\$?$/, 'must be a valid user name')
+          .optional()
+          .describe('The system user the application runs as'),
         allowed_ports: z.array(port).default([22, 80, 443]).describe('Ports allowed to listen on non-loopback addresses'),
-        datastore_ports: z.array(port).default([3306, 5432, 6379, 11211, 27017, 9200]).describe('Database and cache ports that must listen on loopback or a private address'),
+        datastore_ports: z
+          .array(port)
+          .default([3306, 5432, 6379, 11211, 27017, 9200])
+          .describe('Database and cache ports that must listen on loopback or a private address'),
         secrets: z.array(absoluteGuestPath).default([]).describe('Secret files (absolute guest paths) that must not be world-readable'),
         app_services: z
           .array(z.string().regex(/^[A-Za-z0-9@_.:-]+$/, 'must be a systemd unit name'))
@@ -378,7 +431,14 @@ export const ProfileSchema = z
           .default({})
           .describe('Checks to skip, each with the reason: check id → sentence'),
       })
-      .default({ allowed_ports: [22, 80, 443], datastore_ports: [3306, 5432, 6379, 11211, 27017, 9200], secrets: [], app_services: [], app_paths: [], skip: {} })
+      .default({
+        allowed_ports: [22, 80, 443],
+        datastore_ports: [3306, 5432, 6379, 11211, 27017, 9200],
+        secrets: [],
+        app_services: [],
+        app_paths: [],
+        skip: {},
+      })
       .describe('The hardened staging checklist (devenv check)'),
   })
   .describe('A devenv profile (devenv.yaml)');

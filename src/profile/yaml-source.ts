@@ -74,7 +74,11 @@ export function parseYamlSource(text: string, path: string): YamlSource {
       // the line to fix is the one indented too deep.
       const deeper = nextContentLine(text, line);
       if (deeper) {
-        throw new ConfigError({ file, line: deeper.line, column: deeper.column }, '', 'invalid YAML: this line is indented more than the key above it, which already has a value (check the indentation)');
+        throw new ConfigError(
+          { file, line: deeper.line, column: deeper.column },
+          '',
+          'invalid YAML: this line is indented more than the key above it, which already has a value (check the indentation)',
+        );
       }
     }
     throw new ConfigError({ file, line, column: col }, '', oneLine(yamlErrorSentence(first.code, first.message)));
@@ -82,7 +86,11 @@ export function parseYamlSource(text: string, path: string): YamlSource {
   const unknownTag = doc.warnings.find((warning) => warning.code === 'TAG_RESOLVE_FAILED');
   if (unknownTag) {
     const { line, col } = lineCounter.linePos(unknownTag.pos[0]);
-    throw new ConfigError({ file, line, column: col }, '', oneLine(`invalid YAML: ${lowerFirst(unknownTag.message)} (devenv knows only the standard YAML tags)`));
+    throw new ConfigError(
+      { file, line, column: col },
+      '',
+      oneLine(`invalid YAML: ${lowerFirst(unknownTag.message)} (devenv knows only the standard YAML tags)`),
+    );
   }
   checkAliases(source);
   return source;
@@ -127,7 +135,11 @@ function checkAliases(source: YamlSource): void {
   const alias = unresolved[0];
   if (alias) {
     const { line, col } = source.lineCounter.linePos(alias.range?.[0] ?? 0);
-    throw new ConfigError({ file: source.file, line, column: col }, '', oneLine(`invalid YAML: the alias *${alias.source} refers to no anchor defined before it`));
+    throw new ConfigError(
+      { file: source.file, line, column: col },
+      '',
+      oneLine(`invalid YAML: the alias *${alias.source} refers to no anchor defined before it`),
+    );
   }
   try {
     source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -344,7 +356,9 @@ export function sentenceForIssue(issue: z.core.$ZodRawIssue): string | undefined
     }
     case 'invalid_union': {
       // Every branch refused the type itself: say which types are accepted.
-      const expected = issue.errors.map((branch) => (branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path?.length === 0 ? branch[0].expected : undefined));
+      const expected = issue.errors.map((branch) =>
+        branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path?.length === 0 ? branch[0].expected : undefined,
+      );
       if (expected.every((type): type is string => type !== undefined)) {
         return `expected ${[...new Set(expected)].map(typeName).join(' or ')}, got ${describeValue(issue.input)}`;
       }
@@ -355,7 +369,8 @@ export function sentenceForIssue(issue: z.core.$ZodRawIssue): string | undefined
       const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
       const inclusive = issue.inclusive !== false;
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
-        if (issue.code === 'too_small') return inclusive ? `must be at least ${bound}, got ${String(issue.input)}` : `must be more than ${bound}, got ${String(issue.input)}`;
+        if (issue.code === 'too_small')
+          return inclusive ? `must be at least ${bound}, got ${String(issue.input)}` : `must be more than ${bound}, got ${String(issue.input)}`;
         return inclusive ? `must be at most ${bound}, got ${String(issue.input)}` : `must be less than ${bound}, got ${String(issue.input)}`;
       }
       if (issue.origin === 'string') {
@@ -369,7 +384,8 @@ export function sentenceForIssue(issue: z.core.$ZodRawIssue): string | undefined
       return undefined;
     }
     case 'invalid_format':
-      if (issue.format === 'regex' && typeof issue.input === 'string') return `${describeValue(issue.input)} does not have the expected form (${issue.pattern ?? 'a pattern'})`;
+      if (issue.format === 'regex' && typeof issue.input === 'string')
+        return `${describeValue(issue.input)} does not have the expected form (${issue.pattern ?? 'a pattern'})`;
       return undefined;
     default:
       return undefined;
@@ -378,7 +394,9 @@ export function sentenceForIssue(issue: z.core.$ZodRawIssue): string | undefined
 
 /** The keys a strict object accepts, or the keys an enum-keyed record accepts. */
 function knownKeys(inst: unknown): string[] {
-  const def = (inst as { _zod?: { def?: { shape?: Record<string, unknown>; keyType?: { _zod?: { def?: { entries?: Record<string, unknown> } } } } } } | undefined)?._zod?.def;
+  const def = (
+    inst as { _zod?: { def?: { shape?: Record<string, unknown>; keyType?: { _zod?: { def?: { entries?: Record<string, unknown> } } } } } } | undefined
+  )?._zod?.def;
   if (def?.shape) return Object.keys(def.shape);
   const entries = def?.keyType?._zod?.def?.entries;
   return entries ? Object.values(entries).map((value) => String(value)) : [];

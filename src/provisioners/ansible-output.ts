@@ -52,7 +52,10 @@ export function ansibleFailure(events: readonly AnsibleEvent[]): Omit<Provisione
   const failed = events.find((event) => event.status === 'failed' || event.status === 'unreachable');
   if (!failed) return undefined;
   const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value));
-  const message = [text(failed.msg), text(failed.stderr)].filter((part) => part.trim() !== '').join(': ').trim();
+  const message = [text(failed.msg), text(failed.stderr)]
+    .filter((part) => part.trim() !== '')
+    .join(': ')
+    .trim();
   return { resource: failed.task, message: message || (failed.status === 'unreachable' ? 'the environment was unreachable' : 'the task failed') };
 }
 

@@ -16,7 +16,8 @@ import { outcomeOf, type Provisioner, type ProvisionerOutcome, type ProvisionerR
 /** What the Ansible modules need on the managed host, as on production. */
 export const ANSIBLE_PYTHON = 'python3';
 
-export const ANSIBLE_MISSING_HINT = 'install ansible-core on this machine: `sudo apt-get install --no-install-recommends ansible-core` (or `bash scripts/setup-host.sh all`)';
+export const ANSIBLE_MISSING_HINT =
+  'install ansible-core on this machine: `sudo apt-get install --no-install-recommends ansible-core` (or `bash scripts/setup-host.sh all`)';
 
 /**
  * `ansible-playbook` on this machine against the environment, through devenv's
@@ -53,7 +54,9 @@ export class AnsibleProvisioner implements Provisioner {
 
   async apply(run: ProvisionerRun): Promise<ProvisionerOutcome> {
     await requireAnsible();
-    await run.progress.step('python3 in the environment (for the Ansible modules)', () => ensureGuestPackage(run.target, ANSIBLE_PYTHON, { installRecommends: this.installRecommends }));
+    await run.progress.step('python3 in the environment (for the Ansible modules)', () =>
+      ensureGuestPackage(run.target, ANSIBLE_PYTHON, { installRecommends: this.installRecommends }),
+    );
     return this.playbook(run, false, `ansible-playbook ${this.entry.config.playbook}`);
   }
 
@@ -137,7 +140,10 @@ export function inventoryFor(host: string, socket: string, groups: readonly stri
 /** ansible-playbook on this machine, or exit 3 with the fix. */
 export async function requireAnsible(): Promise<string> {
   const version = await ansibleVersion();
-  if (!version) throw new UnavailableError('ansible-playbook is not installed on this machine (the ansible provisioner runs it here, against the environment)', { hint: ANSIBLE_MISSING_HINT });
+  if (!version)
+    throw new UnavailableError('ansible-playbook is not installed on this machine (the ansible provisioner runs it here, against the environment)', {
+      hint: ANSIBLE_MISSING_HINT,
+    });
   return version;
 }
 

@@ -64,7 +64,11 @@ export function resolveProvisioners(source: YamlSource, data: ProfileData, dir: 
     return { manifests, entries: manifests.length > 0 ? [{ kind: 'devenv', index: 0, from: 0, to: manifests.length }] : [] };
   }
   if (source.doc.hasIn(['manifests'])) {
-    throw configErrorAt(source, ['manifests'], 'with "provisioners", list devenv\'s own manifests there as a "- devenv: [...]" entry, in the order they run (not in "manifests")');
+    throw configErrorAt(
+      source,
+      ['manifests'],
+      'with "provisioners", list devenv\'s own manifests there as a "- devenv: [...]" entry, in the order they run (not in "manifests")',
+    );
   }
   const manifests: ManifestReference[] = [];
   const entries: ProvisionerEntry[] = [];
@@ -81,7 +85,15 @@ export function resolveProvisioners(source: YamlSource, data: ProfileData, dir: 
       const hiera = config.hiera === undefined ? undefined : existing(source, [...at, 'puppet', 'hiera'], absolute(config.hiera), 'file');
       const root = commonFolder([dirname(manifest), ...modulepath, ...(hiera ? [dirname(hiera)] : [])]);
       const inside = (path: string): string => relative(root, path).split(sep).join('/') || '.';
-      entries.push({ kind: 'puppet', index, config, root, manifest: inside(manifest), modulepath: modulepath.map(inside), ...(hiera ? { hiera: inside(hiera) } : {}) });
+      entries.push({
+        kind: 'puppet',
+        index,
+        config,
+        root,
+        manifest: inside(manifest),
+        modulepath: modulepath.map(inside),
+        ...(hiera ? { hiera: inside(hiera) } : {}),
+      });
     } else if (entry.ansible) {
       const playbook = existing(source, [...at, 'ansible', 'playbook'], absolute(entry.ansible.playbook), 'file');
       entries.push({ kind: 'ansible', index, config: entry.ansible, root: dirname(playbook), playbook });

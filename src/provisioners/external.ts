@@ -18,7 +18,10 @@ export function externalProvisioner(entry: ExternalEntry, profile: LoadedProfile
   let provisioner = made.get(entry);
   if (!provisioner) {
     const recommends = profile.data.apt.install_recommends;
-    provisioner = entry.kind === 'puppet' ? new PuppetProvisioner(entry, recommends, entry.config.manifest) : new AnsibleProvisioner(entry, recommends, entry.config.playbook);
+    provisioner =
+      entry.kind === 'puppet'
+        ? new PuppetProvisioner(entry, recommends, entry.config.manifest)
+        : new AnsibleProvisioner(entry, recommends, entry.config.playbook);
     made.set(entry, provisioner);
   }
   return provisioner;

@@ -14,7 +14,11 @@ export async function installedVersion(target: Target, name: string): Promise<st
   return query.exitCode === 0 && status === 'installed' ? version : undefined;
 }
 
-export async function ensureGuestPackage(target: Target, name: string, options: { version?: string; installRecommends: boolean }): Promise<'present' | 'installed'> {
+export async function ensureGuestPackage(
+  target: Target,
+  name: string,
+  options: { version?: string; installRecommends: boolean },
+): Promise<'present' | 'installed'> {
   const have = await installedVersion(target, name);
   if (have !== undefined && (options.version === undefined || have === options.version)) return 'present';
   const spec = options.version ? `${name}=${options.version}` : name;
@@ -24,7 +28,9 @@ export async function ensureGuestPackage(target: Target, name: string, options: 
   const result = await target.exec(argv, { timeout: 900_000 });
   if (result.exitCode !== 0) {
     throw new OperationError(`could not install ${spec} in ${target.describe().name}: ${lastLines(result.stderr || result.stdout)}`, {
-      hint: options.version ? `check that the mirror has ${name} ${options.version} (apt-cache policy ${name})` : 'check the environment reaches its Debian mirror',
+      hint: options.version
+        ? `check that the mirror has ${name} ${options.version} (apt-cache policy ${name})`
+        : 'check the environment reaches its Debian mirror',
     });
   }
   return 'installed';

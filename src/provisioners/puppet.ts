@@ -39,7 +39,16 @@ export class PuppetProvisioner implements Provisioner {
 
   inputs(): unknown {
     const { manifest, modulepath, hiera, config } = this.entry;
-    return { kind: 'puppet', tree: treeHash(this.tree()), manifest, modulepath, hiera, facts: config.facts, version: config.version ?? null, recommends: this.installRecommends };
+    return {
+      kind: 'puppet',
+      tree: treeHash(this.tree()),
+      manifest,
+      modulepath,
+      hiera,
+      facts: config.facts,
+      version: config.version ?? null,
+      recommends: this.installRecommends,
+    };
   }
 
   /** The puppet apply command line; values are argv elements, never a shell string. */
@@ -47,7 +56,10 @@ export class PuppetProvisioner implements Provisioner {
     const inGuest = (path: string): string => (path === '.' ? this.guestRoot : `${this.guestRoot}/${path}`);
     const { modulepath, hiera, manifest } = this.entry;
     return [
-      'puppet', 'apply', '--color=false', '--detailed-exitcodes',
+      'puppet',
+      'apply',
+      '--color=false',
+      '--detailed-exitcodes',
       ...(modulepath.length > 0 ? ['--modulepath', modulepath.map(inGuest).join(':')] : []),
       ...(hiera ? ['--hiera_config', inGuest(hiera)] : []),
       ...(noop ? ['--noop', '--show_diff'] : []),
@@ -95,7 +107,9 @@ export class PuppetProvisioner implements Provisioner {
   async wouldChange(run: ProvisionerRun): Promise<ProvisionerOutcome> {
     if (!(await this.prepare(run, false))) {
       const version = this.entry.config.version;
-      return outcomeOf(this, [{ resource: `Package[${PUPPET_PACKAGE}]`, detail: `would be installed${version ? ` at ${version}` : ''}; the manifest is planned once it is` }]);
+      return outcomeOf(this, [
+        { resource: `Package[${PUPPET_PACKAGE}]`, detail: `would be installed${version ? ` at ${version}` : ''}; the manifest is planned once it is` },
+      ]);
     }
     return this.puppet(run, true, `puppet apply --noop ${this.manifestAsWritten}`);
   }

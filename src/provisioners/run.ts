@@ -47,14 +47,21 @@ export function renderOutcomesText(outcomes: readonly ProvisionerOutcome[], mode
     }
   }
   const total = outcomes.reduce((sum, outcome) => sum + outcome.changes.length, 0);
-  if (mode === 'plan' && total === 0 && !outcomes.some((o) => o.failure)) lines.push(`No changes: ${target} matches ${outcomes.map((o) => o.label).join(', ')}.`);
-  if (mode === 'rerun') lines.push(total === 0 ? `Idempotent: a second run changed nothing on ${target}.` : `Not idempotent: a second run changed ${total} on ${target} (above).`);
+  if (mode === 'plan' && total === 0 && !outcomes.some((o) => o.failure))
+    lines.push(`No changes: ${target} matches ${outcomes.map((o) => o.label).join(', ')}.`);
+  if (mode === 'rerun')
+    lines.push(total === 0 ? `Idempotent: a second run changed nothing on ${target}.` : `Not idempotent: a second run changed ${total} on ${target} (above).`);
   return `${lines.join('\n')}\n`;
 }
 
 /** For --json: the outcomes as data. */
 export function outcomesJson(outcomes: readonly ProvisionerOutcome[]): Record<string, unknown>[] {
-  return outcomes.map((outcome) => ({ kind: outcome.kind, label: outcome.label, changes: outcome.changes, ...(outcome.failure ? { failure: outcome.failure } : {}) }));
+  return outcomes.map((outcome) => ({
+    kind: outcome.kind,
+    label: outcome.label,
+    changes: outcome.changes,
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
+  }));
 }
 
 /**

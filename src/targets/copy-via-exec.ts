@@ -11,7 +11,12 @@ type Exec = (argv: readonly string[], options?: ExecOptions) => Promise<ExecResu
  */
 export async function copyViaExec(exec: Exec, name: string, content: string | Buffer, path: string, options: CopyOptions = {}): Promise<void> {
   if (!path.startsWith('/')) throw new OperationError(`cannot copy to a relative path: ${path}`);
-  const write = { content, mode: options.mode ?? '0644', ...(options.owner !== undefined ? { owner: options.owner } : {}), ...(options.group !== undefined ? { group: options.group } : {}) };
+  const write = {
+    content,
+    mode: options.mode ?? '0644',
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+    ...(options.group !== undefined ? { group: options.group } : {}),
+  };
   const { failed } = await runFileBatch({ exec }, [{ path, write }]);
   if (failed) throw new OperationError(`could not write ${path} on ${name}: ${failed.error.split('\n').pop() ?? ''}`);
 }

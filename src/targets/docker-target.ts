@@ -19,7 +19,9 @@ export class DockerTarget implements Target {
     if (!TRACE) return this.execUntraced(argv, options);
     const started = performance.now();
     const result = await this.execUntraced(argv, options);
-    process.stderr.write(`[trace] ${(performance.now() - started).toFixed(0).padStart(6)} ms  exit ${result.exitCode}  ${argv.slice(0, 4).join(' ').slice(0, 100)}\n`);
+    process.stderr.write(
+      `[trace] ${(performance.now() - started).toFixed(0).padStart(6)} ms  exit ${result.exitCode}  ${argv.slice(0, 4).join(' ').slice(0, 100)}\n`,
+    );
     return result;
   }
 

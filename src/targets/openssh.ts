@@ -33,7 +33,11 @@ export function sshReason(stderr: string): string {
 }
 
 /** Runs `ssh ARGS` (destination and remote command included) with stdin; a remote command's non-zero exit is data. */
-export async function execOverOpenSsh(transport: OpenSshTransport, args: readonly string[], options: Pick<ExecOptions, 'stdin' | 'timeout'> = {}): Promise<ExecResult> {
+export async function execOverOpenSsh(
+  transport: OpenSshTransport,
+  args: readonly string[],
+  options: Pick<ExecOptions, 'stdin' | 'timeout'> = {},
+): Promise<ExecResult> {
   let result;
   try {
     result = await execa(transport.sshCommand ?? 'ssh', args, {

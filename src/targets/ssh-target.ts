@@ -94,13 +94,20 @@ export class SshTarget implements Target {
   /** Options shared by every ssh call; -o values are fixed strings or paths we made, never profile text. */
   private async sshArgs(): Promise<string[]> {
     const args = [
-      '-o', 'BatchMode=yes',
-      '-o', `StrictHostKeyChecking=${this.options.acceptNewHostKey ? 'accept-new' : 'yes'}`,
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${await this.controlPath()}`,
-      '-o', 'ControlPersist=60',
-      '-o', `ConnectTimeout=${this.options.connectTimeout ?? 15}`,
-      '-o', 'LogLevel=ERROR',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `StrictHostKeyChecking=${this.options.acceptNewHostKey ? 'accept-new' : 'yes'}`,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${await this.controlPath()}`,
+      '-o',
+      'ControlPersist=60',
+      '-o',
+      `ConnectTimeout=${this.options.connectTimeout ?? 15}`,
+      '-o',
+      'LogLevel=ERROR',
       '-T',
     ];
     if (this.options.knownHostsFile) args.push('-o', `UserKnownHostsFile=${this.options.knownHostsFile}`);
@@ -127,7 +134,10 @@ export class SshTarget implements Target {
     if (argv.length === 0) throw new OperationError('exec needs a command');
     const remote = this.remoteCommand(argv, options);
     const args = [...(await this.sshArgs()), '--', this.destination.host, remote];
-    return execOverOpenSsh(this.transport(), args, { ...(options.stdin !== undefined ? { stdin: options.stdin } : {}), ...(options.timeout ? { timeout: options.timeout } : {}) });
+    return execOverOpenSsh(this.transport(), args, {
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+    });
   }
 
   /** How this target's ssh failures read. */
@@ -159,10 +169,23 @@ export class SshTarget implements Target {
     const dir = this.controlDir ?? (this.controlDirPending ? await this.controlDirPending.catch(() => undefined) : undefined);
     if (!dir) return;
     try {
-      await execa(this.options.sshCommand ?? 'ssh', ['-o', `ControlPath=${join(dir, '%C')}`, ...(this.destination.port ? ['-p', String(this.destination.port)] : []), ...(this.destination.user ? ['-l', this.destination.user] : []), '-O', 'exit', '--', this.destination.host], {
-        reject: false,
-        timeout: 5000,
-      });
+      await execa(
+        this.options.sshCommand ?? 'ssh',
+        [
+          '-o',
+          `ControlPath=${join(dir, '%C')}`,
+          ...(this.destination.port ? ['-p', String(this.destination.port)] : []),
+          ...(this.destination.user ? ['-l', this.destination.user] : []),
+          '-O',
+          'exit',
+          '--',
+          this.destination.host,
+        ],
+        {
+          reject: false,
+          timeout: 5000,
+        },
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

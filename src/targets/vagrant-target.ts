@@ -55,7 +55,10 @@ export async function controlPathFor(stateDir: string): Promise<string> {
   return join(dir, `${hashOf(stateDir, 16)}.sock`);
 }
 
-const MISSING_SSH = { message: 'ssh is not installed (devenv reaches Vagrant machines with OpenSSH)', hint: 'install it: `sudo apt-get install openssh-client`' };
+const MISSING_SSH = {
+  message: 'ssh is not installed (devenv reaches Vagrant machines with OpenSSH)',
+  hint: 'install it: `sudo apt-get install openssh-client`',
+};
 
 /**
  * A Vagrant machine reached through ONE OpenSSH master connection
@@ -82,13 +85,19 @@ export class VagrantTarget implements Target {
 
   private sshArgs(): string[] {
     return [
-      '-F', this.endpoint.configFile,
-      '-o', 'BatchMode=yes',
-      '-o', 'ControlMaster=auto',
+      '-F',
+      this.endpoint.configFile,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ControlMaster=auto',
       // "%" starts a token in ssh's ControlPath: a literal one is doubled.
-      '-o', `ControlPath=${this.endpoint.controlPath.replace(/%/g, '%%')}`,
-      '-o', `ControlPersist=${this.options.persistSeconds ?? 600}`,
-      '-o', `ConnectTimeout=${this.options.connectTimeoutSeconds ?? 10}`,
+      '-o',
+      `ControlPath=${this.endpoint.controlPath.replace(/%/g, '%%')}`,
+      '-o',
+      `ControlPersist=${this.options.persistSeconds ?? 600}`,
+      '-o',
+      `ConnectTimeout=${this.options.connectTimeoutSeconds ?? 10}`,
     ];
   }
 

@@ -21,7 +21,10 @@ describeWithEngine('exact pins with their closure (real engine, real mirror)', (
     for (const dir of dirs) {
       await devenv(['destroy', '--force'], { cwd: dir });
       for (const image of await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } })) {
-        await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+        await docker
+          .getImage(image.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       }
       await rm(dir, { recursive: true, force: true });
     }

@@ -35,7 +35,10 @@ describeWithEngine('box build in the engine (real engine)', () => {
   });
 
   afterAll(async () => {
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -47,7 +50,9 @@ describeWithEngine('box build in the engine (real engine)', () => {
 
   it('builds the box, which boots systemd and holds the same packages as the host-built box', async () => {
     const started = Date.now();
-    const build = await devenv(['box', 'build', join(dir, 'engine-test.yaml'), '--force'], { env: { DEVENV_BOX_BUILDER: 'engine', DEVENV_ARCHIVE_DIR: join(dir, 'archive') } });
+    const build = await devenv(['box', 'build', join(dir, 'engine-test.yaml'), '--force'], {
+      env: { DEVENV_BOX_BUILDER: 'engine', DEVENV_ARCHIVE_DIR: join(dir, 'archive') },
+    });
     expect(build.stderr).toContain('in the engine');
     expect(build.exitCode, build.stderr).toBe(0);
     expect(build.stdout).toContain(ref);
@@ -91,7 +96,11 @@ describeWithEngine('box build in the engine (real engine)', () => {
       // debootstrap's packages joined the own archive, with their control stanzas (a lock of the box rebuilds from it).
       const archived = [...(await new ArchiveStore(join(dir, 'archive')).listDebs()).values()];
       const systemd = /^systemd (\S+) (\S+)$/m.exec(engineList)!;
-      expect(archived.find((deb) => deb.name === 'systemd')).toMatchObject({ version: systemd[1], arch: systemd[2], control: expect.stringMatching(/^Package: systemd\n/) });
+      expect(archived.find((deb) => deb.name === 'systemd')).toMatchObject({
+        version: systemd[1],
+        arch: systemd[2],
+        control: expect.stringMatching(/^Package: systemd\n/),
+      });
       expect(archived.length).toBeGreaterThan(100);
       const sources = (await built.target.exec(['cat', '/etc/apt/sources.list.d/debian.sources'])).stdout;
       expect(sources).toContain('Suites: bookworm-security');

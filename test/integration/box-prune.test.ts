@@ -29,11 +29,14 @@ describeWithEngine('box prune and box images of older definitions (real engine)'
     tar.entry({ name: 'hello.txt' }, 'a stand-in for a box image\n');
     tar.finalize();
     const [repo, tag] = ref.split(':') as [string, string];
-    const response = await docker.importImage(tar as unknown as NodeJS.ReadableStream, {
-      repo,
-      tag,
-      changes: ['LABEL devenv.managed=true', `LABEL devenv.box=${name}`, `LABEL devenv.box.hash=${hash}`, 'LABEL devenv.test=true'],
-    } as unknown as object);
+    const response = await docker.importImage(
+      tar as unknown as NodeJS.ReadableStream,
+      {
+        repo,
+        tag,
+        changes: ['LABEL devenv.managed=true', `LABEL devenv.box=${name}`, `LABEL devenv.box.hash=${hash}`, 'LABEL devenv.test=true'],
+      } as unknown as object,
+    );
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(response, (error: Error | null) => (error ? reject(error) : resolve())));
   }
 
@@ -49,7 +52,11 @@ describeWithEngine('box prune and box images of older definitions (real engine)'
 
   afterAll(async () => {
     await holder?.remove({ force: true }).catch(() => undefined);
-    for (const ref of [stale, staleInUse, custom]) await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    for (const ref of [stale, staleInUse, custom])
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 

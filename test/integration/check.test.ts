@@ -158,7 +158,9 @@ describeWithEngine('devenv check over real facts', () => {
   async function inferredReport(): Promise<{ report: CheckReport; said: string; checklist: ReturnType<typeof inferChecklist>['checklist'] }> {
     const facts = await collectFacts(container!.target, { managedPaths: [], secretPaths: [], fingerprintKey: collectInput.fingerprintKey });
     const inferred = inferChecklist(facts, ProfileSchema.shape.checklist.parse(undefined));
-    const report = runChecklist(checkInputFrom({ checklist: inferred.checklist }, undefined, facts, {}), { only: ['app-user', 'app-not-root', 'app-user-unprivileged', 'secrets-permissions', 'no-multiplexer'] });
+    const report = runChecklist(checkInputFrom({ checklist: inferred.checklist }, undefined, facts, {}), {
+      only: ['app-user', 'app-not-root', 'app-user-unprivileged', 'secrets-permissions', 'no-multiplexer'],
+    });
     return { report, said: inferred.said, checklist: inferred.checklist };
   }
 

@@ -10,7 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function devenv(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeout?: number } = {}): Promise<CliResult> {
+export async function devenv(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string; timeout?: number } = {},
+): Promise<CliResult> {
   const result: Result = await execa('node', [CLI, ...args], {
     cwd: options.cwd,
     env: { NO_COLOR: '1', ...options.env },

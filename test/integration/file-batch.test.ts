@@ -26,7 +26,7 @@ describeWithEngine('file operations in one round trip (real container)', () => {
   });
 
   it('applies every operation in order, each as it would alone', async () => {
-    const odd = "/srv/fb/dir/odd name $(touch pwned) `touch pwned`; touch pwned 'q' \"q\"";
+    const odd = '/srv/fb/dir/odd name $(touch pwned) `touch pwned`; touch pwned \'q\' "q"';
     const utf8 = 'héllo wörld\n\ttabs and "quotes" and $HOME\n';
     const ops: FileChange[] = [
       { path: '/srv/fb/dir', mkdir: true, chown: 'root', chgrp: 'nogroup', chmod: '0750' },

@@ -93,7 +93,16 @@ describeWithEngine('fleet parity and inventory against three production stand-in
     await Promise.all(hosts.map((h) => sh(h.target, SETUP)));
     const upResult = await up;
     if (upResult.exitCode !== 0) throw new Error(`devenv up failed: ${explain(upResult)}`);
-    const setupEnv = await devenv(['exec', '--', 'sh', '-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PACKAGES.join(' ')} >/dev/null && ${SETUP}`], { cwd: dir });
+    const setupEnv = await devenv(
+      [
+        'exec',
+        '--',
+        'sh',
+        '-c',
+        `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${PACKAGES.join(' ')} >/dev/null && ${SETUP}`,
+      ],
+      { cwd: dir },
+    );
     if (setupEnv.exitCode !== 0) throw new Error(`setting up the environment failed: ${explain(setupEnv)}`);
 
     // One key for the whole fleet, as an operator has; host keys pinned in this run's own known_hosts,
@@ -104,7 +113,10 @@ describeWithEngine('fleet parity and inventory against three production stand-in
     const known: string[] = [];
     for (const host of hosts) {
       await host.target.copy(pub, '/home/ops/.ssh-authorized_keys.tmp', { mode: '0600' });
-      await sh(host.target, 'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp');
+      await sh(
+        host.target,
+        'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp',
+      );
       const hostKey = (await sh(host.target, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(' ').slice(0, 2).join(' ');
       known.push(`[127.0.0.1]:${host.hostPort(22)} ${hostKey}`);
     }
@@ -164,7 +176,11 @@ describeWithEngine('fleet parity and inventory against three production stand-in
     const three = await timed('three hosts', ['parity', '--against', `ssh://${names[0]},ssh://${names[1]}`, '--against', `ssh://${names[2]}`, '--json']);
     expect(three.exitCode, explain(three)).toBe(1);
     const doc = JSON.parse(three.stdout) as FleetDoc;
-    expect(doc.hosts.map((h) => [h.host, h.status])).toEqual([[names[0], 'clean'], [names[1], 'drift'], [names[2], 'clean']]);
+    expect(doc.hosts.map((h) => [h.host, h.status])).toEqual([
+      [names[0], 'clean'],
+      [names[1], 'drift'],
+      [names[2], 'clean'],
+    ]);
     const drifted = doc.hosts[1]!.parity!.drift.filter((d) => d.severity === 'error').map((d) => d.path);
     expect(drifted).toEqual(expect.arrayContaining(['files./etc/cron.d/backup', 'accounts.users.www-data.groups']));
     expect(doc.summary).toMatchObject({ hosts: 3, clean: 2, drift: 1, failed: 0 });
@@ -179,7 +195,7 @@ describeWithEngine('fleet parity and inventory against three production stand-in
     expect(text.stdout).toMatch(new RegExp(`\\n${names[0]!.replace(/\./g, '\\.')} +clean +0 `));
   });
 
-  it('-e staging compares with the staging overlay\'s production host, the profile itself with its own', async () => {
+  it("-e staging compares with the staging overlay's production host, the profile itself with its own", async () => {
     const profile = await readFile(join(dir, 'devenv.yaml'), 'utf8');
     await writeFile(
       join(dir, 'devenv.yaml'),

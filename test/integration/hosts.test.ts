@@ -159,7 +159,13 @@ for (const host of hosts) {
           await writeFile(join(project, 'devenv.yaml'), 'name: remote\nbox: debian-12\nsync: ["./app:/srv/app"]\n');
           const up = await devenv(['up'], { cwd: project, env: remote });
           expect(up.exitCode, up.stderr).toBe(0);
-          const read = async (): Promise<string> => (await devenv(['exec', '--', 'sh', '-c', 'cat /srv/app/hello.txt; ls /srv/app/static; grep -c " /srv/app " /proc/self/mountinfo || true'], { cwd: project, env: remote })).stdout;
+          const read = async (): Promise<string> =>
+            (
+              await devenv(['exec', '--', 'sh', '-c', 'cat /srv/app/hello.txt; ls /srv/app/static; grep -c " /srv/app " /proc/self/mountinfo || true'], {
+                cwd: project,
+                env: remote,
+              })
+            ).stdout;
           // The content is there, and /srv/app is not a mount: a copy.
           expect(await read()).toBe('from this machine\nold.css\n0\n');
           const status = JSON.parse((await devenv(['status', '--json'], { cwd: project, env: remote })).stdout);

@@ -8,7 +8,12 @@ import { describeWithEngine } from './support.js';
 
 const BASE = ['group:', '  app: { system: true }', 'user:', '  app: { system: true, group: app, shell: /usr/sbin/nologin, home: /srv/app }', ''].join('\n');
 const app = (greeting: string): string =>
-  ['file:', '  /srv/app: { ensure: directory, owner: root, group: app, mode: "0750" }', `  /srv/app/greeting.txt: { content: "${greeting}\\n", owner: root, group: app, mode: "0640" }`, ''].join('\n');
+  [
+    'file:',
+    '  /srv/app: { ensure: directory, owner: root, group: app, mode: "0750" }',
+    `  /srv/app/greeting.txt: { content: "${greeting}\\n", owner: root, group: app, mode: "0640" }`,
+    '',
+  ].join('\n');
 
 describeWithEngine('provisioned-image cache (real engine)', () => {
   let dir: string;
@@ -26,7 +31,10 @@ describeWithEngine('provisioned-image cache (real engine)', () => {
     await devenv(['destroy', '--force'], { cwd: dir });
     const images = await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } });
     for (const image of images.sort((a, b) => Number(b.Labels['devenv.cache.stage']) - Number(a.Labels['devenv.cache.stage']))) {
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   });

@@ -63,7 +63,6 @@ async function sh(target: Target, script: string): Promise<string> {
   return result.stdout;
 }
 
-
 async function allFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
@@ -93,7 +92,10 @@ describeWithEngine('init --from production over ssh, then up, then parity (issue
     identity = join(workdir, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'devenv-init-from-test', '-f', identity]);
     await production.target.copy(await readFile(`${identity}.pub`, 'utf8'), '/home/ops/.ssh-authorized_keys.tmp', { mode: '0600' });
-    await sh(production.target, 'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp');
+    await sh(
+      production.target,
+      'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp',
+    );
     const port = production.hostPort(22)!;
     destination = `ssh://ops@127.0.0.1:${port}`;
     // The CLI verifies host keys against the user's known_hosts (read from the passwd home, not $HOME):
@@ -130,14 +132,22 @@ describeWithEngine('init --from production over ssh, then up, then parity (issue
     expect(init.exitCode, explain(init)).toBe(0);
 
     const profile = parse(await readFile(join(project, 'devenv.yaml'), 'utf8'));
-    expect(profile).toMatchObject({ box: 'debian-12', ports: [`${hostPort}:80`], production: { ssh: destination, identity, sudo: true }, checklist: { app_user: 'shop', secrets: ['/etc/shop/secrets.env'] } });
+    expect(profile).toMatchObject({
+      box: 'debian-12',
+      ports: [`${hostPort}:80`],
+      production: { ssh: destination, identity, sudo: true },
+      checklist: { app_user: 'shop', secrets: ['/etc/shop/secrets.env'] },
+    });
     // This production was built with --no-install-recommends (most Recommends missing, whatever apt's setting): so is the copy.
     expect(profile.apt).toEqual({ install_recommends: false });
 
     // Every pin is production's exact version.
     const apt = parse(await readFile(join(project, 'manifests/packages.yaml'), 'utf8')).apt as Record<string, { ensure: string }>;
     const versions = new Map(
-      (await sh(production.target, "dpkg-query -W -f '${Package} ${Version}\\n' nginx openssh-server sudo python3")).trim().split('\n').map((l) => l.split(' ') as [string, string]),
+      (await sh(production.target, "dpkg-query -W -f '${Package} ${Version}\\n' nginx openssh-server sudo python3"))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ') as [string, string]),
     );
     expect(versions.size).toBe(4);
     for (const [name, version] of versions) expect(apt[name], name).toEqual({ ensure: version });
@@ -178,7 +188,13 @@ describeWithEngine('init --from production over ssh, then up, then parity (issue
     expect(parity.exitCode, explain(parity)).toBe(0);
 
     // The environment as production has it, checked by hand.
-    const inside = await cli(['exec', '--', 'sh', '-c', "getent passwd shop; dpkg-query -W -f '${Version}\\n' nginx; systemctl is-active shop nginx; cat /etc/shop/secrets.env"]);
+    const inside = await cli([
+      'exec',
+      '--',
+      'sh',
+      '-c',
+      "getent passwd shop; dpkg-query -W -f '${Version}\\n' nginx; systemctl is-active shop nginx; cat /etc/shop/secrets.env",
+    ]);
     expect(inside.exitCode, explain(inside)).toBe(0);
     const nginx = (await sh(production.target, "dpkg-query -W -f '${Version}\\n' nginx")).trim();
     expect(inside.stdout).toContain('shop:x:990:990::/srv/shop:/usr/sbin/nologin');

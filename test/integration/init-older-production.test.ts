@@ -69,7 +69,10 @@ describeWithEngine('init --from a production older than the mirror, then up, the
     const init = await cli(['init', '--from', destination, '-i', identity, '--sudo', '--yes', '--port', String(await freePort())]);
     expect(init.exitCode, explain(init)).toBe(0);
     const production_versions = new Map(
-      (await production.target.exec(['dpkg-query', '-W', '-f', '${Package} ${Version}\n'])).stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]),
+      (await production.target.exec(['dpkg-query', '-W', '-f', '${Package} ${Version}\n'])).stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
     );
     expect(production_versions.get('nginx-common')).toBe('1.22.1-9+deb12u9');
     // Its suites, over this machine's mirror: bookworm without -security.

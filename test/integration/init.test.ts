@@ -61,7 +61,13 @@ describe('devenv init (as a person would)', () => {
     expect(again.stderr).toMatch(/already exist.*nothing written/);
     expect((await devenv(['init', '--yes', '--force', '--name', 'blog'], { cwd: dir })).exitCode).toBe(0);
 
-    for (const bad of [['--port', 'http'], ['--name', 'Bad Name'], ['--box', 'ubuntu-99'], ['--backend', 'lxc'], ['--app-user', 'root;id']]) {
+    for (const bad of [
+      ['--port', 'http'],
+      ['--name', 'Bad Name'],
+      ['--box', 'ubuntu-99'],
+      ['--backend', 'lxc'],
+      ['--app-user', 'root;id'],
+    ]) {
       const result = await devenv(['init', '--yes', '--force', ...bad], { cwd: dir });
       expect(result.exitCode, bad.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^devenv: ${bad[0]}`));

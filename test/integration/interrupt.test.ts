@@ -33,7 +33,10 @@ describeWithEngine('Ctrl-C during up (real engine)', () => {
     await devenv(['destroy', '--force'], { cwd: dir });
     const docker = new Dockerode();
     for (const image of await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } })) {
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   });

@@ -32,7 +32,12 @@ const missing = libvirtMissing();
 const describeWithLibvirt: typeof describe = !missing
   ? describeWithEngine
   : integrationRequired
-    ? (((name: string) => describe(name, () => it('has libvirt', () => { throw new Error(`CI is set but ${missing} (scripts/setup-host.sh libvirt sets it up)`); }))) as typeof describe)
+    ? (((name: string) =>
+        describe(name, () =>
+          it('has libvirt', () => {
+            throw new Error(`CI is set but ${missing} (scripts/setup-host.sh libvirt sets it up)`);
+          }),
+        )) as typeof describe)
     : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing}; bash scripts/setup-host.sh libvirt)`, fn)) as typeof describe);
 
 /** What the host's network looks like, minus what the container engines change meanwhile (other tests run on them). */
@@ -122,7 +127,11 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     const profile = await readFile(join(dir, 'devenv.yaml'), 'utf8');
     await writeFile(
       join(twinDir, 'devenv.yaml'),
-      profile.replace(`name: ${name}`, `name: ${name}-ct`).replace('backend: vagrant', 'backend: docker').replace('vagrant: { provider: libvirt }\n', '').replace(`"${hostPort}:8080"`, `"${twinPort}:8080"`),
+      profile
+        .replace(`name: ${name}`, `name: ${name}-ct`)
+        .replace('backend: vagrant', 'backend: docker')
+        .replace('vagrant: { provider: libvirt }\n', '')
+        .replace(`"${hostPort}:8080"`, `"${twinPort}:8080"`),
     );
   });
 
@@ -136,7 +145,10 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
       await execa('vagrant', ['destroy', '-f'], { cwd: stateDir, env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' }, reject: false });
     }
     await rm(dir, { recursive: true, force: true });
-    if (timings.length) process.stderr.write(`\nvagrant-libvirt timings (${process.env.DEVENV_LIBVIRT_DOMAIN_TYPE ?? 'probed domain type'}):\n${timings.map((t) => `  ${t}`).join('\n')}\n`);
+    if (timings.length)
+      process.stderr.write(
+        `\nvagrant-libvirt timings (${process.env.DEVENV_LIBVIRT_DOMAIN_TYPE ?? 'probed domain type'}):\n${timings.map((t) => `  ${t}`).join('\n')}\n`,
+      );
   }, 1_500_000);
 
   it('doctor shows the domain type it chose and why, libvirtd and the plugin', async () => {
@@ -216,7 +228,11 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     for (let i = 0; i < 5; i++) expect((await devenv(['exec', '--', 'true'], { cwd: dir })).exitCode).toBe(0);
     timings.push(`devenv exec true               ${(ms(execStarted) / 5).toFixed(0)} ms per command (CLI start included)`);
     const sshStarted = performance.now();
-    const vagrantSsh = await execa('vagrant', ['ssh', '-c', 'true'], { cwd: stateDir, env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' }, reject: false });
+    const vagrantSsh = await execa('vagrant', ['ssh', '-c', 'true'], {
+      cwd: stateDir,
+      env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' },
+      reject: false,
+    });
     expect(vagrantSsh.exitCode).toBe(0);
     timings.push(`vagrant ssh -c true            ${ms(sshStarted).toFixed(0)} ms`);
   }, 1_500_000);
@@ -231,7 +247,11 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     expect(facts.exitCode, facts.stderr).toBe(0);
     timings.push(`devenv facts of the VM         ${(ms(started) / 1000).toFixed(1)} s`);
     const parity = await devenv(['parity', '--against', vmFacts, '--json'], { cwd: twinDir, ...SLOW });
-    const report = JSON.parse(parity.stdout) as { schema: string; summary: Record<string, number>; drift: { path: string; severity: string; message: string }[] };
+    const report = JSON.parse(parity.stdout) as {
+      schema: string;
+      summary: Record<string, number>;
+      drift: { path: string; severity: string; message: string }[];
+    };
     expect(report.schema).toBe('devenv.parity/v1');
     const errors = report.drift.filter((d) => d.severity === 'error').map((d) => `${d.path}: ${d.message}`);
     expect(errors, 'error-level drift between the VM and its container twin').toEqual([]);
@@ -245,7 +265,10 @@ describeWithLibvirt('devenv on a real VM: vagrant-libvirt, user-mode network, on
     // The profile's own work is the same on both: the package, the files, the service.
     const paths = report.drift.map((d) => d.path);
     for (const own of ['packages.deb.busybox', 'services.hello', 'files./srv/www/index.html', 'files./etc/systemd/system/hello.service']) {
-      expect(paths.filter((path) => path === own || path.startsWith(`${own}.`)), own).toEqual([]);
+      expect(
+        paths.filter((path) => path === own || path.startsWith(`${own}.`)),
+        own,
+      ).toEqual([]);
     }
   }, 900_000);
 

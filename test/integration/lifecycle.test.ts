@@ -7,7 +7,6 @@ import { devenv } from './cli.js';
 import { describeWithEngine } from './support.js';
 import { freePort } from './ports.js';
 
-
 describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
   let dir: string;
   let hostPort: number;
@@ -20,7 +19,15 @@ describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
     await writeFile(join(dir, 'app', 'hello.txt'), 'from the host\n');
     await writeFile(
       join(dir, 'devenv.yaml'),
-      ['name: lifecycle', 'box: debian-12', `ports: ["${hostPort}:80"]`, 'sync: ["./app:/srv/app"]', 'resources: { cpus: 1, memory: 512MiB }', 'sysctls: { net.ipv4.conf.all.accept_redirects: 0 }', ''].join('\n'),
+      [
+        'name: lifecycle',
+        'box: debian-12',
+        `ports: ["${hostPort}:80"]`,
+        'sync: ["./app:/srv/app"]',
+        'resources: { cpus: 1, memory: 512MiB }',
+        'sysctls: { net.ipv4.conf.all.accept_redirects: 0 }',
+        '',
+      ].join('\n'),
     );
   });
 
@@ -44,7 +51,9 @@ describeWithEngine('devenv lifecycle on Docker (real engine)', () => {
     expect(sysctl.stdout.trim()).toBe('0');
 
     // The box keeps apt's binary cache (as a host has after apt-get update), not the downloaded .debs.
-    const aptCache = await devenv(['exec', '--', 'sh', '-c', 'test -s /var/cache/apt/pkgcache.bin && ls /var/cache/apt/archives | grep -c "\\.deb$"'], { cwd: dir });
+    const aptCache = await devenv(['exec', '--', 'sh', '-c', 'test -s /var/cache/apt/pkgcache.bin && ls /var/cache/apt/archives | grep -c "\\.deb$"'], {
+      cwd: dir,
+    });
     expect(aptCache.stdout.trim(), aptCache.stderr).toBe('0');
 
     // The synced folder is a bind mount of the host folder.

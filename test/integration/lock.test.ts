@@ -51,7 +51,10 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     const root = join(dir, 'probe-deb');
     await mkdir(join(root, 'DEBIAN'), { recursive: true });
     await mkdir(join(root, 'usr', 'share', 'doc', PROBE_DEB), { recursive: true });
-    await writeFile(join(root, 'DEBIAN', 'control'), `Package: ${PROBE_DEB}\nVersion: 1.0\nArchitecture: all\nMaintainer: devenv tests <tests@devenv.invalid>\nDescription: a package only the own archive has\n`);
+    await writeFile(
+      join(root, 'DEBIAN', 'control'),
+      `Package: ${PROBE_DEB}\nVersion: 1.0\nArchitecture: all\nMaintainer: devenv tests <tests@devenv.invalid>\nDescription: a package only the own archive has\n`,
+    );
     await writeFile(join(root, 'usr', 'share', 'doc', PROBE_DEB, 'README'), 'probe\n');
     await mkdir(join(dir, 'incoming'));
     execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, join(dir, 'incoming', `${PROBE_DEB}_1.0_all.deb`)], { stdio: 'ignore' });
@@ -97,7 +100,9 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
 
     // What apt fetched is in the archive now: nginx's .deb among them.
     const listed = JSON.parse((await run(['archive', 'list', '--json'])).stdout);
-    expect(listed.debs.map((d: { name: string; version: string }) => `${d.name}=${d.version}`)).toEqual(expect.arrayContaining([`nginx=${NGINX}`, `nginx-common=${NGINX}`, `${PROBE_DEB}=1.0`]));
+    expect(listed.debs.map((d: { name: string; version: string }) => `${d.name}=${d.version}`)).toEqual(
+      expect.arrayContaining([`nginx=${NGINX}`, `nginx-common=${NGINX}`, `${PROBE_DEB}=1.0`]),
+    );
 
     const check = await run(['lock']);
     expect(check.exitCode, check.stdout + check.stderr).toBe(0);

@@ -95,9 +95,16 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     // Whatever a failed run left: only what this test's profile made.
     const label = `devenv.profile=${join(dir, 'devenv.yaml')}`;
     for (const c of await docker.listContainers({ all: true, filters: { label: [label] } })) await docker.getContainer(c.Id).remove({ force: true });
-    for (const n of await docker.listNetworks({ filters: { label: [label] } })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    for (const n of await docker.listNetworks({ filters: { label: [label] } }))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
     for (const image of await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } })) {
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   });
@@ -124,7 +131,10 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
     expect(greeting.stdout.trim(), greeting.stderr).toBe('hello from db');
     const psql = await run(['exec', '-m', 'db', '--', 'runuser', '-u', 'postgres', '--', 'psql', '-d', 'shop', '-tAc', 'SELECT count(*) FROM greeting']);
     expect(psql.stdout.trim(), psql.stderr).toBe('1');
-    expect(await run(['exec', '--', 'true'])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/several machines: say which one with -m MACHINE \(db, web\)/) });
+    expect(await run(['exec', '--', 'true'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringMatching(/several machines: say which one with -m MACHINE \(db, web\)/),
+    });
 
     // Each machine has its own lock: two machines never write one file.
     expect(existsSync(join(dir, 'devenv.db.lock')) && existsSync(join(dir, 'devenv.web.lock'))).toBe(true);
@@ -195,7 +205,10 @@ describeWithEngine('several machines on Docker: a private network, boot order, o
       const clean = await run(['parity', '--json']);
       const cleanDoc = JSON.parse(clean.stdout) as { schema: string; summary: Record<string, number>; hosts: { machine: string; status: string }[] };
       expect(cleanDoc.schema).toBe('devenv.fleet-parity/v1');
-      expect(cleanDoc.hosts.map((h) => [h.machine, h.status]), clean.stderr).toEqual([
+      expect(
+        cleanDoc.hosts.map((h) => [h.machine, h.status]),
+        clean.stderr,
+      ).toEqual([
         ['db', 'clean'],
         ['web', 'clean'],
       ]);

@@ -15,7 +15,11 @@ const APP_TEXT = 'Hello from mysite: gunicorn on a unix socket behind nginx.';
 
 /** What `curl http://127.0.0.1/` returns in the guest (python3 is there once the example is applied; curl is not). */
 async function fetchInGuest(target: Target): Promise<string> {
-  const result = await target.exec(['python3', '-c', 'import urllib.request,sys; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1/", timeout=10).read().decode())']);
+  const result = await target.exec([
+    'python3',
+    '-c',
+    'import urllib.request,sys; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1/", timeout=10).read().decode())',
+  ]);
   return result.exitCode === 0 ? result.stdout : `exit ${result.exitCode}: ${result.stderr}`;
 }
 
@@ -99,7 +103,12 @@ describeWithEngine('manifest engine against a real systemd container', () => {
 
     const report = await provisionEnvironment(profile, container.target, silentProgress());
     expect(report.summary.failed).toBe(0);
-    expect(report.resources.filter((r) => r.status === 'changed').map((r) => r.ref).sort()).toEqual(Object.keys(pending).sort());
+    expect(
+      report.resources
+        .filter((r) => r.status === 'changed')
+        .map((r) => r.ref)
+        .sort(),
+    ).toEqual(Object.keys(pending).sort());
     const shell = await container.target.exec(['getent', 'passwd', 'mysite']);
     expect(shell.stdout.trim().endsWith(':/usr/sbin/nologin')).toBe(true);
     expect(await fetchInGuest(container.target)).toBe(`${APP_TEXT}\n`);
@@ -120,7 +129,9 @@ describeWithEngine('manifest engine against a real systemd container', () => {
     const error = await provisionEnvironment(pinProfile, container.target, silentProgress()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationError);
     expect((error as OperationError).exitCode).toBe(4);
-    expect((error as Error).message).toMatch(/^apt:nginx: package nginx version 1\.22\.1-9\+deb12u99 is not available from the configured repositories \(available: .*1\.22\.1-9\+deb12u9.*\); nothing was changed$/);
+    expect((error as Error).message).toMatch(
+      /^apt:nginx: package nginx version 1\.22\.1-9\+deb12u99 is not available from the configured repositories \(available: .*1\.22\.1-9\+deb12u9.*\); nothing was changed$/,
+    );
     expect((await container.target.exec(['test', '-e', '/etc/pin-test.conf'])).exitCode).toBe(1);
     expect((await container.target.exec(['dpkg-query', '-W', 'jq'])).exitCode).not.toBe(0);
   }, 300_000);

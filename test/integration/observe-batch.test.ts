@@ -32,7 +32,7 @@ describeWithEngine('observation in one round trip (real container)', () => {
   });
 
   it('splits each query’s stdout and exit code back, passing values as arguments only', async () => {
-    const hostile = ['$(touch /tmp/pwned)', '`touch /tmp/pwned`', "a'b\"c", 'x; touch /tmp/pwned', ' two  spaces ', ''];
+    const hostile = ['$(touch /tmp/pwned)', '`touch /tmp/pwned`', 'a\'b"c', 'x; touch /tmp/pwned', ' two  spaces ', ''];
     const answers = await execBatch(container.target, {
       echo: { script: 'for a in "$@"; do printf "[%s]\\n" "$a"; done', args: hostile },
       failing: { script: 'printf "no newline"; echo "why it failed" >&2; exit 3' },
@@ -47,14 +47,29 @@ describeWithEngine('observation in one round trip (real container)', () => {
   });
 
   it('reads kind, mode, owner, hash, link target and content as stat(1) and sha256sum see them', async () => {
-    const paths = ['/srv/obs/plain', '/srv/obs/empty', '/srv/obs/odd \\ name\twith tab', '/srv/obs/big', '/srv/obs/binary', '/srv/obs/link', '/srv/obs/dir', '/srv/obs/absent'];
+    const paths = [
+      '/srv/obs/plain',
+      '/srv/obs/empty',
+      '/srv/obs/odd \\ name\twith tab',
+      '/srv/obs/big',
+      '/srv/obs/binary',
+      '/srv/obs/link',
+      '/srv/obs/dir',
+      '/srv/obs/absent',
+    ];
     const entries: StatEntry[] = paths.map((path) => ({ path, readContent: path !== '/srv/obs/binary' }));
     const limit = 16;
     const answers = await execBatch(container.target, { files: statQuery(entries, limit) }, { user: 'root' });
     const files = parseStatOutput(answers.files!.stdout, entries, limit);
 
     for (const path of paths) {
-      const byHand = await container.target.exec(['sh', '-c', 'stat --printf "%a %U %G %u %g %s %F" -- "$1" && { [ -L "$1" ] || [ ! -f "$1" ] || { echo; sha256sum -- "$1" | cut -d" " -f1; }; }', 'by-hand', path]);
+      const byHand = await container.target.exec([
+        'sh',
+        '-c',
+        'stat --printf "%a %U %G %u %g %s %F" -- "$1" && { [ -L "$1" ] || [ ! -f "$1" ] || { echo; sha256sum -- "$1" | cut -d" " -f1; }; }',
+        'by-hand',
+        path,
+      ]);
       if (path.endsWith('absent')) {
         expect(byHand.exitCode).not.toBe(0);
         expect(files[path]).toEqual({ kind: 'absent' });

@@ -95,7 +95,13 @@ describeWithEngine('parity --against FILE and check --target env through the CLI
     expect(Object.keys(doc.summary).sort()).toEqual(['error', 'ignored', 'info', 'warning']);
     expect(doc.summary.error).toBe(0);
     // expected/actual are left out of the JSON when one side has nothing.
-    for (const d of doc.drift) expect(d).toMatchObject({ path: expect.any(String), kind: expect.stringMatching(/^(missing|extra|changed)$/), severity: expect.stringMatching(/^(error|warning|info)$/), message: expect.any(String) });
+    for (const d of doc.drift)
+      expect(d).toMatchObject({
+        path: expect.any(String),
+        kind: expect.stringMatching(/^(missing|extra|changed)$/),
+        severity: expect.stringMatching(/^(error|warning|info)$/),
+        message: expect.any(String),
+      });
     expect(doc.drift.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
@@ -107,7 +113,13 @@ describeWithEngine('parity --against FILE and check --target env through the CLI
     expect(Object.keys(doc.summary).sort()).toEqual(['fail', 'na', 'pass', 'skip', 'warn']);
     expect(doc.results.length).toBe(Object.values(doc.summary).reduce((a, b) => a + b, 0));
     for (const r of doc.results) {
-      expect(r).toMatchObject({ id: expect.any(String), title: expect.any(String), status: expect.stringMatching(/^(pass|fail|warn|skip|n\/a|na)$/), message: expect.any(String), remediation: expect.any(String) });
+      expect(r).toMatchObject({
+        id: expect.any(String),
+        title: expect.any(String),
+        status: expect.stringMatching(/^(pass|fail|warn|skip|n\/a|na)$/),
+        message: expect.any(String),
+        remediation: expect.any(String),
+      });
     }
     expect(check.exitCode, explain(check)).toBe(doc.summary.fail > 0 ? 1 : 0);
     const byId = new Map(doc.results.map((r) => [r.id, r]));

@@ -119,8 +119,14 @@ describeWithEngine('parity: production over a real sshd against an environment c
     const emptyKnownHosts = join(workdir, 'empty_known_hosts');
     await writeFile(emptyKnownHosts, '');
     const unknownHost = new SshTarget(`ops@127.0.0.1:${port}`, { identity, knownHostsFile: emptyKnownHosts });
-    for (const [target, reason] of [[stranger, /Permission denied/], [unknownHost, /Host key verification failed/]] as const) {
-      const error = await target.exec(['true']).then(() => undefined, (e: unknown) => e);
+    for (const [target, reason] of [
+      [stranger, /Permission denied/],
+      [unknownHost, /Host key verification failed/],
+    ] as const) {
+      const error = await target.exec(['true']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(OperationError);
       expect((error as OperationError).exitCode).toBe(ExitCode.failed);
       expect((error as OperationError).message).toMatch(reason);
@@ -140,17 +146,40 @@ describeWithEngine('parity: production over a real sshd against an environment c
 
   it('collects facts on both sides that agree with dpkg-query, getent and ss run by hand', async () => {
     const [prodFacts, envFacts] = [await timedCollect(ssh, 'production over ssh'), await timedCollect(environment.target, 'environment container')];
-    for (const [facts, container] of [[prodFacts, production], [envFacts, environment]] as const) {
+    for (const [facts, container] of [
+      [prodFacts, production],
+      [envFacts, environment],
+    ] as const) {
       expect(facts.errors).toEqual({});
       const dpkg = await sh(container.target, "dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\\n'");
-      const installed = dpkg.split('\n').filter((l) => / ii ?$/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' ')).sort();
-      const fromFacts = Object.entries(facts.packages!.deb).map(([name, p]) => `${name.replace(/:.*$/, '')} ${p.version}`).sort();
+      const installed = dpkg
+        .split('\n')
+        .filter((l) => / ii ?$/.test(l))
+        .map((l) => l.split(' ').slice(0, 2).join(' '))
+        .sort();
+      const fromFacts = Object.entries(facts.packages!.deb)
+        .map(([name, p]) => `${name.replace(/:.*$/, '')} ${p.version}`)
+        .sort();
       expect(fromFacts).toEqual(installed);
 
-      const passwd = (await sh(container.target, 'getent passwd')).trim().split('\n').map((l) => l.split(':')).map(([name, , uid, , , , shell]) => `${name}:${uid}:${shell}`).sort();
-      expect(Object.entries(facts.accounts!.users).map(([name, u]) => `${name}:${u.uid}:${u.shell}`).sort()).toEqual(passwd);
+      const passwd = (await sh(container.target, 'getent passwd'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(':'))
+        .map(([name, , uid, , , , shell]) => `${name}:${uid}:${shell}`)
+        .sort();
+      expect(
+        Object.entries(facts.accounts!.users)
+          .map(([name, u]) => `${name}:${u.uid}:${u.shell}`)
+          .sort(),
+      ).toEqual(passwd);
 
-      const ports = new Set((await sh(container.target, 'ss -Htln')).trim().split('\n').map((l) => Number(l.trim().split(/\s+/)[3]!.split(':').pop())));
+      const ports = new Set(
+        (await sh(container.target, 'ss -Htln'))
+          .trim()
+          .split('\n')
+          .map((l) => Number(l.trim().split(/\s+/)[3]!.split(':').pop())),
+      );
       expect(new Set(facts.listeners!.sockets.filter((s) => s.protocol === 'tcp').map((s) => s.port))).toEqual(ports);
       expect(ports.has(22)).toBe(true);
       expect(facts.ssh?.['permitrootlogin']).toBeDefined();

@@ -36,7 +36,10 @@ describeWithEngine('plan and provision --target ssh:// (issue 19)', () => {
 
   beforeAll(async () => {
     production = await startTestContainer({ ports: [22], extraPackages: ['openssh-server', 'sudo'] });
-    await sh(production.target, "useradd -m -s /bin/bash ops && printf 'ops ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops && systemctl enable --now ssh.service >/dev/null 2>&1");
+    await sh(
+      production.target,
+      "useradd -m -s /bin/bash ops && printf 'ops ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops && systemctl enable --now ssh.service >/dev/null 2>&1",
+    );
     workdir = await mkdtemp(join(tmpdir(), 'devenv-provision-target-'));
     access = await sshAccessTo(production, workdir, 'devenv-provision-target-test');
     destination = `ssh://ops@127.0.0.1:${access.port}`;

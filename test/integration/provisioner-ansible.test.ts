@@ -24,7 +24,7 @@ printf 'ops ALL=(ALL) NOPASSWD:ALL\\n' > /etc/sudoers.d/ops && chmod 0440 /etc/s
 systemctl enable --now ssh.service >/dev/null 2>&1
 `;
 
-describeWithAnsible('ansible provisioner: production\'s own playbook, proven by plan, idempotence and parity (issue 19)', () => {
+describeWithAnsible("ansible provisioner: production's own playbook, proven by plan, idempotence and parity (issue 19)", () => {
   let production: TestContainer;
   let access: SshAccess;
   let workdir: string;
@@ -41,7 +41,11 @@ describeWithAnsible('ansible provisioner: production\'s own playbook, proven by 
       inventory,
       `[web]\nprod1 ansible_host=127.0.0.1 ansible_port=${access.port} ansible_user=ops ansible_become=true ansible_ssh_private_key_file=${access.identity} ansible_ssh_common_args='-o UserKnownHostsFile=${access.knownHosts} -o StrictHostKeyChecking=yes' ansible_python_interpreter=/usr/bin/python3\n`,
     );
-    const run = await execa('ansible-playbook', ['-i', inventory, '-e', 'env_name=production', new URL('ansible/site.yml', FIXTURES).pathname], { reject: false, all: true, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False' } });
+    const run = await execa('ansible-playbook', ['-i', inventory, '-e', 'env_name=production', new URL('ansible/site.yml', FIXTURES).pathname], {
+      reject: false,
+      all: true,
+      env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: 'False' },
+    });
     if (run.exitCode !== 0) throw new Error(`ansible-playbook on production failed: ${String(run.all).slice(-3000)}`);
   }
 
@@ -80,14 +84,20 @@ provisioners:
     if (workdir) await rm(workdir, { recursive: true, force: true });
   });
 
-  it('up runs the playbook against the environment through devenv\'s connection; plan is then empty and a second run changes nothing', async () => {
+  it("up runs the playbook against the environment through devenv's connection; plan is then empty and a second run changes nothing", async () => {
     upDone = true;
     const up = await cli(['up']);
     expect(up.exitCode, explain(up)).toBe(0);
     expect(up.stderr).toMatch(/ansible-playbook ops\/ansible\/site\.yml/);
 
     // Group vars and extra vars reached the template; no Ansible package is in the environment.
-    const inside = await cli(['exec', '--', 'sh', '-c', 'cat /etc/web/app.conf; systemctl is-active web ssh; dpkg-query -W ansible ansible-core 2>&1 | grep -c "no packages found"']);
+    const inside = await cli([
+      'exec',
+      '--',
+      'sh',
+      '-c',
+      'cat /etc/web/app.conf; systemctl is-active web ssh; dpkg-query -W ansible ansible-core 2>&1 | grep -c "no packages found"',
+    ]);
     expect(inside.stdout).toBe('# managed by ansible\ngreeting = hello\nport = 8080\nenv = production\nactive\nactive\n2\n');
 
     const plan = await cli(['plan']);
@@ -118,7 +128,8 @@ provisioners:
       expect(plan.stdout).toContain('~ web : web config: ansible.builtin.template');
       expect(plan.stdout).toContain('-greeting = hello\n    +greeting = good morning');
       expect(plan.stdout).toContain('~ handler web : restart web');
-      const started = async (): Promise<string> => (await cli(['exec', '--', 'systemctl', 'show', '-p', 'ExecMainStartTimestampMonotonic', '--value', 'web'])).stdout.trim();
+      const started = async (): Promise<string> =>
+        (await cli(['exec', '--', 'systemctl', 'show', '-p', 'ExecMainStartTimestampMonotonic', '--value', 'web'])).stdout.trim();
       const before = await started();
       const apply = await cli(['provision']);
       expect(apply.exitCode, explain(apply)).toBe(0);

@@ -71,5 +71,9 @@ export async function removeCacheImagesOf(profilePath: string): Promise<void> {
   const images = await docker.listImages({ filters: { label: [`${CACHE_LABEL.profile}=${profilePath}`] } }).catch(() => []);
   // Later stages first: they are the children of earlier ones.
   images.sort((a, b) => Number(b.Labels?.[CACHE_LABEL.stage] ?? 0) - Number(a.Labels?.[CACHE_LABEL.stage] ?? 0));
-  for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  for (const image of images)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }

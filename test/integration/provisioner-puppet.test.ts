@@ -22,7 +22,7 @@ import { describeWithEngine, sshAccessTo, startTestContainer, type SshAccess, ty
 const CODE = '/srv/puppet-code';
 const PUPPET_ON_PRODUCTION = `FACTER_role=web puppet apply --color=false --detailed-exitcodes --modulepath ${CODE}/modules --hiera_config ${CODE}/hiera.yaml ${CODE}/site.pp; rc=$?; [ $rc -eq 0 ] || [ $rc -eq 2 ]`;
 
-describeWithEngine('puppet provisioner: production\'s own site.pp, proven by plan, idempotence and parity (issue 19)', () => {
+describeWithEngine("puppet provisioner: production's own site.pp, proven by plan, idempotence and parity (issue 19)", () => {
   let production: TestContainer;
   let access: SshAccess;
   let workdir: string;
@@ -115,7 +115,13 @@ provisioners:
       expect(plan.exitCode, explain(plan)).toBe(1);
       const json = JSON.parse(plan.stdout);
       expect(json.provisioners).toEqual([
-        expect.objectContaining({ kind: 'puppet', label: 'puppet ops/puppet/site.pp', changes: [expect.objectContaining({ resource: 'File[/etc/web/app.conf]', diff: expect.stringContaining('-greeting = hello\n+greeting = good morning') })] }),
+        expect.objectContaining({
+          kind: 'puppet',
+          label: 'puppet ops/puppet/site.pp',
+          changes: [
+            expect.objectContaining({ resource: 'File[/etc/web/app.conf]', diff: expect.stringContaining('-greeting = hello\n+greeting = good morning') }),
+          ],
+        }),
       ]);
       expect((await cli(['exec', '--', 'cat', '/etc/web/app.conf'])).stdout).toContain('greeting = hello\n');
     } finally {
@@ -137,7 +143,7 @@ provisioners:
     }
   });
 
-  it('a failing resource is exit 4 naming it, with Puppet\'s last lines', async () => {
+  it("a failing resource is exit 4 naming it, with Puppet's last lines", async () => {
     const site = join(project, 'ops/puppet/site.pp');
     const original = await readFile(site, 'utf8');
     await writeFile(site, `${original}\nexec { 'broken-step': command => '/bin/false' }\n`);

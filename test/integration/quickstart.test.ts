@@ -10,7 +10,6 @@ import { freePort } from './ports.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../profiles/mysite', import.meta.url));
 
-
 /**
  * What the README's quick start does after setting up the host: `devenv up` of the
  * bundled example. Here on a copy with a free port, so a running example is not disturbed.
@@ -32,7 +31,10 @@ describeWithEngine('quick start: the bundled example (real engine)', () => {
     const docker = new Dockerode();
     const saved = await docker.listImages({ filters: { label: [`devenv.cache.profile=${join(dir, 'devenv.yaml')}`] } });
     for (const image of saved.sort((a, b) => Number(b.Labels['devenv.cache.stage']) - Number(a.Labels['devenv.cache.stage']))) {
-      await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await rm(dir, { recursive: true, force: true });
   });

@@ -21,7 +21,10 @@ const EXAMPLE = fileURLToPath(new URL('../../profiles/mysite', import.meta.url))
 async function removeSavedImages(docker: Dockerode, profile: string): Promise<void> {
   const saved = await docker.listImages({ filters: { label: [`devenv.cache.profile=${profile}`] } });
   for (const image of saved.sort((a, b) => Number(b.Labels['devenv.cache.stage']) - Number(a.Labels['devenv.cache.stage']))) {
-    await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
@@ -104,7 +107,9 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
       await writeFile(join(dir, 'devenv.yaml'), 'name: diskfull\nbox: debian-12\nsync: ["./small:/srv/full"]\nmanifests: [manifests/app.yaml]\n');
       const up = await devenv(['up'], { cwd: dir });
       expect(up.exitCode, up.stderr).toBe(4);
-      expect(up.stderr).toMatch(/^devenv: devenv-diskfull-\w+ ran out of disk space applying file:\/srv\/full\/big\.bin: \/srv\/full holds 256 KiB \(\d+ KiB free now\); nothing was recorded as provisioned$/m);
+      expect(up.stderr).toMatch(
+        /^devenv: devenv-diskfull-\w+ ran out of disk space applying file:\/srv\/full\/big\.bin: \/srv\/full holds 256 KiB \(\d+ KiB free now\); nothing was recorded as provisioned$/m,
+      );
       const [found] = await containersOf(docker, join(dir, 'devenv.yaml'));
       const marker = await execa('docker', ['exec', found!.Id, 'test', '-e', '/var/lib/devenv/provisioned'], { reject: false });
       expect(marker.exitCode).not.toBe(0);
@@ -123,7 +128,10 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
     port = await freePort();
     const profile = await readFile(join(example, 'devenv.yaml'), 'utf8');
     // A run-unique var: no saved image of another test applies, the packages really install.
-    await writeFile(join(example, 'devenv.yaml'), profile.replace(/^ports:.*$/m, `ports: ["${port}:80"]`).replace(/^vars:\n/m, `vars:\n  sigkill_run: "${Date.now()}"\n`));
+    await writeFile(
+      join(example, 'devenv.yaml'),
+      profile.replace(/^ports:.*$/m, `ports: ["${port}:80"]`).replace(/^vars:\n/m, `vars:\n  sigkill_run: "${Date.now()}"\n`),
+    );
   });
 
   /** Starts `devenv provision`, waits until `script` succeeds in the environment, then SIGKILLs devenv. */
@@ -157,7 +165,13 @@ describeWithEngine('reliability: one writer per environment, SIGKILL survived (r
   it('provision killed between the packages and the files: the next up finishes the files and the owed refreshes', async () => {
     // Purge what the first pass brought, so that this run has packages and files to do again.
     const [found] = await containersOf(docker, join(example, 'devenv.yaml'));
-    await execa('docker', ['exec', found!.Id, 'sh', '-c', 'rm -f /etc/nginx/sites-enabled/mysite /etc/mysite/gunicorn.conf.py /var/lib/devenv/provisioned* ; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q gunicorn python3-gunicorn >/dev/null']);
+    await execa('docker', [
+      'exec',
+      found!.Id,
+      'sh',
+      '-c',
+      'rm -f /etc/nginx/sites-enabled/mysite /etc/mysite/gunicorn.conf.py /var/lib/devenv/provisioned* ; DEBIAN_FRONTEND=noninteractive apt-get purge -y -q gunicorn python3-gunicorn >/dev/null',
+    ]);
     await killProvisionWhen('dpkg-query -W -f="\\${Status}" gunicorn 2>/dev/null | grep -q "install ok installed" && ! pgrep -x apt-get >/dev/null');
     await expectConverged();
   });

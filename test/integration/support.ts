@@ -96,7 +96,13 @@ export async function startTestContainer(options: TestContainerOptions = {}): Pr
     }
     if (options.extraPackages?.length) {
       const install = await target.exec(
-        ['sh', '-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"', 'install', ...options.extraPackages],
+        [
+          'sh',
+          '-c',
+          'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"',
+          'install',
+          ...options.extraPackages,
+        ],
         { timeout: 300_000 },
       );
       if (install.exitCode !== 0) throw new Error(`apt-get install failed in ${name}: ${install.stderr.slice(-500)}`);
@@ -129,7 +135,8 @@ export async function sshAccessTo(production: TestContainer, workdir: string, co
   const identity = join(workdir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', identity]);
   await production.target.copy(await readFile(`${identity}.pub`, 'utf8'), '/home/ops/.ssh-authorized_keys.tmp', { mode: '0600' });
-  const installKey = 'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp';
+  const installKey =
+    'install -d -m 0700 -o ops -g ops /home/ops/.ssh && install -m 0600 -o ops -g ops /home/ops/.ssh-authorized_keys.tmp /home/ops/.ssh/authorized_keys && rm /home/ops/.ssh-authorized_keys.tmp';
   const installed = await production.target.exec(['sh', '-c', installKey]);
   if (installed.exitCode !== 0) throw new Error(`installing the key failed: ${installed.stderr}`);
   const port = production.hostPort(22)!;

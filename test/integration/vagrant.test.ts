@@ -19,9 +19,13 @@ const vagrantInstalled = spawnSync('vagrant', ['--version']).status === 0;
 const describeWithVagrant: typeof describe = vagrantInstalled
   ? describeWithEngine
   : integrationRequired
-    ? (((name: string) => describe(name, () => it('has vagrant', () => { throw new Error('CI is set but vagrant is not installed (scripts/setup-host.sh installs it)'); }))) as typeof describe)
+    ? (((name: string) =>
+        describe(name, () =>
+          it('has vagrant', () => {
+            throw new Error('CI is set but vagrant is not installed (scripts/setup-host.sh installs it)');
+          }),
+        )) as typeof describe)
     : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: vagrant is not installed; sudo apt-get install vagrant)`, fn)) as typeof describe);
-
 
 const ms = (start: number): number => performance.now() - start;
 
@@ -71,7 +75,11 @@ describeWithVagrant('devenv on Vagrant with the docker provider (real vagrant, r
     await devenv(['destroy', '--force'], { cwd: dir });
     // Whatever a failed run left behind: containers are labelled with the profile path.
     const left = await docker.listContainers({ all: true, filters: { label: [`devenv.profile=${join(dir, 'devenv.yaml')}`] } });
-    for (const c of left) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    for (const c of left)
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -125,7 +133,11 @@ describeWithVagrant('devenv on Vagrant with the docker provider (real vagrant, r
     const vagrantRuns = 3;
     started = performance.now();
     for (let i = 0; i < vagrantRuns; i++) {
-      const result = await execa('vagrant', ['ssh', '-c', 'true'], { cwd: stateDir, env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' }, reject: false });
+      const result = await execa('vagrant', ['ssh', '-c', 'true'], {
+        cwd: stateDir,
+        env: { VAGRANT_CWD: stateDir, VAGRANT_CHECKPOINT_DISABLE: '1' },
+        reject: false,
+      });
       expect(result.exitCode).toBe(0);
     }
     const perVagrantSsh = ms(started) / vagrantRuns;

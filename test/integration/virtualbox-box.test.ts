@@ -23,7 +23,14 @@ import { freePort } from './ports.js';
 const VAGRANT_ENV = { VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_NO_COLOR: '1' };
 
 function toolsMissing(): string | undefined {
-  for (const [tool, args] of [['vagrant', ['--version']], ['qemu-img', ['--version']], ['qemu-system-x86_64', ['--version']], ['syslinux', ['--version']], ['mcopy', ['--version']], ['mkfs.vfat', ['--help']]] as const) {
+  for (const [tool, args] of [
+    ['vagrant', ['--version']],
+    ['qemu-img', ['--version']],
+    ['qemu-system-x86_64', ['--version']],
+    ['syslinux', ['--version']],
+    ['mcopy', ['--version']],
+    ['mkfs.vfat', ['--help']],
+  ] as const) {
     if (spawnSync(tool, [...args]).error) return `${tool} is not installed`;
   }
   return undefined;
@@ -32,7 +39,10 @@ function toolsMissing(): string | undefined {
 function insecurePrivateKey(): string | undefined {
   const gems = '/usr/share/rubygems-integration/all/gems';
   if (!existsSync(gems)) return undefined;
-  for (const gem of readdirSync(gems).filter((name) => /^vagrant-\d/.test(name)).sort().reverse()) {
+  for (const gem of readdirSync(gems)
+    .filter((name) => /^vagrant-\d/.test(name))
+    .sort()
+    .reverse()) {
     const key = join(gems, gem, 'keys', 'vagrant');
     if (existsSync(key)) return key;
   }
@@ -43,7 +53,12 @@ const missing = toolsMissing();
 const describeWithTools: typeof describe = !missing
   ? describeWithEngine
   : integrationRequired
-    ? (((name: string) => describe(name, () => it('has the tools', () => { throw new Error(`CI is set but ${missing} (scripts/setup-host.sh libvirt installs them)`); }))) as typeof describe)
+    ? (((name: string) =>
+        describe(name, () =>
+          it('has the tools', () => {
+            throw new Error(`CI is set but ${missing} (scripts/setup-host.sh libvirt installs them)`);
+          }),
+        )) as typeof describe)
     : (((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing})`, fn)) as typeof describe);
 
 describeWithTools('box build --provider virtualbox: an OVF box whose disk boots by itself', () => {
@@ -116,16 +131,58 @@ describeWithTools('box build --provider virtualbox: an OVF box whose disk boots 
     await chmod(privateKey, 0o600);
     const port = await freePort();
     const serial = join(dir, 'serial.log');
-    qemu = execa('qemu-system-x86_64', [
-      '-accel', 'tcg', '-machine', 'pc', '-m', '1024', '-smp', '2', '-display', 'none', '-no-reboot',
-      '-device', 'ahci,id=ahci',
-      '-drive', `if=none,id=disk,file=${vmdk},format=vmdk,snapshot=on`,
-      '-device', 'ide-hd,drive=disk,bus=ahci.0',
-      '-netdev', `user,id=nat,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'e1000,netdev=nat',
-      '-serial', `file:${serial}`,
-    ], { reject: false });
+    qemu = execa(
+      'qemu-system-x86_64',
+      [
+        '-accel',
+        'tcg',
+        '-machine',
+        'pc',
+        '-m',
+        '1024',
+        '-smp',
+        '2',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-device',
+        'ahci,id=ahci',
+        '-drive',
+        `if=none,id=disk,file=${vmdk},format=vmdk,snapshot=on`,
+        '-device',
+        'ide-hd,drive=disk,bus=ahci.0',
+        '-netdev',
+        `user,id=nat,hostfwd=tcp:127.0.0.1:${port}-:22`,
+        '-device',
+        'e1000,netdev=nat',
+        '-serial',
+        `file:${serial}`,
+      ],
+      { reject: false },
+    );
     const ssh = (command: string) =>
-      execa('ssh', ['-i', privateKey, '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', 'vagrant@127.0.0.1', command], { reject: false, timeout: 60_000 });
+      execa(
+        'ssh',
+        [
+          '-i',
+          privateKey,
+          '-p',
+          String(port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'ConnectTimeout=10',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'LogLevel=ERROR',
+          'vagrant@127.0.0.1',
+          command,
+        ],
+        { reject: false, timeout: 60_000 },
+      );
     const started = performance.now();
     let answer = await ssh('true');
     while (answer.exitCode !== 0 && performance.now() - started < 420_000 && qemu.exitCode === null) {

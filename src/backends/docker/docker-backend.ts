@@ -146,7 +146,8 @@ export class DockerBackend implements Backend {
         Labels: { [LABEL.managed]: 'true', [LABEL.network]: 'true', [LABEL.project]: this.profile.machine!.project, [LABEL.profile]: this.profile.path },
       });
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 409) throw new OperationError(`could not create the network ${name}: ${(error as Error).message}`, { cause: error });
+      if ((error as { statusCode?: number }).statusCode !== 409)
+        throw new OperationError(`could not create the network ${name}: ${(error as Error).message}`, { cause: error });
     }
     return name;
   }
@@ -174,7 +175,9 @@ export class DockerBackend implements Backend {
     const found = await this.find(docker);
     if (!found || found.State !== 'running') {
       const machine = this.profile.machine;
-      throw new OperationError(machine ? `the machine ${machine.name} is not running` : `the environment ${this.profile.data.name} is not running`, { hint: `run \`devenv up${machine ? ` ${machine.name}` : ''}\` first` });
+      throw new OperationError(machine ? `the machine ${machine.name} is not running` : `the environment ${this.profile.data.name} is not running`, {
+        hint: `run \`devenv up${machine ? ` ${machine.name}` : ''}\` first`,
+      });
     }
     return found.Id;
   }
@@ -294,7 +297,12 @@ export class DockerBackend implements Backend {
 
   private async waitForBoot(docker: Dockerode, id: string, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
     try {
-      await waitForSystemdBoot(new DockerTarget(docker, id, this.containerName), this.progress, { timeoutMs: BOOT_TIMEOUT_MS, pollMs: 150, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
+      await waitForSystemdBoot(new DockerTarget(docker, id, this.containerName), this.progress, {
+        timeoutMs: BOOT_TIMEOUT_MS,
+        pollMs: 150,
+        ...(signal ? { signal } : {}),
+        ...(update ? { update } : {}),
+      });
     } catch (error) {
       // A container whose systemd gave up has exited: its own last lines say why.
       const exited = await this.exitedDuringBoot(docker, id);
@@ -311,7 +319,9 @@ export class DockerBackend implements Backend {
     const engine = await engineFactsOf(docker).catch(() => undefined);
     return new OperationError(
       `systemd could not start in ${this.containerName} (the container exited with status ${info.State.ExitCode}${said ? `: ${said}` : ''})`,
-      { hint: `\`devenv doctor\` shows the mode chosen for this engine${engine ? ` (${engine.product} ${engine.version}, cgroup v${engine.cgroupVersion})` : ''}; DEVENV_SYSTEMD_MODE=<mode> tries another` },
+      {
+        hint: `\`devenv doctor\` shows the mode chosen for this engine${engine ? ` (${engine.product} ${engine.version}, cgroup v${engine.cgroupVersion})` : ''}; DEVENV_SYSTEMD_MODE=<mode> tries another`,
+      },
     );
   }
 
@@ -335,8 +345,13 @@ export class DockerBackend implements Backend {
       await probe.start();
       await probe.wait({ condition: 'not-running', abortSignal: AbortSignal.timeout(15_000) } as object);
       const logs = await probe.logs({ stdout: true, stderr: true, tail: 20, follow: false });
-      // eslint-disable-next-line no-control-regex -- terminal escape sequences in a boot log
-      return lastLines(demuxDockerFrames(logs as unknown as Buffer).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, ''), { max: 400, separator: ' | ' });
+      return lastLines(
+        demuxDockerFrames(logs as unknown as Buffer)
+          // eslint-disable-next-line no-control-regex -- terminal escape sequences in a boot log
+          .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+          .replace(/\r/g, ''),
+        { max: 400, separator: ' | ' },
+      );
     } catch {
       return '';
     } finally {
@@ -349,7 +364,13 @@ export class DockerBackend implements Backend {
   }
 
   private describe(info: Dockerode.ContainerInspectInfo): EnvironmentStatus {
-    const state: EnvironmentState = info.State.Running ? 'running' : info.State.Status === 'created' ? 'created' : info.State.Status === 'exited' ? 'stopped' : 'unknown';
+    const state: EnvironmentState = info.State.Running
+      ? 'running'
+      : info.State.Status === 'created'
+        ? 'created'
+        : info.State.Status === 'exited'
+          ? 'stopped'
+          : 'unknown';
     const ports: EnvironmentStatus['ports'] = [];
     for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {}) as [string, { HostIp: string; HostPort: string }[]][]) {
       const [guest, protocol] = key.split('/');
@@ -375,7 +396,6 @@ export class DockerBackend implements Backend {
     return this.profile.sync.map((s) => ({ host: s.hostPath, guest: s.guest, readOnly: s.readOnly, ...(copied ? { copied: true } : {}) }));
   }
 }
-
 
 /** A tar archive holding one file, machine-id, to put in /etc. */
 function machineIdTar(id: string): ReturnType<typeof packTar> {

@@ -1,7 +1,15 @@
 import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { UnavailableError, UsageError } from '../../core/errors.js';
-import { engineFacts, systemdContainerSpec, type EngineFacts, type EngineInfoDocument, type EngineVersionDocument, type SystemdContainerSpec, type SystemdMode } from './systemd-container-spec.js';
+import {
+  engineFacts,
+  systemdContainerSpec,
+  type EngineFacts,
+  type EngineInfoDocument,
+  type EngineVersionDocument,
+  type SystemdContainerSpec,
+  type SystemdMode,
+} from './systemd-container-spec.js';
 
 export { LABEL } from '../../core/labels.js';
 

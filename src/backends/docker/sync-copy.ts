@@ -58,7 +58,11 @@ export async function copySyncedFolders(docker: Dockerode, containerId: string, 
   const copied: CopiedFolder[] = [];
   for (const folder of folders) {
     // Values as arguments, never inside the script.
-    const clear = await container.exec({ Cmd: ['sh', '-c', 'mkdir -p -- "$1" && find "$1" -mindepth 1 -delete', 'devenv-sync', folder.guest], AttachStdout: true, AttachStderr: true });
+    const clear = await container.exec({
+      Cmd: ['sh', '-c', 'mkdir -p -- "$1" && find "$1" -mindepth 1 -delete', 'devenv-sync', folder.guest],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const stream = await clear.start({});
     await new Promise<void>((resolve, reject) => {
       stream.on('end', resolve);

@@ -93,7 +93,12 @@ export function systemdContainerSpec(engine: EngineFacts): SystemdContainerSpec 
     // /sys/fs/cgroup would defeat it. Rootless, it needs a cgroup subtree handed to the
     // user (systemd's user@.service does it with Delegate=yes), on v1 as on v2.
     const delegated = engine.rootless ? '; rootless, so systemd needs a cgroup subtree delegated to the user (systemd’s user@.service does that)' : '';
-    return spec('podman', `Podman's own systemd mode (the box's command is /sbin/init): it mounts /run, /tmp and a private cgroup tree itself${delegated}`, { Binds: [] }, ['--systemd=always']);
+    return spec(
+      'podman',
+      `Podman's own systemd mode (the box's command is /sbin/init): it mounts /run, /tmp and a private cgroup tree itself${delegated}`,
+      { Binds: [] },
+      ['--systemd=always'],
+    );
   }
 
   if (engine.cgroupVersion === 1) {
@@ -111,15 +116,28 @@ export function systemdContainerSpec(engine: EngineFacts): SystemdContainerSpec 
       return spec(
         'cgroup-v1',
         'the host cgroup tree bound read-only, not recursively (Docker 25+ made read-only binds recursive, which systemd cannot boot under; from the engine documentation, not booted here)',
-        { Tmpfs: RUN_TMPFS, Binds: [], Mounts: [{ Type: 'bind', Source: '/sys/fs/cgroup', Target: '/sys/fs/cgroup', ReadOnly: true, BindOptions: { Propagation: 'rprivate', ReadOnlyNonRecursive: true } }] },
+        {
+          Tmpfs: RUN_TMPFS,
+          Binds: [],
+          Mounts: [
+            {
+              Type: 'bind',
+              Source: '/sys/fs/cgroup',
+              Target: '/sys/fs/cgroup',
+              ReadOnly: true,
+              BindOptions: { Propagation: 'rprivate', ReadOnlyNonRecursive: true },
+            },
+          ],
+        },
         [...TMPFS_ARGS, '--mount', 'type=bind,source=/sys/fs/cgroup,target=/sys/fs/cgroup,readonly,bind-recursive=writable'],
       );
     }
-    return spec('cgroup-v1', 'the host cgroup tree bound read-only (systemd writes only its own named hierarchy below it)', { Tmpfs: RUN_TMPFS, Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'] }, [
-      ...TMPFS_ARGS,
-      '-v',
-      '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    ]);
+    return spec(
+      'cgroup-v1',
+      'the host cgroup tree bound read-only (systemd writes only its own named hierarchy below it)',
+      { Tmpfs: RUN_TMPFS, Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'] },
+      [...TMPFS_ARGS, '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro'],
+    );
   }
 
   // cgroup v2 from here on.

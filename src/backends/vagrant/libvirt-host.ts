@@ -90,7 +90,12 @@ export function probeKvm(): KvmProbe {
   } catch {
     // Not Linux.
   }
-  return { forced: process.env.DEVENV_LIBVIRT_DOMAIN_TYPE, devKvm: existsSync('/dev/kvm'), kvmModules: modules, hardwareVirtualization: /\b(vmx|svm)\b/.test(flags) };
+  return {
+    forced: process.env.DEVENV_LIBVIRT_DOMAIN_TYPE,
+    devKvm: existsSync('/dev/kvm'),
+    kvmModules: modules,
+    hardwareVirtualization: /\b(vmx|svm)\b/.test(flags),
+  };
 }
 
 async function virsh(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -106,7 +111,15 @@ export async function probeNetworkMode(): Promise<Choice<LibvirtNetworkMode>> {
   const forced = process.env.DEVENV_LIBVIRT_NETWORK;
   if (forced) return chooseNetworkMode({ forced, activeNetworks: [] });
   const listed = await virsh(['net-list', '--name']);
-  return chooseNetworkMode({ forced, activeNetworks: listed.ok ? listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [] });
+  return chooseNetworkMode({
+    forced,
+    activeNetworks: listed.ok
+      ? listed.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+      : [],
+  });
 }
 
 /** libvirtd answers on LIBVIRT_URI: its version line, or why not. */
@@ -117,7 +130,10 @@ export async function libvirtdStatus(): Promise<{ ok: boolean; detail: string }>
     return { ok: true, detail: `libvirtd at ${LIBVIRT_URI}: ${line.trim()}` };
   }
   const reason = (result.stderr.trim().split('\n').pop() ?? 'no answer').replace(/^error:\s*/, '');
-  return { ok: false, detail: /ENOENT|not found/i.test(reason) && !/socket/i.test(reason) ? 'virsh is not installed' : `libvirtd does not answer at ${LIBVIRT_URI}: ${reason}` };
+  return {
+    ok: false,
+    detail: /ENOENT|not found/i.test(reason) && !/socket/i.test(reason) ? 'virsh is not installed' : `libvirtd does not answer at ${LIBVIRT_URI}: ${reason}`,
+  };
 }
 
 /** The state of one libvirt domain by its UUID (Vagrant's machine id), without starting Vagrant. */

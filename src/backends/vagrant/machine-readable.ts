@@ -20,7 +20,10 @@ export type VagrantEvent = VagrantEventBase &
   );
 
 export function unescapeField(field: string): string {
-  return field.replace(/%!\(VAGRANT_COMMA\)/g, ',').replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+  return field
+    .replace(/%!\(VAGRANT_COMMA\)/g, ',')
+    .replace(/\\n/g, '\n')
+    .replace(/\\r/g, '\r');
 }
 
 /** One line → one event; undefined for lines that are not machine-readable (plugins sometimes print plain text). */

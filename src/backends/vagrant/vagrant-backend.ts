@@ -15,7 +15,15 @@ import { connectDocker, isNotFound, LABEL, systemdSpecFor } from '../docker/engi
 import { progressText, type VagrantEvent } from './machine-readable.js';
 import { VagrantCli } from './vagrant-cli.js';
 import { ensureVagrantBoxImage, vagrantBoxImageRef, vagrantInsecurePublicKey } from './vagrant-box.js';
-import { bundledTemplatePath, macFor, renderVagrantfile, vagrantfileInputs, writeVagrantfile, type LibvirtInputs, type VagrantProvider } from './vagrantfile.js';
+import {
+  bundledTemplatePath,
+  macFor,
+  renderVagrantfile,
+  vagrantfileInputs,
+  writeVagrantfile,
+  type LibvirtInputs,
+  type VagrantProvider,
+} from './vagrantfile.js';
 import { chooseDomainType, domainState, LIBVIRT_URI, probeKvm, probeNetworkMode } from './libvirt-host.js';
 import { ensureLibvirtBox, libvirtBoxName } from '../../box/libvirt-box.js';
 import { freeLoopbackPort } from './free-port.js';
@@ -180,7 +188,13 @@ export class VagrantBackend implements Backend {
       const docker = await this.dockerFactory();
       try {
         const info = await docker.getContainer(id).inspect();
-        const state: EnvironmentState = info.State.Running ? 'running' : info.State.Status === 'created' ? 'created' : info.State.Status === 'exited' ? 'stopped' : 'unknown';
+        const state: EnvironmentState = info.State.Running
+          ? 'running'
+          : info.State.Status === 'created'
+            ? 'created'
+            : info.State.Status === 'exited'
+              ? 'stopped'
+              : 'unknown';
         return { state, id, image: info.Config.Image, startedAt: info.State.Running ? info.State.StartedAt : undefined };
       } catch (error) {
         if (isNotFound(error)) return { state: 'absent' };
@@ -339,7 +353,11 @@ export class VagrantBackend implements Backend {
     return new VagrantTarget(
       { configFile: this.sshConfigFile, host: parsed.host, loginUser: parsed.user ?? 'vagrant', controlPath: await controlPathFor(this.stateDir) },
       // A VM's SSH is slow to answer under emulation: a longer connect timeout than for containers.
-      { name: `${this.profile.data.name} (vagrant ${this.provider})`, container: this.provider === 'docker', ...(this.provider === 'docker' ? {} : { connectTimeoutSeconds: 60 }) },
+      {
+        name: `${this.profile.data.name} (vagrant ${this.provider})`,
+        container: this.provider === 'docker',
+        ...(this.provider === 'docker' ? {} : { connectTimeoutSeconds: 60 }),
+      },
     );
   }
 
@@ -369,7 +387,12 @@ export class VagrantBackend implements Backend {
 
   private waitForBoot(target: VagrantTarget, signal?: AbortSignal, update?: (detail: string) => void): Promise<void> {
     const timeoutMs = this.provider === 'docker' ? BOOT_TIMEOUT_MS : VM_BOOT_TIMEOUT_MS;
-    return waitForSystemdBoot(target, this.progress, { timeoutMs, pollMs: this.provider === 'docker' ? 200 : 1000, ...(signal ? { signal } : {}), ...(update ? { update } : {}) });
+    return waitForSystemdBoot(target, this.progress, {
+      timeoutMs,
+      pollMs: this.provider === 'docker' ? 200 : 1000,
+      ...(signal ? { signal } : {}),
+      ...(update ? { update } : {}),
+    });
   }
 
   private describe(machine: MachineState, upToDate?: boolean): EnvironmentStatus {

@@ -36,7 +36,10 @@ export async function vagrantInsecurePublicKey(dirs: readonly string[] = KEY_DIR
     const direct = join(dir, 'vagrant.pub');
     if (existsSync(direct)) return (await readFile(direct, 'utf8')).trim();
     if (!existsSync(dir)) continue;
-    const gems = readdirSync(dir).filter((name) => /^vagrant-\d/.test(name)).sort().reverse();
+    const gems = readdirSync(dir)
+      .filter((name) => /^vagrant-\d/.test(name))
+      .sort()
+      .reverse();
     for (const gem of gems) {
       const candidate = join(dir, gem, 'keys', 'vagrant.pub');
       if (existsSync(candidate)) return (await readFile(candidate, 'utf8')).trim();

@@ -23,7 +23,8 @@ export interface VagrantRunResult {
 
 /** What to install when a provider is not usable; exit 3 says it. */
 export const PROVIDER_INSTALL_HINT: Record<VagrantProvider, string> = {
-  virtualbox: 'install VirtualBox (it provides `VBoxManage`; Debian has it in its fasttrack/contrib repositories, or use Oracle\'s package), or choose `vagrant: { provider: libvirt }`',
+  virtualbox:
+    "install VirtualBox (it provides `VBoxManage`; Debian has it in its fasttrack/contrib repositories, or use Oracle's package), or choose `vagrant: { provider: libvirt }`",
   libvirt: 'install the libvirt provider: `sudo apt-get install vagrant-libvirt libvirt-daemon-system` and add yourself to the libvirt group',
   docker: 'install Docker and start it: `sudo apt-get install docker.io` (the docker provider runs the `docker` CLI)',
 };
@@ -51,7 +52,12 @@ export class VagrantCli {
 
   /** Throws exit 3 when vagrant is not installed: checked on PATH before any slow work (image builds). */
   requireInstalled(): void {
-    const candidates = this.executable.includes('/') ? [this.executable] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, this.executable));
+    const candidates = this.executable.includes('/')
+      ? [this.executable]
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, this.executable));
     for (const candidate of candidates) {
       try {
         accessSync(candidate, constants.X_OK);
@@ -121,7 +127,11 @@ export class VagrantCli {
   /** Maps Vagrant's error classes to devenv's exit codes: a missing provider or plugin is "unavailable" (3). */
   errorFor(args: readonly string[], errorClass: string, message: string): Error {
     const oneLine = message.replace(/\s+/g, ' ').trim();
-    if (/ProviderNotUsable|ProviderNotFound|VirtualBoxNotDetected|PluginLoadError|DockerNotRunning|DockerNotInstalled|ExecutableMissing|Libvirt.*(Connection|Driver)|LibvirtNotInstalled/i.test(errorClass)) {
+    if (
+      /ProviderNotUsable|ProviderNotFound|VirtualBoxNotDetected|PluginLoadError|DockerNotRunning|DockerNotInstalled|ExecutableMissing|Libvirt.*(Connection|Driver)|LibvirtNotInstalled/i.test(
+        errorClass,
+      )
+    ) {
       return new UnavailableError(`the vagrant provider "${this.provider}" is not usable here: ${oneLine}`, { hint: PROVIDER_INSTALL_HINT[this.provider] });
     }
     return new OperationError(`vagrant ${args[0]} failed (${errorClass.replace(/^.*::/, '')}): ${oneLine}`);

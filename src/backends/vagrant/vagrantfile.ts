@@ -62,7 +62,12 @@ export function macFor(seed: string): string {
  */
 export function userNetworkQemuArgs(sshPort: number, ports: VagrantfileInputs['ports'], mac: string): string[] {
   const forwards = [`hostfwd=tcp:127.0.0.1:${sshPort}-:22`, ...ports.map((p) => `hostfwd=${p.protocol}:${p.hostIp}:${p.hostPort}-:${p.guestPort}`)];
-  return ['-netdev', ['user', 'id=devenvfwd', 'net=10.0.3.0/24', ...forwards].join(','), '-device', `virtio-net-pci,netdev=devenvfwd,mac=${mac},bus=pci.0,addr=0x10`];
+  return [
+    '-netdev',
+    ['user', 'id=devenvfwd', 'net=10.0.3.0/24', ...forwards].join(','),
+    '-device',
+    `virtio-net-pci,netdev=devenvfwd,mac=${mac},bus=pci.0,addr=0x10`,
+  ];
 }
 
 export function vagrantfileInputs(
@@ -85,7 +90,9 @@ export function vagrantfileInputs(
     memory: profile.data.resources.memory,
     ports: profile.data.ports.map((p) => ({ ...p })),
     sync: profile.sync.map((s) => ({ hostPath: s.hostPath, guest: s.guest, readOnly: s.readOnly })),
-    ...(libvirt ? { libvirt: { uri: libvirt.uri, domainType: libvirt.domainType, network: libvirt.network, sshPort: libvirt.sshPort, macs: libvirt.macs } } : {}),
+    ...(libvirt
+      ? { libvirt: { uri: libvirt.uri, domainType: libvirt.domainType, network: libvirt.network, sshPort: libvirt.sshPort, macs: libvirt.macs } }
+      : {}),
   };
 }
 
@@ -99,8 +106,12 @@ export function vagrantfileView(inputs: VagrantfileInputs): Record<string, unkno
     ...(inputs.systemdRunArgs ?? []),
     ...(inputs.cpus !== undefined ? ['--cpus', String(inputs.cpus)] : []),
     ...(inputs.memory !== undefined ? ['--memory', `${inputs.memory}b`] : []),
-    ...Object.entries(inputs.labels ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    ...Object.entries(inputs.sysctls ?? {}).sort(([a], [b]) => a.localeCompare(b)).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
+    ...Object.entries(inputs.labels ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...Object.entries(inputs.sysctls ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
   ];
   const lv = inputs.libvirt;
   const userNetwork = inputs.provider === 'libvirt' && lv?.network === 'user';

@@ -20,7 +20,10 @@ async function boxFor(name: string | undefined, ctx: CommandContext): Promise<Bo
   return loadBoxDefinition(path);
 }
 
-export async function runBuild(args: { name?: string; force: boolean; provider?: 'container' | 'libvirt' | 'virtualbox' }, ctx: CommandContext): Promise<number> {
+export async function runBuild(
+  args: { name?: string; force: boolean; provider?: 'container' | 'libvirt' | 'virtualbox' },
+  ctx: CommandContext,
+): Promise<number> {
   const box = await boxFor(args.name, ctx);
   const docker = await connectDocker();
   if (args.provider === 'libvirt') return runBuildLibvirt(box, docker, args.force, ctx);
@@ -49,7 +52,15 @@ async function runBuildVirtualbox(box: BoxDefinition, docker: Awaited<ReturnType
   const key = await vagrantInsecurePublicKey();
   const result = await ensureVirtualboxBox(docker, box, key, ctx.progress, { ...(ctx.signal ? { signal: ctx.signal } : {}), force });
   if (ctx.options.format === 'json') {
-    writeJson(ctx, { schema: 'devenv.box/v1', name: box.name, hash: box.hash, provider: 'virtualbox', vagrant_box: result.name, file: result.file, built: result.built });
+    writeJson(ctx, {
+      schema: 'devenv.box/v1',
+      name: box.name,
+      hash: box.hash,
+      provider: 'virtualbox',
+      vagrant_box: result.name,
+      file: result.file,
+      built: result.built,
+    });
   } else {
     ctx.out(`${box.name}: vagrant box ${result.name} (virtualbox; ${result.file})${result.built ? '' : ' (already built; --force rebuilds)'}\n`);
   }

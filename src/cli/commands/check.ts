@@ -22,8 +22,6 @@ export interface CheckArgs {
   only?: string[];
 }
 
-
-
 function sameTarget(a: TargetSpec, b: TargetSpec): boolean {
   if (a.kind === 'file' && b.kind === 'file') return a.path === b.path;
   if (a.kind === 'ssh' && b.kind === 'ssh') {

@@ -15,7 +15,9 @@ export async function run(args: { force: boolean; machines?: string[] }, ctx: Co
   const found = await Promise.all(environments.map(async (environment) => ({ environment, backend: await createBackend(environment, ctx) })));
   const present: typeof found = [];
   for (const entry of found) if ((await entry.backend.status()).state !== 'absent') present.push(entry);
-  const what = profile.machines ? `the machines ${present.map((e) => e.environment.machine!.name).join(', ')} of ${profile.data.name}` : `the environment ${profile.data.name}`;
+  const what = profile.machines
+    ? `the machines ${present.map((e) => e.environment.machine!.name).join(', ')} of ${profile.data.name}`
+    : `the environment ${profile.data.name}`;
   if (present.length === 0) {
     // Machines' network left by an interrupted destroy goes too.
     if (profile.machines) for (const { backend } of found) await backend.destroy();
@@ -39,7 +41,9 @@ export async function run(args: { force: boolean; machines?: string[] }, ctx: Co
 }
 
 async function rowsOf(found: readonly { environment: LoadedProfile; backend: { status(): Promise<MachineRow['status']> } }[]): Promise<MachineRow[]> {
-  return Promise.all(found.map(async ({ environment, backend }) => ({ machine: environment.machine?.name ?? environment.data.name, status: await backend.status() })));
+  return Promise.all(
+    found.map(async ({ environment, backend }) => ({ machine: environment.machine?.name ?? environment.data.name, status: await backend.status() })),
+  );
 }
 
 function document(profile: LoadedProfile, rows: readonly MachineRow[], extra: Record<string, unknown>): { schema: string } & Record<string, unknown> {

@@ -30,13 +30,25 @@ async function libvirtItems(): Promise<DoctorItem[]> {
   items.push(
     plugin
       ? { item: 'vagrant-libvirt', ok: true, optional: true, detail: `plugin ${plugin}` }
-      : { item: 'vagrant-libvirt', ok: false, optional: true, detail: 'the plugin is not installed (only needed for vagrant: { provider: libvirt })', fix: 'bash scripts/setup-host.sh libvirt (or: sudo apt-get install vagrant-libvirt)' },
+      : {
+          item: 'vagrant-libvirt',
+          ok: false,
+          optional: true,
+          detail: 'the plugin is not installed (only needed for vagrant: { provider: libvirt })',
+          fix: 'bash scripts/setup-host.sh libvirt (or: sudo apt-get install vagrant-libvirt)',
+        },
   );
   const libvirtd = await libvirtdStatus();
   items.push(
     libvirtd.ok
       ? { item: 'libvirtd', ok: true, optional: true, detail: libvirtd.detail }
-      : { item: 'libvirtd', ok: false, optional: true, detail: libvirtd.detail, fix: 'bash scripts/setup-host.sh libvirt (installs libvirt-daemon and starts libvirtd, in the background where no systemd runs)' },
+      : {
+          item: 'libvirtd',
+          ok: false,
+          optional: true,
+          detail: libvirtd.detail,
+          fix: 'bash scripts/setup-host.sh libvirt (installs libvirt-daemon and starts libvirtd, in the background where no systemd runs)',
+        },
   );
   try {
     const domain = chooseDomainType(probeKvm());
@@ -57,7 +69,11 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
     const docker = await connectDocker();
     const version = await docker.version();
     const where = process.env.DOCKER_HOST ?? 'the local socket';
-    items.push({ item: 'container engine', ok: true, detail: `${version.Components?.some((c) => /podman/i.test(c.Name)) ? 'Podman' : 'Docker'} ${version.Version} (API ${version.ApiVersion}) at ${where}` });
+    items.push({
+      item: 'container engine',
+      ok: true,
+      detail: `${version.Components?.some((c) => /podman/i.test(c.Name)) ? 'Podman' : 'Docker'} ${version.Version} (API ${version.ApiVersion}) at ${where}`,
+    });
     try {
       const spec = await systemdSpecFor(docker);
       items.push({ item: 'systemd in containers', ok: true, detail: `mode ${spec.mode} — ${spec.why}` });
@@ -94,7 +110,13 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
   items.push(
     ssh
       ? { item: 'openssh client', ok: true, detail: ssh }
-      : { item: 'openssh client', ok: false, optional: true, detail: 'not installed (needed for ssh:// production targets)', fix: 'sudo apt-get install openssh-client' },
+      : {
+          item: 'openssh client',
+          ok: false,
+          optional: true,
+          detail: 'not installed (needed for ssh:// production targets)',
+          fix: 'sudo apt-get install openssh-client',
+        },
   );
 
   try {
@@ -122,7 +144,12 @@ export async function run(_args: object, ctx: CommandContext): Promise<number> {
       items.push(
         ansible
           ? { item: 'ansible', ok: true, detail: `${ansible} (the profile's ansible provisioner runs it here)` }
-          : { item: 'ansible', ok: false, detail: "ansible-playbook is not installed (the profile's ansible provisioner runs it on this machine)", fix: ANSIBLE_MISSING_HINT },
+          : {
+              item: 'ansible',
+              ok: false,
+              detail: "ansible-playbook is not installed (the profile's ansible provisioner runs it on this machine)",
+              fix: ANSIBLE_MISSING_HINT,
+            },
       );
     }
   } catch (error) {

@@ -19,7 +19,6 @@ export interface FactsArgs {
   output?: string;
 }
 
-
 /** `devenv facts [--target env|ssh://user@host[:port]|FILE] [-o FILE]`: one devenv.facts/v1 document. */
 export async function run(args: FactsArgs, ctx: CommandContext): Promise<number> {
   const given = args.target === undefined ? [] : Array.isArray(args.target) ? args.target : [args.target];
@@ -43,7 +42,13 @@ export async function run(args: FactsArgs, ctx: CommandContext): Promise<number>
 /** An existing file that is not JSON: an inventory of hosts rather than a facts file. */
 async function isInventoryFile(spec: string): Promise<boolean> {
   const path = resolve(spec);
-  if (!(await stat(path).then((s) => s.isFile(), () => false))) return false;
+  if (
+    !(await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    return false;
   return !/^\uFEFF?\s*\{/.test(await readFile(path, 'utf8'));
 }
 
@@ -51,9 +56,18 @@ async function isInventoryFile(spec: string): Promise<boolean> {
 async function runMany(given: string[], output: string | undefined, ctx: CommandContext): Promise<number> {
   if (!output) throw new UsageError('facts of several hosts need -o DIR (one file per host is written there)');
   const entries = await expandHostSpecs(given);
-  const profile = await loadOptionalProfile(ctx, entries.some((e) => e.spec === 'env'));
+  const profile = await loadOptionalProfile(
+    ctx,
+    entries.some((e) => e.spec === 'env'),
+  );
   const dir = resolve(output);
-  if (await stat(dir).then((s) => !s.isDirectory(), () => false)) throw new UsageError(`${displayPath(dir)} is a file; with several hosts -o names a folder`);
+  if (
+    await stat(dir).then(
+      (s) => !s.isDirectory(),
+      () => false,
+    )
+  )
+    throw new UsageError(`${displayPath(dir)} is a file; with several hosts -o names a folder`);
   const collected = await collectFromHosts(entries, profile, ctx);
   await mkdir(dir, { recursive: true });
   const names = factsFileNames(collected.map((c) => c.spec));

@@ -55,7 +55,11 @@ function validated(args: InitArgs, defaults: InitAnswers): InitAnswers {
 
 async function ask(defaults: InitAnswers, evidence: string[]): Promise<InitAnswers> {
   const { input, select } = await import('@inquirer/prompts');
-  const name = await input({ message: 'Environment name', default: defaults.name, validate: (v) => NAME.test(v) || 'lowercase letters, digits, ".", "_" or "-"' });
+  const name = await input({
+    message: 'Environment name',
+    default: defaults.name,
+    validate: (v) => NAME.test(v) || 'lowercase letters, digits, ".", "_" or "-"',
+  });
   const kind = (await select({
     message: `Application kind${evidence.length ? ` (found ${evidence.join(', ')})` : ''}`,
     default: defaults.kind,
@@ -66,7 +70,11 @@ async function ask(defaults: InitAnswers, evidence: string[]): Promise<InitAnswe
       { name: 'Static site', value: 'static' },
     ],
   })) as ProjectKind;
-  const box = await select({ message: 'Base system (as production runs it)', default: defaults.box, choices: listBundledBoxNames().map((b) => ({ name: b, value: b })) });
+  const box = await select({
+    message: 'Base system (as production runs it)',
+    default: defaults.box,
+    choices: listBundledBoxNames().map((b) => ({ name: b, value: b })),
+  });
   const backend = (await select({
     message: 'Backend',
     default: defaults.backend,
@@ -90,17 +98,32 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
   const projectDir = dirname(profilePath);
 
   let files: ScaffoldFile[];
-  if (args.puppet !== undefined && args.ansible !== undefined) throw new UsageError('give one of --puppet DIR or --ansible DIR (add the other to provisioners: by hand, in the order they run)');
+  if (args.puppet !== undefined && args.ansible !== undefined)
+    throw new UsageError('give one of --puppet DIR or --ansible DIR (add the other to provisioners: by hand, in the order they run)');
   const code = args.puppet !== undefined ? ('puppet' as const) : args.ansible !== undefined ? ('ansible' as const) : undefined;
   if (code) {
     files = [await profileFromTeamCode(code, resolve(args[code]!), args, projectDir, ctx)];
   } else if (args.from !== undefined) {
     const { filesFromProduction } = await import('../../init/from-production.js');
-    const { name, hostPort } = validated(args, { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' });
+    const { name, hostPort } = validated(args, {
+      name: profileNameFor(projectDir),
+      kind: 'static',
+      box: 'debian-12',
+      backend: 'docker',
+      hostPort: 8080,
+      appUser: 'app',
+    });
     files = await filesFromProduction(args.from, { name, hostPort, ctx, projectDir });
   } else {
     const project = detectProject(projectDir);
-    const defaults: InitAnswers = { name: project.name, kind: project.kind, box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: project.name.replace(/[^a-z0-9_-]/g, '') || 'app' };
+    const defaults: InitAnswers = {
+      name: project.name,
+      kind: project.kind,
+      box: 'debian-12',
+      backend: 'docker',
+      hostPort: 8080,
+      appUser: project.name.replace(/[^a-z0-9_-]/g, '') || 'app',
+    };
     const fromFlags = validated(args, defaults);
     const answers = ctx.interactive && !args.yes ? await ask(fromFlags, project.evidence) : fromFlags;
     files = scaffoldProject({ ...answers, ...(project.python ? { pythonPins: project.python } : {}) });
@@ -109,7 +132,9 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
   const targets = files.map((file) => ({ ...file, absolute: file.path === 'devenv.yaml' ? profilePath : join(projectDir, file.path) }));
   const existing = targets.filter((t) => existsSync(t.absolute));
   if (existing.length && !args.force) {
-    throw new UsageError(`${existing.map((t) => t.path).join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing written`, { hint: 'pass --force to overwrite' });
+    throw new UsageError(`${existing.map((t) => t.path).join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing written`, {
+      hint: 'pass --force to overwrite',
+    });
   }
   for (const target of targets) {
     await mkdir(dirname(target.absolute), { recursive: true });
@@ -134,7 +159,14 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
 async function profileFromTeamCode(kind: 'puppet' | 'ansible', dir: string, args: InitArgs, projectDir: string, ctx: CommandContext): Promise<ScaffoldFile> {
   const { profileFromCode } = await import('../../init/from-code.js');
   const { boxForFacts } = await import('../../init/from-facts.js');
-  const { name, box } = validated(args, { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' });
+  const { name, box } = validated(args, {
+    name: profileNameFor(projectDir),
+    kind: 'static',
+    box: 'debian-12',
+    backend: 'docker',
+    hostPort: 8080,
+    appUser: 'app',
+  });
   let facts: import('../../facts/schema.js').Facts | undefined;
   let production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string } | undefined;
   if (args.from !== undefined) {
@@ -146,5 +178,13 @@ async function profileFromTeamCode(kind: 'puppet' | 'ansible', dir: string, args
       : { facts: relative(projectDir, resolve(args.from)) || resolve(args.from) };
   }
   const fromFacts = facts ? boxForFacts(facts, listBundledBoxNames()) : undefined;
-  return profileFromCode({ kind, dir, projectDir, name, box: args.box ?? fromFacts ?? box, ...(production ? { production } : {}), ...(facts ? { facts } : {}) });
+  return profileFromCode({
+    kind,
+    dir,
+    projectDir,
+    name,
+    box: args.box ?? fromFacts ?? box,
+    ...(production ? { production } : {}),
+    ...(facts ? { facts } : {}),
+  });
 }

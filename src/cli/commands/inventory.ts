@@ -26,7 +26,8 @@ export async function run(args: InventoryArgs, ctx: CommandContext): Promise<num
   if (entries.length === 0) {
     // With machines:, every machine's production.
     const production = (profile?.machines ?? (profile ? [profile] : [])).flatMap((each) => productionSpec(each) ?? []);
-    if (production.length === 0) throw new UsageError('name the hosts: ssh://user@host[:port], facts files or an inventory file (or run it beside a profile with production:)');
+    if (production.length === 0)
+      throw new UsageError('name the hosts: ssh://user@host[:port], facts files or an inventory file (or run it beside a profile with production:)');
     entries = production.map((spec) => ({ spec, from: profile!.file }));
   }
   const collected = await collectFromHosts(entries, profile, ctx);

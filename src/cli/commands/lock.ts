@@ -31,10 +31,18 @@ async function update(profile: LoadedProfile, ctx: CommandContext): Promise<numb
     const report = await provisionEnvironment(unlocked, target, ctx.progress, { signal: ctx.signal, recordInputs: provisionInputsHash(unlocked) });
     if (report.summary.failed > 0 || report.summary.skipped > 0) {
       ctx.progress.explain(renderFailuresText(report));
-      throw new OperationError(`provisioning from the manifests failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped (above); the lock was not changed`);
+      throw new OperationError(
+        `provisioning from the manifests failed: ${report.summary.failed} failed, ${report.summary.skipped} skipped (above); the lock was not changed`,
+      );
     }
     const record = await recordLock(unlocked, target, ctx.progress, { update: true });
-    if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.lock-result/v1', path: record.path, written: record.written, packages: Object.keys(record.profile.lock?.data.apt ?? {}).length });
+    if (ctx.options.format === 'json')
+      writeJson(ctx, {
+        schema: 'devenv.lock-result/v1',
+        path: record.path,
+        written: record.written,
+        packages: Object.keys(record.profile.lock?.data.apt ?? {}).length,
+      });
     else ctx.out(`${displayPath(record.path)} written from ${target.describe().name}\n`);
     return ExitCode.ok;
   } finally {
@@ -59,7 +67,9 @@ async function check(profile: LoadedProfile, ctx: CommandContext): Promise<numbe
     } else if (differences.length === 0) {
       ctx.out(`${target.describe().name} holds exactly what ${displayPath(profile.lock.path)} locks (${Object.keys(profile.lock.data.apt).length} packages)\n`);
     } else {
-      ctx.out(`${target.describe().name} differs from ${displayPath(profile.lock.path)}:\n${differences.map((d) => `  ${d.package}: locked ${d.locked ?? '(not locked)'}, installed ${d.installed ?? '(not installed)'}`).join('\n')}\n`);
+      ctx.out(
+        `${target.describe().name} differs from ${displayPath(profile.lock.path)}:\n${differences.map((d) => `  ${d.package}: locked ${d.locked ?? '(not locked)'}, installed ${d.installed ?? '(not installed)'}`).join('\n')}\n`,
+      );
       ctx.out('`devenv provision` installs what the lock says; `devenv lock --update` locks what the manifests give now\n');
     }
     return differences.length === 0 ? ExitCode.ok : ExitCode.findings;

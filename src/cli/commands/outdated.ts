@@ -7,7 +7,6 @@ import { loadProfile, locateProfile } from '../../profile/load.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { writeJson, type CommandContext } from '../context.js';
 
-
 /**
  * `devenv outdated`: per manifest pin and lock entry, the newest version the box's
  * suites offer (as the environment's apt lists say; `--refresh` updates them first),
@@ -18,7 +17,8 @@ export async function run(args: { refresh: boolean; all: boolean }, ctx: Command
   const pins = new Map<string, { package: string; pinned: string; from: string }>();
   for (const manifest of profile.manifests) {
     for (const resource of manifest.declarations) {
-      if (resource.type === 'apt' && isPinnedVersion(resource.attrs.ensure)) pins.set(resource.name, { package: resource.name, pinned: resource.attrs.ensure, from: displayPath(manifest.path) });
+      if (resource.type === 'apt' && isPinnedVersion(resource.attrs.ensure))
+        pins.set(resource.name, { package: resource.name, pinned: resource.attrs.ensure, from: displayPath(manifest.path) });
     }
   }
   for (const [name, entry] of Object.entries(profile.lock?.data.apt ?? {})) {
@@ -33,7 +33,9 @@ export async function run(args: { refresh: boolean; all: boolean }, ctx: Command
   let rows: Freshness[];
   try {
     if (args.refresh) {
-      const update = await ctx.progress.step('apt-get update', () => target.exec(['apt-get', 'update', '-q'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 }));
+      const update = await ctx.progress.step('apt-get update', () =>
+        target.exec(['apt-get', 'update', '-q'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 }),
+      );
       if (update.exitCode !== 0) throw new OperationError(`apt-get update failed on ${target.describe().name}: ${lastLines(update.stderr || update.stdout)}`);
     }
     const policy = await target.exec(['apt-cache', 'policy', '--', ...pins.keys()], { env: { LC_ALL: 'C' } });
@@ -45,14 +47,21 @@ export async function run(args: { refresh: boolean; all: boolean }, ctx: Command
   const outdated = rows.filter((row) => row.newer.length > 0);
   const security = outdated.filter((row) => row.security);
   if (ctx.options.format === 'json') {
-    writeJson(ctx, { schema: 'devenv.outdated/v1', summary: { pins: rows.length, outdated: outdated.length, security: security.length }, packages: args.all ? rows : outdated });
+    writeJson(ctx, {
+      schema: 'devenv.outdated/v1',
+      summary: { pins: rows.length, outdated: outdated.length, security: security.length },
+      packages: args.all ? rows : outdated,
+    });
   } else {
     const shown = args.all ? rows : outdated;
     if (shown.length > 0) {
       const width = Math.max(...shown.map((row) => row.package.length), 7);
       const pinWidth = Math.max(...shown.map((row) => row.pinned.length), 6);
       const lines = [`${'package'.padEnd(width)}  ${'pinned'.padEnd(pinWidth)}  newest`];
-      for (const row of shown) lines.push(`${row.package.padEnd(width)}  ${row.pinned.padEnd(pinWidth)}  ${row.newest ?? '(not offered)'}${row.security ? '  SECURITY' : ''}  (${row.from})`);
+      for (const row of shown)
+        lines.push(
+          `${row.package.padEnd(width)}  ${row.pinned.padEnd(pinWidth)}  ${row.newest ?? '(not offered)'}${row.security ? '  SECURITY' : ''}  (${row.from})`,
+        );
       ctx.out(`${lines.join('\n')}\n`);
     }
     ctx.out(`${rows.length} pins: ${outdated.length} behind the box's suites, ${security.length} with a security update\n`);

@@ -73,7 +73,9 @@ async function runFleet(references: HostEntry[], profile: LoadedProfile, failOn:
     title: `collecting facts from the environment and ${references.length} production hosts`,
   });
   if ('error' in environment!) throw environment.error;
-  const fleet: FleetReference[] = hosts.map((h) => ('error' in h ? { host: h.host, seconds: h.seconds, error: h.error.message } : { host: h.host, seconds: h.seconds, facts: h.facts }));
+  const fleet: FleetReference[] = hosts.map((h) =>
+    'error' in h ? { host: h.host, seconds: h.seconds, error: h.error.message } : { host: h.host, seconds: h.seconds, facts: h.facts },
+  );
   const doc = fleetParity(fleet, environment!.facts, compareOptionsFor(profile), failOn);
   switch (ctx.options.format) {
     case 'json':
@@ -98,19 +100,31 @@ async function runFleet(references: HostEntry[], profile: LoadedProfile, failOn:
  */
 async function runMachines(given: readonly string[], profile: LoadedProfile, failOn: Severity, ctx: CommandContext): Promise<number> {
   if (given.length > 0) {
-    throw new UsageError('with machines:, parity compares each machine with its own production: leave --against out', { hint: 'write production: in each machine of the profile' });
+    throw new UsageError('with machines:, parity compares each machine with its own production: leave --against out', {
+      hint: 'write production: in each machine of the profile',
+    });
   }
   const compared = profile.machines!.filter((machine) => productionSpec(machine) !== undefined);
   for (const machine of profile.machines!) if (!compared.includes(machine)) ctx.progress.warn(`${machine.machine!.name}: no production block, not compared`);
   if (compared.length === 0) {
-    throw new UsageError('nothing to compare with: no machine of the profile has a production block', { hint: 'add production: { ssh: user@host } or production: { facts: FILE } to a machine' });
+    throw new UsageError('nothing to compare with: no machine of the profile has a production block', {
+      hint: 'add production: { ssh: user@host } or production: { facts: FILE } to a machine',
+    });
   }
   const collected = await Promise.all(
     compared.map(async (machine): Promise<MachineReference> => {
       const name = machine.machine!.name;
-      const [environment, production] = await collectFromHosts([{ spec: 'env', from: 'the command line' }, { spec: productionSpec(machine)!, from: profile.file }], machine, ctx, {
-        title: `collecting facts from ${name} and its production`,
-      });
+      const [environment, production] = await collectFromHosts(
+        [
+          { spec: 'env', from: 'the command line' },
+          { spec: productionSpec(machine)!, from: profile.file },
+        ],
+        machine,
+        ctx,
+        {
+          title: `collecting facts from ${name} and its production`,
+        },
+      );
       const base = { machine: name, host: production!.host, seconds: production!.seconds, options: compareOptionsFor(machine) };
       if ('error' in environment!) return { ...base, error: `the environment: ${environment.error.message}` };
       if ('error' in production!) return { ...base, error: production.error.message };

@@ -38,7 +38,8 @@ export async function run(args: PlanArgs, ctx: CommandContext): Promise<number> 
   // Every machine planned, its report headed by its name; the exit code is the worst of them.
   const planned = [];
   for (const profile of environments) planned.push({ machine: profile.machine!.name, ...(await planOne(profile, ctx)) });
-  if (ctx.options.format === 'json') writeJson(ctx, { schema: 'devenv.machines-plan/v1', name: loaded.data.name, machines: planned.map((p) => ({ machine: p.machine, ...p.document })) });
+  if (ctx.options.format === 'json')
+    writeJson(ctx, { schema: 'devenv.machines-plan/v1', name: loaded.data.name, machines: planned.map((p) => ({ machine: p.machine, ...p.document })) });
   else ctx.out(planned.map((p) => `== ${p.machine}\n${p.text}`).join('\n'));
   return Math.max(...planned.map((p) => p.finish()));
 }

@@ -32,7 +32,8 @@ export interface ProvisionArgs {
  */
 export async function run(args: ProvisionArgs, ctx: CommandContext): Promise<number> {
   const loaded = await loadProfile(locateProfile(ctx.options.profile), { ...environmentOf(ctx), severalMachines: true });
-  if (args.target !== undefined && args.target !== 'env') return provisionHost(args.target, oneEnvironmentFor(loaded, args.machine, 'provision --target'), args, ctx);
+  if (args.target !== undefined && args.target !== 'env')
+    return provisionHost(args.target, oneEnvironmentFor(loaded, args.machine, 'provision --target'), args, ctx);
   const environments = environmentsFor(loaded, args.machine !== undefined ? [args.machine] : [], { withDependencies: false });
   for (const profile of environments) await requireHostTools(profile);
   if (!loaded.machines) return withEnvironmentLock(ctx, loaded, 'provision', () => provisionLocked(loaded, args, ctx));
@@ -42,7 +43,8 @@ export async function run(args: ProvisionArgs, ctx: CommandContext): Promise<num
   for (const profile of environments) {
     const machine = profile.machine!.name;
     // One JSON document for the whole run: each machine's report becomes its row.
-    const machineCtx: CommandContext = ctx.options.format === 'json' ? { ...ctx, out: (text) => documents.push({ machine, ...(JSON.parse(text) as object) }) } : ctx;
+    const machineCtx: CommandContext =
+      ctx.options.format === 'json' ? { ...ctx, out: (text) => documents.push({ machine, ...(JSON.parse(text) as object) }) } : ctx;
     if (ctx.options.format !== 'json') ctx.out(`== ${machine}\n`);
     worst = Math.max(worst, await withEnvironmentLock(ctx, profile, 'provision', () => provisionLocked(profile, args, machineCtx)));
   }
@@ -65,7 +67,8 @@ async function manifestsOnly(profile: LoadedProfile, target: Target, ctx: Comman
   // A clean run tells the next `up` that this environment matches its inputs.
   const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal, recordInputs: provisionInputsHash(profile) });
   // A clean run that changed something (or an environment never locked) is locked: see src/environment/record-lock.ts.
-  if (!failedReport(report) && (!profile.lock || report.summary.changed > 0)) await (await import('../../environment/record-lock.js')).recordLock(profile, target, ctx.progress);
+  if (!failedReport(report) && (!profile.lock || report.summary.changed > 0))
+    await (await import('../../environment/record-lock.js')).recordLock(profile, target, ctx.progress);
   if (ctx.options.format === 'json') writeJson(ctx, report as unknown as { schema: string } & Record<string, unknown>);
   else ctx.out(renderReportText(report, { verbose: ctx.options.verbose }));
   return failedReport(report) ? ExitCode.failed : ExitCode.ok;
@@ -95,7 +98,12 @@ async function everyProvisioner(profile: LoadedProfile, args: ProvisionArgs, tar
   }
   const name = target.describe().name;
   if (ctx.options.format === 'json') {
-    writeJson(ctx, { schema: 'devenv.provision/v1', target: name, provisioners: outcomesJson(applied), ...(args.idempotence ? { rerun: outcomesJson(rerun) } : {}) });
+    writeJson(ctx, {
+      schema: 'devenv.provision/v1',
+      target: name,
+      provisioners: outcomesJson(applied),
+      ...(args.idempotence ? { rerun: outcomesJson(rerun) } : {}),
+    });
   } else {
     if (applied.length > 0) ctx.out(renderOutcomesText(applied, 'apply', name));
     if (args.idempotence) ctx.out(renderOutcomesText(rerun, 'rerun', name));

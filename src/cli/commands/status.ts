@@ -7,7 +7,9 @@ import { machinesDocument, renderMachinesText, renderStatusText, statusDocument 
 export async function run(_args: object, ctx: CommandContext): Promise<number> {
   const profile = await loadProfileFor(ctx, { manifests: false, severalMachines: true });
   if (profile.machines) {
-    const rows = await Promise.all(profile.machines.map(async (machine) => ({ machine: machine.machine!.name, status: await (await createBackend(machine, ctx)).status() })));
+    const rows = await Promise.all(
+      profile.machines.map(async (machine) => ({ machine: machine.machine!.name, status: await (await createBackend(machine, ctx)).status() })),
+    );
     if (ctx.options.format === 'json') writeJson(ctx, machinesDocument(profile.data.name, rows));
     else ctx.out(renderMachinesText(rows));
     return 0;

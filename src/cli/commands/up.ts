@@ -54,7 +54,9 @@ function outcomeFields(outcome: UpOutcome, seconds: number): Record<string, unkn
 function doneLine(outcome: UpOutcome, name: string, seconds: number): string {
   const verb = { created: 'created', recreated: 'recreated', started: 'started', running: 'already running' }[outcome.result.action];
   const cache = outcome.cache;
-  const from = cache ? ` from its saved image (${cache.from_stage} of ${cache.of} ${outcome.profile.provisioners.some(isExternal) ? 'stages' : 'manifests'} applied)` : '';
+  const from = cache
+    ? ` from its saved image (${cache.from_stage} of ${cache.of} ${outcome.profile.provisioners.some(isExternal) ? 'stages' : 'manifests'} applied)`
+    : '';
   return `${name} ${verb}${from} in ${seconds.toFixed(1)}s`;
 }
 
@@ -72,7 +74,11 @@ async function report(outcome: UpOutcome, seconds: number, ctx: CommandContext):
 }
 
 async function reportMachines(profile: LoadedProfile, outcomes: readonly UpOutcome[], seconds: number, ctx: CommandContext): Promise<void> {
-  const rows = outcomes.map((outcome) => ({ machine: outcome.profile.machine!.name, status: outcome.result.status, extra: outcomeFields(outcome, outcome.seconds) }));
+  const rows = outcomes.map((outcome) => ({
+    machine: outcome.profile.machine!.name,
+    status: outcome.result.status,
+    extra: outcomeFields(outcome, outcome.seconds),
+  }));
   if (ctx.options.format === 'json') {
     writeJson(ctx, machinesDocument(profile.data.name, rows, { seconds: Number(seconds.toFixed(3)) }));
     return;

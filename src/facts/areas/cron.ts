@@ -76,7 +76,19 @@ const parseCron: SectionParser = ({ lines }, context) => {
   if (timersAt >= 0) {
     // The timer blocks of the services section's systemctl show, and their unit files' hashes: parsed as services are.
     const parsed = parseServices({ lines: lines.slice(timersAt + 1), errors: [], exitCode: 0 }, context, '.timer').services ?? {};
-    timers = sortRecord(Object.fromEntries(Object.entries(parsed).map(([name, t]) => [name, { enabled: t.enabled, active: t.active, ...(t.unit_sha256 ? { unit_sha256: t.unit_sha256 } : {}), ...(t.condition_failed ? { condition_failed: true } : {}) }])));
+    timers = sortRecord(
+      Object.fromEntries(
+        Object.entries(parsed).map(([name, t]) => [
+          name,
+          {
+            enabled: t.enabled,
+            active: t.active,
+            ...(t.unit_sha256 ? { unit_sha256: t.unit_sha256 } : {}),
+            ...(t.condition_failed ? { condition_failed: true } : {}),
+          },
+        ]),
+      ),
+    );
   }
   return { cron: { ...(unreadable ? {} : { crontabs: sortRecord(crontabs) }), ...(timers ? { timers } : {}) } };
 };

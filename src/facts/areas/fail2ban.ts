@@ -25,7 +25,10 @@ section_fail2ban() {
 
 const parseFail2ban: SectionParser = ({ lines }) => {
   const kv = keyValues(lines);
-  const jails = (kv.get('jails') ?? '').split(',').map((j) => j.trim()).filter(Boolean);
+  const jails = (kv.get('jails') ?? '')
+    .split(',')
+    .map((j) => j.trim())
+    .filter(Boolean);
   return { fail2ban: { installed: kv.get('installed') === 'yes', active: kv.get('active') === 'active', jails } };
 };
 

@@ -49,7 +49,13 @@ const parsePackages: SectionParser = ({ lines }) => {
     deb[key] = { version, arch, status, manual };
     // Each Recommends group of a hand-installed package, as the names that would satisfy it.
     if (manual && recommends.trim()) {
-      for (const group of recommends.split(',')) recommendedBy.push(group.split('|').map((alt) => alt.trim().split(/[\s(:]/)[0]!).filter(Boolean));
+      for (const group of recommends.split(','))
+        recommendedBy.push(
+          group
+            .split('|')
+            .map((alt) => alt.trim().split(/[\s(:]/)[0]!)
+            .filter(Boolean),
+        );
     }
   }
   if (Object.keys(deb).length === 0) throw new Error('dpkg-query listed no installed packages');

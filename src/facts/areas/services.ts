@@ -84,7 +84,7 @@ export function parseServices({ lines }: RawSection, _context?: ParseContext, su
   for (const props of blocks) {
     const id = props.get('Id');
     const load = props.get('LoadState');
-    if (!id || !id.endsWith(suffix) || load === 'not-found' || load === 'bad-setting' && !props.get('FragmentPath')) continue;
+    if (!id || !id.endsWith(suffix) || load === 'not-found' || (load === 'bad-setting' && !props.get('FragmentPath'))) continue;
     const fragment = props.get('FragmentPath') ?? '';
     const dropIns = (props.get('DropInPaths') ?? '').split(' ').filter(Boolean);
     const unitFiles = [fragment, ...dropIns].filter(Boolean);

@@ -99,7 +99,15 @@ const parseTrees: SectionParser = ({ lines }) => {
     }
     const sha = hashes.get(described.path);
     const entryType = type === 'absent' ? 'other' : type;
-    t.entries[rel] = { type: entryType, mode, owner, group, ...(size !== undefined ? { size } : {}), ...(sha ? { sha256: sha } : {}), ...(link_target !== undefined ? { link_target } : {}) };
+    t.entries[rel] = {
+      type: entryType,
+      mode,
+      owner,
+      group,
+      ...(size !== undefined ? { size } : {}),
+      ...(sha ? { sha256: sha } : {}),
+      ...(link_target !== undefined ? { link_target } : {}),
+    };
     (listing.get(root) ?? listing.set(root, []).get(root)!).push([entryType, mode, owner, group, size ?? '', rel, link_target ?? '', sha ?? ''].join('\t'));
   }
   for (const [root, t] of Object.entries(trees)) {

@@ -30,7 +30,10 @@ export const UserAttributes = z.strictObject({
   shell: absolutePath.optional(),
   home: absolutePath.optional(),
   managehome: z.boolean().default(false),
-  comment: z.string().regex(/^[^:\n\0]*$/, 'a comment cannot contain ":" or line breaks').optional(),
+  comment: z
+    .string()
+    .regex(/^[^:\n\0]*$/, 'a comment cannot contain ":" or line breaks')
+    .optional(),
   ...relations,
 });
 
@@ -169,7 +172,9 @@ export function planUser(resource: UserResource, observed: ObservedState): Resou
 
 function accountNameProblem(type: 'user' | 'group'): (name: string) => string | undefined {
   return (name) =>
-    ACCOUNT_NAME.test(name) ? undefined : `"${name}" is not a valid ${type} name (lowercase letters, digits, "_" or "-", starting with a letter or "_", at most 32)`;
+    ACCOUNT_NAME.test(name)
+      ? undefined
+      : `"${name}" is not a valid ${type} name (lowercase letters, digits, "_" or "-", starting with a letter or "_", at most 32)`;
 }
 
 export const groupProvider: ResourceProvider<'group', GroupAttrs> = {
@@ -187,7 +192,11 @@ export const userProvider: ResourceProvider<'user', UserAttrs> = {
   nameProblem: accountNameProblem('user'),
   // A user after its groups.
   impliedAfter: (resource, declared) =>
-    declaredRefs([...(resource.attrs.group ? [refOf('group', resource.attrs.group)] : []), ...(resource.attrs.groups ?? []).map((g) => refOf('group', g))], resource.ref, declared),
+    declaredRefs(
+      [...(resource.attrs.group ? [refOf('group', resource.attrs.group)] : []), ...(resource.attrs.groups ?? []).map((g) => refOf('group', g))],
+      resource.ref,
+      declared,
+    ),
   observe: { queries: [accountsQuery] },
   plan: (resource, observed) => planUser(resource, observed),
   apply: (session, { changes }) => runCommands(session.target, changes[0]?.operation),

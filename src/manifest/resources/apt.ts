@@ -21,10 +21,12 @@ import { must } from '../target-command.js';
  * packages bring files, units and services of their own.
  */
 
-const aptEnsure = z.string().refine(
-  (v) => ['present', 'latest', 'absent', 'purged'].includes(v) || DEBIAN_VERSION.test(v),
-  'must be present, latest, absent, purged or an exact Debian version such as "1.22.1-9+deb12u9"',
-);
+const aptEnsure = z
+  .string()
+  .refine(
+    (v) => ['present', 'latest', 'absent', 'purged'].includes(v) || DEBIAN_VERSION.test(v),
+    'must be present, latest, absent, purged or an exact Debian version such as "1.22.1-9+deb12u9"',
+  );
 
 export const AptAttributes = z.strictObject({ ensure: aptEnsure.default('present'), ...relations });
 export type AptAttrs = z.output<typeof AptAttributes>;
@@ -192,8 +194,15 @@ export function planApt(resource: AptResource, observed: ObservedState): Resourc
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
 const APT_INSTALL_SAFE = [
-  'apt-get', 'install', '-y', '-q', '--allow-downgrades',
-  '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold',
+  'apt-get',
+  'install',
+  '-y',
+  '-q',
+  '--allow-downgrades',
+  '-o',
+  'Dpkg::Options::=--force-confdef',
+  '-o',
+  'Dpkg::Options::=--force-confold',
 ];
 
 /**
@@ -229,13 +238,20 @@ export function aptTransactions(operations: readonly AptOperation[], options: Ap
 
 async function runAptTransaction(target: Target, operations: AptOperation[], installRecommends: boolean | undefined): Promise<void> {
   const { kind } = target.describe();
-  for (const transaction of aptTransactions(operations, { disposable: kind === 'docker' || kind === 'vagrant', ...(installRecommends !== undefined ? { installRecommends } : {}) })) {
+  for (const transaction of aptTransactions(operations, {
+    disposable: kind === 'docker' || kind === 'vagrant',
+    ...(installRecommends !== undefined ? { installRecommends } : {}),
+  })) {
     let argv = transaction;
     const run = (): Promise<ExecResult> => target.exec(withSharedAptArchive(withCoalescedRestarts(argv)), { env: APT_ENV, timeout: 1_800_000 });
     let result = await run();
     // Each kind of recovery at most once: a second failure of the same kind is the answer.
     const tried = new Set<AptRecovery['kind']>();
-    for (let recovery = aptRecoveryFor(result.stderr); result.exitCode !== 0 && recovery && !tried.has(recovery.kind); recovery = aptRecoveryFor(result.stderr)) {
+    for (
+      let recovery = aptRecoveryFor(result.stderr);
+      result.exitCode !== 0 && recovery && !tried.has(recovery.kind);
+      recovery = aptRecoveryFor(result.stderr)
+    ) {
       tried.add(recovery.kind);
       if (recovery.kind === 'closure') {
         // apt resolves nothing before it changes something: adding the pins' siblings and retrying is safe.
@@ -247,7 +263,8 @@ async function runAptTransaction(target: Target, operations: AptOperation[], ins
       }
       result = await run();
     }
-    if (result.exitCode !== 0) throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${aptFailureExplanation(result.stdout, result.stderr)}`);
+    if (result.exitCode !== 0)
+      throw new OperationError(`apt-get install failed (exit ${result.exitCode}): ${aptFailureExplanation(result.stdout, result.stderr)}`);
   }
 }
 

@@ -65,7 +65,9 @@ export const execProvider: ResourceProvider<'exec', ExecAttrs> = {
   type: 'exec',
   attributes: ExecAttributes,
   nameProblem: (name) =>
-    /^[A-Za-z0-9][A-Za-z0-9_.@ -]*$/.test(name) && name.length <= 100 ? undefined : `"${name}" is not a usable exec name (letters, digits, space, "_", ".", "@", "-")`,
+    /^[A-Za-z0-9][A-Za-z0-9_.@ -]*$/.test(name) && name.length <= 100
+      ? undefined
+      : `"${name}" is not a usable exec name (letters, digits, space, "_", ".", "@", "-")`,
   impliedAfter: (resource, declared) => (resource.attrs.user ? declaredRefs([refOf('user', resource.attrs.user)], resource.ref, declared) : []),
   observe: {
     paths: (resource) => (resource.attrs.creates ? [{ path: resource.attrs.creates, readContent: false }] : []),

@@ -49,7 +49,8 @@ export const FileAttributes = z
   })
   .superRefine((value, ctx) => {
     const bodies = (['content', 'source', 'template'] as const).filter((k) => value[k] !== undefined);
-    if (bodies.length > 1) ctx.addIssue({ code: 'custom', path: [bodies[1]!], message: `give only one of content, source or template (found ${bodies.join(' and ')})` });
+    if (bodies.length > 1)
+      ctx.addIssue({ code: 'custom', path: [bodies[1]!], message: `give only one of content, source or template (found ${bodies.join(' and ')})` });
     const ensure = value.ensure ?? (value.target !== undefined ? 'link' : 'file');
     if (ensure === 'link' && value.target === undefined) ctx.addIssue({ code: 'custom', path: ['ensure'], message: 'a link needs a "target"' });
     if (ensure !== 'link' && value.target !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: `"target" only applies to ensure: link` });

@@ -95,7 +95,9 @@ export function planVenv(resource: VenvResource, observed: ObservedState): Resou
   const exists = observed.venvs[path]?.exists === true;
   const { attrs } = resource;
   if (attrs.ensure === 'absent') {
-    return exists ? { changes: ['ensure: present → absent'], operation: { kind: 'commands', commands: [{ argv: ['rm', '-rf', '--', path] }] } } : { changes: [] };
+    return exists
+      ? { changes: ['ensure: present → absent'], operation: { kind: 'commands', commands: [{ argv: ['rm', '-rf', '--', path] }] } }
+      : { changes: [] };
   }
   if (exists) return { changes: [] };
   const commands = [{ argv: [attrs.python, '-m', 'venv', ...(attrs.system_site_packages ? ['--system-site-packages'] : []), path] }];

@@ -29,8 +29,14 @@ function compareAccounts(ref: Facts, act: Facts, emit: Emit, options: CompareOpt
     const strict: DriftTopic = declared ? 'accounts.declared' : 'accounts.undeclared';
     const detail: DriftTopic = declared ? 'accounts.declared.detail' : 'accounts.undeclared.detail';
     const path = `accounts.users.${name}`;
-    if (ru && !au) { emit(strict, path, 'missing', { uid: ru.uid, shell: ru.shell }, undefined, `user ${name} does not exist here`); continue; }
-    if (!ru && au) { emit(strict, path, 'extra', undefined, { uid: au.uid, shell: au.shell }, `user ${name} exists only here`); continue; }
+    if (ru && !au) {
+      emit(strict, path, 'missing', { uid: ru.uid, shell: ru.shell }, undefined, `user ${name} does not exist here`);
+      continue;
+    }
+    if (!ru && au) {
+      emit(strict, path, 'extra', undefined, { uid: au.uid, shell: au.shell }, `user ${name} exists only here`);
+      continue;
+    }
     if (!ru || !au) continue;
     compareValue(emit, strict, `${path}.uid`, `user ${name} uid`, ru.uid, au.uid);
     compareValue(emit, strict, `${path}.gid`, `user ${name} gid`, ru.gid, au.gid);
@@ -39,7 +45,14 @@ function compareAccounts(ref: Facts, act: Facts, emit: Emit, options: CompareOpt
     // Group membership grants privileges (sudo, adm, docker): strict for declared users, and for anyone in a privileged group.
     const membership = new Set([...ru.groups, ...au.groups].filter((g) => ru.groups.includes(g) !== au.groups.includes(g)));
     const privileged = [...membership].some((g) => PRIVILEGED_GROUPS.has(g));
-    compareValue(emit, declared ? 'accounts.declared' : privileged ? 'accounts.privileged_membership' : 'accounts.undeclared', `${path}.groups`, `user ${name} groups`, [...ru.groups].sort(), [...au.groups].sort());
+    compareValue(
+      emit,
+      declared ? 'accounts.declared' : privileged ? 'accounts.privileged_membership' : 'accounts.undeclared',
+      `${path}.groups`,
+      `user ${name} groups`,
+      [...ru.groups].sort(),
+      [...au.groups].sort(),
+    );
   }
   for (const name of keysOf(r.groups, a.groups)) {
     const rg = r.groups[name];
@@ -52,4 +65,8 @@ function compareAccounts(ref: Facts, act: Facts, emit: Emit, options: CompareOpt
   }
 }
 
-export const accountsParity: ParityArea = { report: 'own', errorLevel: true, compare: (ref, act, emit, { options }) => compareAccounts(ref, act, emit, options) };
+export const accountsParity: ParityArea = {
+  report: 'own',
+  errorLevel: true,
+  compare: (ref, act, emit, { options }) => compareAccounts(ref, act, emit, options),
+};

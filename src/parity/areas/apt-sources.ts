@@ -5,7 +5,7 @@ import { always, type Rules } from './rules.js';
 /** Parity of the apt_sources fact area: its comparer and the drift topics it names, with their severity. */
 
 export const aptSourcesTopics = {
-  'apt_sources': always('error'),
+  apt_sources: always('error'),
 } satisfies Rules;
 
 /** Apt sources as a set of "type.archive/suite/component" (hosts were never collected). */

@@ -55,7 +55,14 @@ export function compareValue(emit: Emit, topic: DriftTopic, path: string, label:
   emit(topic, path, kind, expected, actual, sentence(label, kind, expected, actual));
 }
 
-export function compareFlatRecord(emit: Emit, topic: DriftTopic, section: string, label: string, r: Record<string, unknown> | undefined, a: Record<string, unknown> | undefined): void {
+export function compareFlatRecord(
+  emit: Emit,
+  topic: DriftTopic,
+  section: string,
+  label: string,
+  r: Record<string, unknown> | undefined,
+  a: Record<string, unknown> | undefined,
+): void {
   if (!r || !a) return;
   for (const key of keysOf(r, a)) compareValue(emit, topic, `${section}.${key}`, `${label} ${key}`, r[key], a[key]);
 }

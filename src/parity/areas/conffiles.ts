@@ -26,7 +26,8 @@ function compareConffiles(ref: Facts, act: Facts, emit: Emit): void {
     const group: Place = { group: fileGroup(path), category: 'conffile' };
     const pkg = (rc ?? ac)!.package;
     const label = `conffile ${path} (${pkg})`;
-    const state = (c: typeof rc): string => (c === undefined ? 'as packaged' : c.type === 'absent' ? 'deleted' : c.secret ? 'edited (secret: content not compared)' : 'edited');
+    const state = (c: typeof rc): string =>
+      c === undefined ? 'as packaged' : c.type === 'absent' ? 'deleted' : c.secret ? 'edited (secret: content not compared)' : 'edited';
     if (rc && ac) {
       if (rc.type !== ac.type) {
         emit('conffiles.changed', at, 'changed', state(rc), state(ac), `${label} is ${state(rc)} there, ${state(ac)} here`, group);
@@ -34,7 +35,15 @@ function compareConffiles(ref: Facts, act: Facts, emit: Emit): void {
       }
       compareFileMeta(emit, at, label, group, rc, ac);
       if (!rc.secret && !ac.secret && rc.sha256 && ac.sha256 && rc.sha256 !== ac.sha256) {
-        emit('conffiles.changed', `${at}.sha256`, 'changed', rc.sha256, ac.sha256, `${label} is edited on both sides, differently (configuration-management headers ignored)`, group);
+        emit(
+          'conffiles.changed',
+          `${at}.sha256`,
+          'changed',
+          rc.sha256,
+          ac.sha256,
+          `${label} is edited on both sides, differently (configuration-management headers ignored)`,
+          group,
+        );
       }
       continue;
     }
@@ -43,11 +52,33 @@ function compareConffiles(ref: Facts, act: Facts, emit: Emit): void {
     const installed = other.packages?.deb ? Object.keys(other.packages.deb).some((name) => name === pkg || name.startsWith(`${pkg}:`)) : true;
     const otherState = installed ? 'as packaged' : `absent (${pkg} not installed)`;
     // The package is on one side only: its edited conffile reads as the package's absence does (a machine's, Vagrant's).
-    const topic: DriftTopic = installed ? 'conffiles.changed' : isMachinePackage(pkg) ? 'packages.machine' : isVagrantAccessPackage(pkg) ? 'packages.vagrant' : 'conffiles.changed';
+    const topic: DriftTopic = installed
+      ? 'conffiles.changed'
+      : isMachinePackage(pkg)
+        ? 'packages.machine'
+        : isVagrantAccessPackage(pkg)
+          ? 'packages.vagrant'
+          : 'conffiles.changed';
     if (rc) {
-      emit(topic, at, installed ? 'changed' : 'missing', rc.sha256 ?? state(rc), otherState, `production's ${label} is ${state(rc)}; here it is ${otherState}`, group);
+      emit(
+        topic,
+        at,
+        installed ? 'changed' : 'missing',
+        rc.sha256 ?? state(rc),
+        otherState,
+        `production's ${label} is ${state(rc)}; here it is ${otherState}`,
+        group,
+      );
     } else {
-      emit(topic, at, installed ? 'changed' : 'extra', otherState, ac!.sha256 ?? state(ac), `${label} is ${state(ac)} here; production's is ${otherState}`, group);
+      emit(
+        topic,
+        at,
+        installed ? 'changed' : 'extra',
+        otherState,
+        ac!.sha256 ?? state(ac),
+        `${label} is ${state(ac)} here; production's is ${otherState}`,
+        group,
+      );
     }
   }
 }

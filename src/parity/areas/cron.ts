@@ -22,9 +22,27 @@ function compareCron(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContext): 
       const ac = a.crontabs[user];
       const path = `files./var/spool/cron/crontabs/${user}`;
       const place: Place = { group: '/var/spool/cron/crontabs', category: 'crontab' };
-      if (rc && !ac) emit('cron.crontab', path, 'missing', `${rc.jobs} jobs`, undefined, `production has a crontab for ${user} (${rc.jobs} jobs); there is none here`, place);
+      if (rc && !ac)
+        emit(
+          'cron.crontab',
+          path,
+          'missing',
+          `${rc.jobs} jobs`,
+          undefined,
+          `production has a crontab for ${user} (${rc.jobs} jobs); there is none here`,
+          place,
+        );
       else if (!rc && ac) emit('cron.crontab', path, 'extra', undefined, `${ac.jobs} jobs`, `a crontab for ${user} (${ac.jobs} jobs) exists only here`, place);
-      else if (rc && ac && rc.sha256 !== ac.sha256) emit('cron.crontab', `${path}.sha256`, 'changed', `${rc.jobs} jobs`, `${ac.jobs} jobs`, `crontab of ${user} differs (${rc.jobs} jobs there, ${ac.jobs} here)`, place);
+      else if (rc && ac && rc.sha256 !== ac.sha256)
+        emit(
+          'cron.crontab',
+          `${path}.sha256`,
+          'changed',
+          `${rc.jobs} jobs`,
+          `${ac.jobs} jobs`,
+          `crontab of ${user} differs (${rc.jobs} jobs there, ${ac.jobs} here)`,
+          place,
+        );
     }
   }
   if (r.timers && a.timers) {
@@ -32,8 +50,14 @@ function compareCron(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContext): 
       const rt = r.timers[name];
       const at = a.timers[name];
       const path = `services.${name}.timer`;
-      if (rt && !at) { emit('cron.timer', path, 'missing', `${rt.enabled}/${rt.active}`, undefined, `timer ${name} does not exist here`); continue; }
-      if (!rt && at) { emit('cron.timer', path, 'extra', undefined, `${at.enabled}/${at.active}`, `timer ${name} exists only here`); continue; }
+      if (rt && !at) {
+        emit('cron.timer', path, 'missing', `${rt.enabled}/${rt.active}`, undefined, `timer ${name} does not exist here`);
+        continue;
+      }
+      if (!rt && at) {
+        emit('cron.timer', path, 'extra', undefined, `${at.enabled}/${at.active}`, `timer ${name} exists only here`);
+        continue;
+      }
       if (!rt || !at) continue;
       const byDesign = (rt.condition_failed || at.condition_failed) && (ctx.actualIsContainer || ctx.virtualizationDiffers);
       const state: DriftTopic = byDesign ? 'services.condition' : 'cron.timer';

@@ -19,10 +19,12 @@ function compareEnv(ref: Facts, act: Facts, emit: Emit): void {
     const rNames = new Set(r[service]?.names ?? []);
     const aNames = new Set(a[service]?.names ?? []);
     for (const name of [...rNames].sort()) {
-      if (!aNames.has(name)) emit('env.missing', `env.${service}.${name}`, 'missing', name, undefined, `service ${service} lacks environment variable ${name} here`);
+      if (!aNames.has(name))
+        emit('env.missing', `env.${service}.${name}`, 'missing', name, undefined, `service ${service} lacks environment variable ${name} here`);
     }
     for (const name of [...aNames].sort()) {
-      if (!rNames.has(name)) emit('env.extra', `env.${service}.${name}`, 'extra', undefined, name, `service ${service} has environment variable ${name} only here`);
+      if (!rNames.has(name))
+        emit('env.extra', `env.${service}.${name}`, 'extra', undefined, name, `service ${service} has environment variable ${name} only here`);
     }
   }
 }

@@ -34,7 +34,18 @@ function compareFiles(ref: Facts, act: Facts, emit: Emit, options: CompareOption
     const presence: DriftTopic = isManaged ? 'files.managed' : isSecret ? 'files.secret' : ACCOUNT_DATABASES.has(path) ? 'files.account_db' : 'files.other';
     if (rf.type !== af.type) {
       const kind: DriftKind = af.type === 'absent' ? 'missing' : rf.type === 'absent' ? 'extra' : 'changed';
-      emit(presence, at, kind, rf.type, af.type, kind === 'missing' ? `file ${path} is missing here` : kind === 'extra' ? `file ${path} exists only here` : `file ${path}: expected a ${rf.type}, got a ${af.type}`);
+      emit(
+        presence,
+        at,
+        kind,
+        rf.type,
+        af.type,
+        kind === 'missing'
+          ? `file ${path} is missing here`
+          : kind === 'extra'
+            ? `file ${path} exists only here`
+            : `file ${path}: expected a ${rf.type}, got a ${af.type}`,
+      );
       continue;
     }
     if (rf.type === 'absent') continue;

@@ -5,7 +5,7 @@ import { hostOwned, type Rules } from './rules.js';
 /** Parity of the firewall fact area: its comparer and the drift topics it names, with their severity. */
 
 export const firewallTopics = {
-  'firewall': hostOwned,
+  firewall: hostOwned,
 } satisfies Rules;
 
 function compareFirewall(ref: Facts, act: Facts, emit: Emit): void {
@@ -17,7 +17,14 @@ function compareFirewall(ref: Facts, act: Facts, emit: Emit): void {
     compareValue(emit, 'firewall', 'firewall.default_input', 'firewall inbound policy', r.default_input, a.default_input);
     if (r.rules_sha256 && a.rules_sha256) compareValue(emit, 'firewall', 'firewall.rules_sha256', 'firewall rules', r.rules_sha256, a.rules_sha256);
   } else if (r.readable !== a.readable) {
-    emit('firewall', 'firewall.readable', 'changed', r.readable, a.readable, `firewall rules could not be read on the ${r.readable ? 'actual' : 'reference'} side (not compared)`);
+    emit(
+      'firewall',
+      'firewall.readable',
+      'changed',
+      r.readable,
+      a.readable,
+      `firewall rules could not be read on the ${r.readable ? 'actual' : 'reference'} side (not compared)`,
+    );
   }
 }
 

@@ -51,7 +51,10 @@ function compareListeners(ref: Facts, act: Facts, emit: Emit, ctx: SeverityConte
   for (const [key, s] of aMap) if (!rMap.has(key)) onlyAct.set(key, s);
   for (const [key, rs] of [...rMap].sort(([x], [y]) => x.localeCompare(y))) {
     const as = aMap.get(key);
-    if (!as) { onlyRef.push(rs); continue; }
+    if (!as) {
+      onlyRef.push(rs);
+      continue;
+    }
     const path = `listeners.${key}`;
     compareValue(emit, 'listeners.socket', `${path}.user`, `listener ${key} user`, rs.user, as.user);
     if (rs.process && as.process) compareValue(emit, 'listeners.detail', `${path}.process`, `listener ${key} process`, rs.process, as.process);
@@ -64,18 +67,46 @@ function compareListeners(ref: Facts, act: Facts, emit: Emit, ctx: SeverityConte
       : undefined;
     if (twin) {
       onlyAct.delete(twin[0]);
-      emit('listeners.address', `listeners.${key}`, 'changed', rs.address, twin[1].address, `listener ${rs.protocol}/${rs.port} is on ${rs.address} there, ${twin[1].address} here (addresses differ between machines)`);
+      emit(
+        'listeners.address',
+        `listeners.${key}`,
+        'changed',
+        rs.address,
+        twin[1].address,
+        `listener ${rs.protocol}/${rs.port} is on ${rs.address} there, ${twin[1].address} here (addresses differ between machines)`,
+      );
       continue;
     }
     if (rs.address === '::' && (ctx.actualIsContainer || ctx.virtualizationDiffers) && hasIpv4Twin(aMap, rs)) {
       // Containers often run without IPv6: the same port on the IPv4 wildcard is the same listener.
-      emit('listeners.address', `listeners.${key}`, 'missing', rs.process ?? key, undefined, `${rs.protocol}/${rs.port} listens on IPv4 only here (no IPv6 in this environment)`);
+      emit(
+        'listeners.address',
+        `listeners.${key}`,
+        'missing',
+        rs.process ?? key,
+        undefined,
+        `${rs.protocol}/${rs.port} listens on IPv4 only here (no IPv6 in this environment)`,
+      );
       continue;
     }
-    emit(presenceTopic(rs.process, ctx), `listeners.${key}`, 'missing', rs.process ?? key, undefined, `nothing listens on ${key.replace('.', ' ')} here${rs.process ? ` (reference: ${rs.process})` : ''}`);
+    emit(
+      presenceTopic(rs.process, ctx),
+      `listeners.${key}`,
+      'missing',
+      rs.process ?? key,
+      undefined,
+      `nothing listens on ${key.replace('.', ' ')} here${rs.process ? ` (reference: ${rs.process})` : ''}`,
+    );
   }
   for (const [key, as] of [...onlyAct].sort(([x], [y]) => x.localeCompare(y))) {
-    emit(presenceTopic(as.process, ctx), `listeners.${key}`, 'extra', undefined, as.process ?? key, `${as.process ?? 'something'} listens on ${key.replace('.', ' ')} only here`);
+    emit(
+      presenceTopic(as.process, ctx),
+      `listeners.${key}`,
+      'extra',
+      undefined,
+      as.process ?? key,
+      `${as.process ?? 'something'} listens on ${key.replace('.', ' ')} only here`,
+    );
   }
 
   const rUnix = new Map(r.unix.map((u) => [u.path, u] as const));

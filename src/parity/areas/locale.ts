@@ -5,7 +5,7 @@ import { always, type Rules } from './rules.js';
 /** Parity of the locale fact area: its comparer and the drift topics it names, with their severity. */
 
 export const localeTopics = {
-  'locale': always('error'),
+  locale: always('error'),
 } satisfies Rules;
 
 function compareLocale(ref: Facts, act: Facts, emit: Emit): void {

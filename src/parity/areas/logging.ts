@@ -4,7 +4,7 @@ import { always, type Rules } from './rules.js';
 /** Parity of the logging fact area: each setting compared as it is. */
 
 export const loggingTopics = {
-  'logging': always('warning'),
+  logging: always('warning'),
 } satisfies Rules;
 
 export const loggingParity: ParityArea = {

@@ -36,7 +36,9 @@ function oneSided(own: Deb, other: Deb, ctx: SeverityContext): { name: string; t
   const names = Object.keys(own).filter((name) => !other[name]);
   const chosen = names.filter((name) => own[name]!.manual !== false);
   const severity = (topic: DriftTopic): number => SEVERITY_RANK[packagesTopics[topic as keyof typeof packagesTopics](ctx)];
-  const causeTopic = chosen.map(ownTopic).reduce<DriftTopic | undefined>((worst, topic) => (worst === undefined || severity(topic) > severity(worst) ? topic : worst), undefined);
+  const causeTopic = chosen
+    .map(ownTopic)
+    .reduce<DriftTopic | undefined>((worst, topic) => (worst === undefined || severity(topic) > severity(worst) ? topic : worst), undefined);
   return names.map((name) => {
     const topic = ownTopic(name);
     if (own[name]!.manual !== false || topic !== 'packages.set' || causeTopic === undefined) return { name, topic };
@@ -62,10 +64,20 @@ function comparePackages(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContex
     const path = `packages.deb.${name}`;
     const gone = missing.get(name);
     const added = extra.get(name);
-    if (rp && gone) emit(gone.topic, path, 'missing', rp.version, undefined, `package ${name} ${rp.version} is not installed here${because(gone.cause).replace('only this side', 'only the reference')}`);
-    else if (ap && added) emit(added.topic, path, 'extra', undefined, ap.version, `package ${name} ${ap.version} is installed only here${because(added.cause)}`);
+    if (rp && gone)
+      emit(
+        gone.topic,
+        path,
+        'missing',
+        rp.version,
+        undefined,
+        `package ${name} ${rp.version} is not installed here${because(gone.cause).replace('only this side', 'only the reference')}`,
+      );
+    else if (ap && added)
+      emit(added.topic, path, 'extra', undefined, ap.version, `package ${name} ${ap.version} is installed only here${because(added.cause)}`);
     else if (rp && ap) {
-      if (rp.version !== ap.version) emit('packages.version', path, 'changed', rp.version, ap.version, `package ${name}: expected ${rp.version}, got ${ap.version}`);
+      if (rp.version !== ap.version)
+        emit('packages.version', path, 'changed', rp.version, ap.version, `package ${name}: expected ${rp.version}, got ${ap.version}`);
       compareValue(emit, 'packages.other', `${path}.arch`, `package ${name} architecture`, rp.arch, ap.arch);
       compareValue(emit, 'packages.other', `${path}.status`, `package ${name} dpkg status`, rp.status, ap.status);
     }

@@ -38,7 +38,14 @@ function comparePlatform(ref: Facts, act: Facts, emit: Emit): void {
   compareValue(emit, 'platform.kernel', 'platform.kernel', 'kernel', r.kernel, a.kernel);
   compareValue(emit, 'platform.identity', 'platform.hostname', 'hostname', r.hostname, a.hostname);
   if (r.machine_id && a.machine_id) compareValue(emit, 'platform.identity', 'platform.machine_id', 'machine-id', r.machine_id, a.machine_id);
-  compareValue(emit, 'platform.virtualization', 'platform.virtualization', 'virtualization', `${r.virtualization.kind}/${r.virtualization.tech}`, `${a.virtualization.kind}/${a.virtualization.tech}`);
+  compareValue(
+    emit,
+    'platform.virtualization',
+    'platform.virtualization',
+    'virtualization',
+    `${r.virtualization.kind}/${r.virtualization.tech}`,
+    `${a.virtualization.kind}/${a.virtualization.tech}`,
+  );
   if (r.pid1 && a.pid1) compareValue(emit, 'platform.pid1', 'platform.pid1', 'PID 1', r.pid1, a.pid1);
 }
 

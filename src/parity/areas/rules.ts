@@ -6,10 +6,7 @@ export type Rules = Record<string, Rule>;
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
-export const always =
-  (severity: Severity) =>
-  (): Severity =>
-    severity;
+export const always = (severity: Severity) => (): Severity => severity;
 /** Info when the actual side is a container (the host owns it there), warning otherwise. */
 export const hostOwned = (ctx: SeverityContext): Severity => (ctx.actualIsContainer ? 'info' : 'warning');
 /** Info when the two sides are different kinds of machine, else the given severity. */

@@ -20,8 +20,14 @@ function compareRuntimes(ref: Facts, act: Facts, emit: Emit): void {
       const av = a[app];
       const path = `runtimes.${runtime}.${app}`;
       const label = runtime === 'python' ? `venv ${app}` : `node app ${app}`;
-      if (rv && !av) { emit('runtimes.set', path, 'missing', Object.keys(rv.packages).length, undefined, `${label} is missing here`); continue; }
-      if (!rv && av) { emit('runtimes.set', path, 'extra', undefined, Object.keys(av.packages).length, `${label} exists only here`); continue; }
+      if (rv && !av) {
+        emit('runtimes.set', path, 'missing', Object.keys(rv.packages).length, undefined, `${label} is missing here`);
+        continue;
+      }
+      if (!rv && av) {
+        emit('runtimes.set', path, 'extra', undefined, Object.keys(av.packages).length, `${label} exists only here`);
+        continue;
+      }
       if (!rv || !av) continue;
       for (const pkg of keysOf(rv.packages, av.packages)) {
         const expected = rv.packages[pkg];

@@ -4,7 +4,7 @@ import { always, type Rules } from './rules.js';
 /** Parity of the security_updates fact area: each setting compared as it is. */
 
 export const securityUpdatesTopics = {
-  'security_updates': always('warning'),
+  security_updates: always('warning'),
 } satisfies Rules;
 
 export const securityUpdatesParity: ParityArea = {

@@ -35,8 +35,14 @@ function compareServices(ref: Facts, act: Facts, emit: Emit, ctx: SeverityContex
     const rs = r[name];
     const as = a[name];
     const path = `services.${name}`;
-    if (rs && !as) { emit(serviceTopic(name, 'services.state'), path, 'missing', `${rs.enabled}/${rs.active}`, undefined, `service ${name} does not exist here`); continue; }
-    if (!rs && as) { emit(serviceTopic(name, 'services.state'), path, 'extra', undefined, `${as.enabled}/${as.active}`, `service ${name} exists only here`); continue; }
+    if (rs && !as) {
+      emit(serviceTopic(name, 'services.state'), path, 'missing', `${rs.enabled}/${rs.active}`, undefined, `service ${name} does not exist here`);
+      continue;
+    }
+    if (!rs && as) {
+      emit(serviceTopic(name, 'services.state'), path, 'extra', undefined, `${as.enabled}/${as.active}`, `service ${name} exists only here`);
+      continue;
+    }
     if (!rs || !as) continue;
     // A unit whose start conditions failed on one side (ConditionVirtualization=!container…) is inactive by design there.
     const byDesign = (rs.condition_failed || as.condition_failed) && (ctx.actualIsContainer || ctx.virtualizationDiffers);

@@ -4,7 +4,7 @@ import { always, type Rules } from './rules.js';
 /** Parity of the ssh fact area (effective sshd settings): every key compared as it is. */
 
 export const sshTopics = {
-  'ssh': always('warning'),
+  ssh: always('warning'),
 } satisfies Rules;
 
 export const sshParity: ParityArea = {

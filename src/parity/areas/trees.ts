@@ -23,15 +23,37 @@ function compareTrees(ref: Facts, act: Facts, emit: Emit): void {
     // Both there, one empty: the entries say what the other has.
     const empty = (t: typeof rt): boolean => t === undefined || (t.type === 'directory' && t.count === 0);
     if (empty(rt) && empty(at)) continue;
-    if (!rt) { emit('trees.changed', dp, 'extra', undefined, `${at!.count} entries`, `${path} exists only here (${at!.count} entries)`, place); continue; }
-    if (!at) { emit('trees.changed', dp, 'missing', `${rt.count} entries`, undefined, `production has ${path} (${rt.count} entries); it is missing here`, place); continue; }
+    if (!rt) {
+      emit('trees.changed', dp, 'extra', undefined, `${at!.count} entries`, `${path} exists only here (${at!.count} entries)`, place);
+      continue;
+    }
+    if (!at) {
+      emit('trees.changed', dp, 'missing', `${rt.count} entries`, undefined, `production has ${path} (${rt.count} entries); it is missing here`, place);
+      continue;
+    }
     if (rt.type !== at.type || rt.link_target !== at.link_target) {
-      emit('trees.changed', dp, 'changed', rt.link_target ?? rt.type, at.link_target ?? at.type, `${path}: expected ${rt.link_target ? `a link to ${rt.link_target}` : `a ${rt.type}`}, got ${at.link_target ? `a link to ${at.link_target}` : `a ${at.type}`}`, place);
+      emit(
+        'trees.changed',
+        dp,
+        'changed',
+        rt.link_target ?? rt.type,
+        at.link_target ?? at.type,
+        `${path}: expected ${rt.link_target ? `a link to ${rt.link_target}` : `a ${rt.type}`}, got ${at.link_target ? `a link to ${at.link_target}` : `a ${at.type}`}`,
+        place,
+      );
       continue;
     }
     if (rt.digest === at.digest && rt.content === at.content) continue;
     if (rt.truncated || at.truncated || rt.content !== at.content) {
-      emit('trees.changed', `${dp}.digest`, 'changed', `${rt.count} entries`, `${at.count} entries`, `${path} differs (${rt.count} entries there, ${at.count} here; too large to list)`, place);
+      emit(
+        'trees.changed',
+        `${dp}.digest`,
+        'changed',
+        `${rt.count} entries`,
+        `${at.count} entries`,
+        `${path} differs (${rt.count} entries there, ${at.count} here; too large to list)`,
+        place,
+      );
       continue;
     }
     for (const rel of keysOf(rt.entries, at.entries)) {
@@ -46,7 +68,8 @@ function compareTrees(ref: Facts, act: Facts, emit: Emit): void {
           emit('trees.changed', ep, 'changed', re.sha256 ?? re.link_target ?? re.type, ae.sha256 ?? ae.link_target ?? ae.type, `${full} differs`, place);
         } else {
           for (const key of ['mode', 'owner', 'group'] as const) {
-            if (re[key] !== ae[key]) emit('trees.meta', `${ep}.${key}`, 'changed', re[key], ae[key], `${full} ${key}: expected ${re[key]}, got ${ae[key]}`, place);
+            if (re[key] !== ae[key])
+              emit('trees.meta', `${ep}.${key}`, 'changed', re[key], ae[key], `${full} ${key}: expected ${re[key]}, got ${ae[key]}`, place);
           }
         }
       }

@@ -56,7 +56,15 @@ function compareUnowned(ref: Facts, act: Facts, emit: Emit): void {
     }
     const what = type === 'link' ? 'link' : 'file';
     if (rf && !af) {
-      emit(presence, at, 'missing', rf.link_target ?? rf.sha256 ?? rf.type, undefined, `production has ${what} ${path}, which no package owns; it is missing here`, group);
+      emit(
+        presence,
+        at,
+        'missing',
+        rf.link_target ?? rf.sha256 ?? rf.type,
+        undefined,
+        `production has ${what} ${path}, which no package owns; it is missing here`,
+        group,
+      );
       continue;
     }
     if (!rf && af) {
@@ -70,9 +78,26 @@ function compareUnowned(ref: Facts, act: Facts, emit: Emit): void {
     }
     if (cls === 'config' || cls === 'generated') compareFileMeta(emit, at, `file ${path}`, group, rf, af);
     if (rf.type === 'link') {
-      if (rf.link_target !== af.link_target) emit(content, `${at}.link_target`, 'changed', rf.link_target, af.link_target, `link ${path}: expected ${show(rf.link_target)}, got ${show(af.link_target)}`, group);
+      if (rf.link_target !== af.link_target)
+        emit(
+          content,
+          `${at}.link_target`,
+          'changed',
+          rf.link_target,
+          af.link_target,
+          `link ${path}: expected ${show(rf.link_target)}, got ${show(af.link_target)}`,
+          group,
+        );
     } else if (!rf.secret && !af.secret && rf.sha256 && af.sha256 && rf.sha256 !== af.sha256) {
-      emit(content, `${at}.sha256`, 'changed', rf.sha256, af.sha256, `file ${path}, which no package owns, differs (configuration-management headers ignored)`, group);
+      emit(
+        content,
+        `${at}.sha256`,
+        'changed',
+        rf.sha256,
+        af.sha256,
+        `file ${path}, which no package owns, differs (configuration-management headers ignored)`,
+        group,
+      );
     }
   }
 }

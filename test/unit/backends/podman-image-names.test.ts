@@ -20,7 +20,11 @@ const profile = { path: '/p/devenv.yaml', data: { name: 'mysite' } } as unknown 
 describe('image names reported by Podman', () => {
   it('finds a saved environment committed on Podman (docker.io/devenv-cache/…) by its short name', async () => {
     const { docker } = fakeEngine([
-      { Id: 'sha256:a', RepoTags: ['docker.io/devenv-cache/mysite:1-k1'], Labels: { [CACHE_LABEL.key]: 'k1', [CACHE_LABEL.stage]: '1', [CACHE_LABEL.profile]: profile.path } },
+      {
+        Id: 'sha256:a',
+        RepoTags: ['docker.io/devenv-cache/mysite:1-k1'],
+        Labels: { [CACHE_LABEL.key]: 'k1', [CACHE_LABEL.stage]: '1', [CACHE_LABEL.profile]: profile.path },
+      },
     ]);
     const cache = new DockerImageCache(docker, profile, async () => 'c');
     expect(await cache.find(['k1', 'k2'])).toEqual({ image: 'devenv-cache/mysite:1-k1', stage: 1 });
@@ -37,7 +41,9 @@ describe('image names reported by Podman', () => {
   });
 
   it('reports pruned saved environments by their short names', async () => {
-    const { docker } = fakeEngine([{ Id: 'sha256:a', RepoTags: ['docker.io/devenv-cache/mysite:1-k1'], Labels: { [CACHE_LABEL.key]: 'k1', [CACHE_LABEL.profile]: '/gone' } }]);
+    const { docker } = fakeEngine([
+      { Id: 'sha256:a', RepoTags: ['docker.io/devenv-cache/mysite:1-k1'], Labels: { [CACHE_LABEL.key]: 'k1', [CACHE_LABEL.profile]: '/gone' } },
+    ]);
     expect(await pruneCacheImages(docker, { all: true, exists: () => true })).toEqual(['devenv-cache/mysite:1-k1']);
   });
 });

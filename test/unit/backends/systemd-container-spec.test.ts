@@ -27,7 +27,12 @@ function engine(file: string): EngineFacts {
 const rows: { file: string; mode: SystemdMode | 'unsupported'; args?: string[]; absentArgs?: string[] }[] = [
   { file: 'docker-20.10-cgroup1.json', mode: 'cgroup-v1', args: ['-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro'] },
   { file: 'docker-20.10-cgroup2.json', mode: 'cgroup-v2-host', args: ['--cgroupns=host', '/sys/fs/cgroup:/sys/fs/cgroup:rw'] },
-  { file: 'docker-26-cgroup1.json', mode: 'cgroup-v1', args: ['type=bind,source=/sys/fs/cgroup,target=/sys/fs/cgroup,readonly,bind-recursive=writable'], absentArgs: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'] },
+  {
+    file: 'docker-26-cgroup1.json',
+    mode: 'cgroup-v1',
+    args: ['type=bind,source=/sys/fs/cgroup,target=/sys/fs/cgroup,readonly,bind-recursive=writable'],
+    absentArgs: ['/sys/fs/cgroup:/sys/fs/cgroup:ro'],
+  },
   { file: 'docker-28-cgroup2.json', mode: 'cgroup-v2-writable', args: ['--cgroupns=private', 'writable-cgroups=true'], absentArgs: ['--privileged'] },
   { file: 'docker-desktop-4.30.json', mode: 'cgroup-v2-host', args: ['--cgroupns=host'] },
   { file: 'docker-rootless-27-cgroup2.json', mode: 'rootless', args: ['--privileged', '--cgroupns=private'], absentArgs: ['writable-cgroups=true'] },
@@ -38,7 +43,11 @@ const rows: { file: string; mode: SystemdMode | 'unsupported'; args?: string[]; 
 
 describe('systemdContainerSpec over recorded engines', () => {
   it('has a fixture for every row, and a row for every fixture', () => {
-    expect(readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()).toEqual(rows.map((r) => r.file).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(rows.map((r) => r.file).sort());
   });
 
   for (const row of rows) {
@@ -78,7 +87,16 @@ describe('engineFacts', () => {
 });
 
 describe('the decisions no recorded engine reaches', () => {
-  const base: EngineFacts = { product: 'docker', version: '19.03.15', apiVersion: '1.40', cgroupVersion: 2, cgroupDriver: 'cgroupfs', rootless: false, operatingSystem: 'Fedora 31', arch: 'amd64' };
+  const base: EngineFacts = {
+    product: 'docker',
+    version: '19.03.15',
+    apiVersion: '1.40',
+    cgroupVersion: 2,
+    cgroupDriver: 'cgroupfs',
+    rootless: false,
+    operatingSystem: 'Fedora 31',
+    arch: 'amd64',
+  };
   it('an engine on cgroup v2 that cannot set a cgroup namespace mode is unsupported, with the upgrade as the fix', () => {
     const decision = systemdContainerSpec(base);
     expect(decision.supported).toBe(false);
@@ -118,7 +136,9 @@ describe('DEVENV_SYSTEMD_MODE (systemdSpecFor)', () => {
     const error = await systemdSpecFor(engine, 'cgroup-v3').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).exitCode).toBe(2);
-    expect((error as Error).message).toBe('DEVENV_SYSTEMD_MODE=cgroup-v3 is not a mode; known: cgroup-v1, cgroup-v2-host, cgroup-v2-writable, rootless, podman');
+    expect((error as Error).message).toBe(
+      'DEVENV_SYSTEMD_MODE=cgroup-v3 is not a mode; known: cgroup-v1, cgroup-v2-host, cgroup-v2-writable, rootless, podman',
+    );
   });
 
   it('a known mode is used whatever the engine says, and says it was forced', async () => {

@@ -26,11 +26,13 @@ describe('splitDeb', () => {
   });
 
   it('reads GNU ar names ending in a slash, and data.tar.gz', () => {
-    const members = splitDeb(ar([
-      { name: 'debian-binary/', data: Buffer.from('2.0\n') },
-      { name: 'control.tar.gz/', data: Buffer.from('c') },
-      { name: 'data.tar.gz/', data: Buffer.from('d') },
-    ]));
+    const members = splitDeb(
+      ar([
+        { name: 'debian-binary/', data: Buffer.from('2.0\n') },
+        { name: 'control.tar.gz/', data: Buffer.from('c') },
+        { name: 'data.tar.gz/', data: Buffer.from('d') },
+      ]),
+    );
     expect(members.data.name).toBe('data.tar.gz');
   });
 

@@ -21,7 +21,13 @@ describe('the bootstrap image', () => {
   });
 
   it('gives the box the same settings as the host builder', () => {
-    expect(boxImageChanges(box)).toEqual(['CMD ["/sbin/init"]', 'ENV container=docker', 'LABEL devenv.managed=true', 'LABEL devenv.box=debian-12', 'LABEL devenv.box.hash=abc123']);
+    expect(boxImageChanges(box)).toEqual([
+      'CMD ["/sbin/init"]',
+      'ENV container=docker',
+      'LABEL devenv.managed=true',
+      'LABEL devenv.box=debian-12',
+      'LABEL devenv.box.hash=abc123',
+    ]);
   });
 });
 

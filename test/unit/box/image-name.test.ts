@@ -8,7 +8,7 @@ describe('shortImageName', () => {
     expect(shortImageName('<none>:<none>')).toBe('<none>:<none>');
   });
 
-  it("strips the default registries Podman puts in front (import/commit: docker.io, load: localhost)", () => {
+  it('strips the default registries Podman puts in front (import/commit: docker.io, load: localhost)', () => {
     expect(shortImageName('docker.io/devenv-box/debian-12:4e5450d8357bf906')).toBe('devenv-box/debian-12:4e5450d8357bf906');
     expect(shortImageName('localhost/devenv-box/debian-12:4e5450d8357bf906')).toBe('devenv-box/debian-12:4e5450d8357bf906');
     expect(shortImageName('docker.io/devenv-cache/mysite:1-abc')).toBe('devenv-cache/mysite:1-abc');

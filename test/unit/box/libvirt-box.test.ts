@@ -27,8 +27,10 @@ describe('libvirt box naming', () => {
     expect(parseLibvirtBoxName('devenv-box/debian-12-vagrant')).toBeUndefined();
   });
 
-  it("the pool volume vagrant-libvirt uploads the box to", () => {
-    expect(poolVolumePrefix('devenv-box/debian-12-libvirt-0123456789abcdef')).toBe('devenv-box-VAGRANTSLASH-debian-12-libvirt-0123456789abcdef_vagrant_box_image_');
+  it('the pool volume vagrant-libvirt uploads the box to', () => {
+    expect(poolVolumePrefix('devenv-box/debian-12-libvirt-0123456789abcdef')).toBe(
+      'devenv-box-VAGRANTSLASH-debian-12-libvirt-0123456789abcdef_vagrant_box_image_',
+    );
   });
 });
 

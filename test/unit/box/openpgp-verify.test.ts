@@ -66,10 +66,14 @@ describe('verifyClearsigned', () => {
     const original = fixture('bookworm-InRelease').toString('utf8');
     const verified = verifyClearsigned(Buffer.from(`${original}\nSHA256:\n 00 1 evil\n`), trustedSigningKeys(keyrings), 'InRelease', signedDay);
     expect(verified.text).not.toContain('evil');
-    expect(() => verifyClearsigned(Buffer.from('Origin: Debian\nSHA256:\n'), trustedSigningKeys(keyrings), 'InRelease', signedDay)).toThrow(/not a clearsigned file/);
+    expect(() => verifyClearsigned(Buffer.from('Origin: Debian\nSHA256:\n'), trustedSigningKeys(keyrings), 'InRelease', signedDay)).toThrow(
+      /not a clearsigned file/,
+    );
   });
 
   it('refuses a signature made after its key expired', () => {
-    expect(() => verifyClearsigned(fixture('bookworm-InRelease'), trustedSigningKeys(keyrings), 'InRelease', new Date('2040-01-01T00:00:00Z'))).toThrow(/failed verification/);
+    expect(() => verifyClearsigned(fixture('bookworm-InRelease'), trustedSigningKeys(keyrings), 'InRelease', new Date('2040-01-01T00:00:00Z'))).toThrow(
+      /failed verification/,
+    );
   });
 });

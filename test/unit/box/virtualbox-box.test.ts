@@ -27,7 +27,12 @@ describe('virtualbox box naming', () => {
   });
 
   it('finds the virtualbox boxes in `vagrant box list --machine-readable`', () => {
-    const listed = ['1,,box-name,devenv-box/debian-12-libvirt-aa', '1,,box-provider,libvirt', '1,,box-name,devenv-box/debian-12-virtualbox-bb', '1,,box-provider,virtualbox'].join('\n');
+    const listed = [
+      '1,,box-name,devenv-box/debian-12-libvirt-aa',
+      '1,,box-provider,libvirt',
+      '1,,box-name,devenv-box/debian-12-virtualbox-bb',
+      '1,,box-provider,virtualbox',
+    ].join('\n');
     expect(parseVirtualboxBoxes(listed)).toEqual(['devenv-box/debian-12-virtualbox-bb']);
   });
 });
@@ -58,7 +63,14 @@ describe('the disk: MBR, a FAT boot partition with SYSLINUX, the ext4 root', () 
 });
 
 describe('box.ovf, metadata.json and the Vagrantfile', () => {
-  const ovf = virtualboxOvf({ name: 'devenv-box-debian-12-virtualbox-00', diskFile: 'box-disk001.vmdk', diskFileBytes: 123456, capacityBytes: 16 * 1024 ** 3, cpus: 2, memoryMiB: 1024 });
+  const ovf = virtualboxOvf({
+    name: 'devenv-box-debian-12-virtualbox-00',
+    diskFile: 'box-disk001.vmdk',
+    diskFileBytes: 123456,
+    capacityBytes: 16 * 1024 ** 3,
+    cpus: 2,
+    memoryMiB: 1024,
+  });
 
   it('is well-formed XML (xmllint, where it is installed)', () => {
     let xmllint = true;

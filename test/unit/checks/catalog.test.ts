@@ -42,7 +42,24 @@ describe('check catalog', () => {
     const report = runChecklist(
       hardenedInput((input) => {
         const { schema, collected_at, source, target } = input.facts;
-        const sections = ['platform', 'packages', 'runtimes', 'accounts', 'services', 'listeners', 'processes', 'files', 'sysctl', 'time', 'ssh', 'firewall', 'env', 'security_updates', 'fail2ban', 'logging'];
+        const sections = [
+          'platform',
+          'packages',
+          'runtimes',
+          'accounts',
+          'services',
+          'listeners',
+          'processes',
+          'files',
+          'sysctl',
+          'time',
+          'ssh',
+          'firewall',
+          'env',
+          'security_updates',
+          'fail2ban',
+          'logging',
+        ];
         input.facts = { schema, collected_at, source, target, errors: Object.fromEntries(sections.map((s) => [s, 'collector timed out'])), missing: [] };
         delete input.production;
         delete input.parity;

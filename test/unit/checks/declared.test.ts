@@ -50,7 +50,9 @@ describe('checklist input assembly', () => {
   it('stats manifest files and app code, fingerprints secrets separately', async () => {
     const { checklistCollectPaths } = await import('../../../src/checks/input.js');
     const paths = checklistCollectPaths(
-      { checklist: { allowed_ports: [], datastore_ports: [], secrets: ['/etc/mysite/secrets.env'], app_services: [], app_paths: ['/srv/mysite/app'], skip: {} } },
+      {
+        checklist: { allowed_ports: [], datastore_ports: [], secrets: ['/etc/mysite/secrets.env'], app_services: [], app_paths: ['/srv/mysite/app'], skip: {} },
+      },
       ['/etc/nginx/sites-available/mysite', '/etc/mysite/secrets.env'],
     );
     // A secret listed as a managed file too is only fingerprinted, never hashed.

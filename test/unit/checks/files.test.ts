@@ -54,7 +54,11 @@ describe('code-not-writable', () => {
     expect(result.status).toBe('pass');
   });
   it('is n/a without app_paths', () => {
-    expect(runCheck('code-not-writable', (input) => { input.checklist.app_paths = []; }).status).toBe('na');
+    expect(
+      runCheck('code-not-writable', (input) => {
+        input.checklist.app_paths = [];
+      }).status,
+    ).toBe('na');
   });
   it('warns when files are missing', () => {
     expect(runCheck('code-not-writable', (input) => sectionFailed(input, 'files')).status).toBe('warn');
@@ -78,7 +82,11 @@ describe('system-file-perms', () => {
     expect(result).toMatchObject({ status: 'fail', message: '/etc/passwd is owned by ops, not root' });
   });
   it('passes a stricter /etc/shadow (0000)', () => {
-    expect(runCheck('system-file-perms', (input) => { input.facts.files!['/etc/shadow']!.mode = '0'; }).status).toBe('pass');
+    expect(
+      runCheck('system-file-perms', (input) => {
+        input.facts.files!['/etc/shadow']!.mode = '0';
+      }).status,
+    ).toBe('pass');
   });
   it('warns when /etc/shadow was not collected', () => {
     const result = runCheck('system-file-perms', (input) => {

@@ -57,10 +57,10 @@ export function hardenedFacts(): Facts {
       },
     },
     services: {
-      'mysite': { enabled: 'enabled', active: 'active', user: 'mysite', restart: 'on-failure', main_pid: 200 },
-      'nginx': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 100 },
-      'ssh': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 50 },
-      'fail2ban': { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 60 },
+      mysite: { enabled: 'enabled', active: 'active', user: 'mysite', restart: 'on-failure', main_pid: 200 },
+      nginx: { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 100 },
+      ssh: { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 50 },
+      fail2ban: { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure', main_pid: 60 },
       'systemd-journald': { enabled: 'static', active: 'active', user: 'root', restart: 'always', main_pid: 20 },
       'systemd-timesyncd': { enabled: 'enabled', active: 'active', user: 'systemd-timesync', restart: 'always', main_pid: 30 },
     },
@@ -125,7 +125,10 @@ export function hardenedFacts(): Facts {
     firewall: { backend: 'nftables', default_input: 'drop', rules_sha256: 'abc', readable: true },
     env: {
       // Settings are fingerprinted too and are meant to equal production's.
-      mysite: { names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'], fingerprints: { DJANGO_SETTINGS_MODULE: 'fp:settings-module', SECRET_KEY: 'fp:staging-secret-key' } },
+      mysite: {
+        names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'],
+        fingerprints: { DJANGO_SETTINGS_MODULE: 'fp:settings-module', SECRET_KEY: 'fp:staging-secret-key' },
+      },
     },
     security_updates: { unattended_upgrades_installed: true, periodic_unattended_upgrade: '1' },
     fail2ban: { installed: true, active: true, jails: ['sshd'] },

@@ -35,7 +35,9 @@ describe('inferChecklist (check with no profile)', () => {
     expect(checklist.app_user).toBe('shop');
     expect(checklist.app_services).toEqual(['backup.service', 'shop.service']);
     expect(checklist.secrets).toEqual(['/etc/shop/secrets.env']);
-    expect(said).toBe('inferred from ops@prod: app user shop; app services backup.service, shop.service; secrets /etc/shop/secrets.env (a profile\'s checklist overrides this)');
+    expect(said).toBe(
+      "inferred from ops@prod: app user shop; app services backup.service, shop.service; secrets /etc/shop/secrets.env (a profile's checklist overrides this)",
+    );
   });
 
   it('a host with only package services infers no app user, and says so', () => {

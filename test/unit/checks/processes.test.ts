@@ -61,7 +61,10 @@ describe('no-multiplexer', () => {
   });
   it('ignores multiplexers of other users with no app process under them', () => {
     const result = runCheck('no-multiplexer', (input) => {
-      input.facts.processes!.push({ pid: 600, ppid: 1, user: 'ops', comm: 'tmux: server', args: 'tmux' }, { pid: 601, ppid: 600, user: 'ops', comm: 'bash', args: '-bash' });
+      input.facts.processes!.push(
+        { pid: 600, ppid: 1, user: 'ops', comm: 'tmux: server', args: 'tmux' },
+        { pid: 601, ppid: 600, user: 'ops', comm: 'bash', args: '-bash' },
+      );
     });
     expect(result.status).toBe('pass');
   });

@@ -61,7 +61,13 @@ describe('staging-parity', () => {
   });
   it('fails naming the drifting paths', () => {
     const result = runCheck('staging-parity', (input) => {
-      input.parity = { summary: { error: 1 }, drift: [{ path: 'packages.deb.nginx', severity: 'error' }, { path: 'resources.memory_bytes', severity: 'warning' }] };
+      input.parity = {
+        summary: { error: 1 },
+        drift: [
+          { path: 'packages.deb.nginx', severity: 'error' },
+          { path: 'resources.memory_bytes', severity: 'warning' },
+        ],
+      };
     });
     expect(result).toMatchObject({ status: 'fail', message: '1 error-level drift against production: packages.deb.nginx' });
   });

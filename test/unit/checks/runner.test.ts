@@ -32,7 +32,7 @@ describe('runChecklist', () => {
     expect(() => parseOnlyIds(['zzzzzz'])).toThrow('unknown check "zzzzzz"');
   });
 
-  it('skips with the profile\'s reason, even a check that would fail', () => {
+  it("skips with the profile's reason, even a check that would fail", () => {
     const report = runChecklist(
       hardenedInput((input) => {
         input.facts.firewall!.default_input = 'accept';
@@ -46,41 +46,79 @@ describe('runChecklist', () => {
   });
 
   it('counts n/a apart from pass', () => {
-    const report = runChecklist(hardenedInput((input) => { input.target.container = true; }));
+    const report = runChecklist(
+      hardenedInput((input) => {
+        input.target.container = true;
+      }),
+    );
     expect(report.summary.na).toBe(3);
     expect(report.summary.pass).toBe(25);
     expect(report.results.filter((r) => r.status === 'na').map((r) => r.id)).toEqual(['firewall-default-deny', 'sysctl-kernel', 'time-sync']);
   });
 
-  it('fills the check\'s remediation unless the outcome gives its own', () => {
-    const report = runChecklist(hardenedInput((input) => { input.facts.ssh!['permitrootlogin'] = 'yes'; }), { only: ['ssh-no-root-login'] });
+  it("fills the check's remediation unless the outcome gives its own", () => {
+    const report = runChecklist(
+      hardenedInput((input) => {
+        input.facts.ssh!['permitrootlogin'] = 'yes';
+      }),
+      { only: ['ssh-no-root-login'] },
+    );
     expect(report.results[0]!.remediation).toContain('PermitRootLogin no');
   });
 
   it('turns a crashing check into a warning rather than losing the report', () => {
-    const broken: Check = { id: 'app-user', title: 'broken', remediation: 'x', run: () => { throw new Error('boom'); } };
+    const broken: Check = {
+      id: 'app-user',
+      title: 'broken',
+      remediation: 'x',
+      run: () => {
+        throw new Error('boom');
+      },
+    };
     const report = runChecklist(hardenedInput(), { catalog: [broken] });
     expect(report.results[0]).toMatchObject({ status: 'warn', message: expect.stringContaining('boom') });
   });
 });
 
 describe('checks declare the fact areas they need', () => {
-  const base = (): CheckInput => hardenedInput((input) => {
-    input.target.container = false;
-  });
+  const base = (): CheckInput =>
+    hardenedInput((input) => {
+      input.target.container = false;
+    });
 
   it('the runner answers warn with why for a needed area that is unavailable, once, and does not run the check', () => {
     let ran = 0;
-    const check: Check = { id: 'logging', title: 't', remediation: 'r', needs: ['time', 'logging'], run: () => { ran++; return pass('ok'); } };
+    const check: Check = {
+      id: 'logging',
+      title: 't',
+      remediation: 'r',
+      needs: ['time', 'logging'],
+      run: () => {
+        ran++;
+        return pass('ok');
+      },
+    };
     const input = base();
     sectionFailed(input, 'logging', 'journalctl: permission denied');
     const report = runChecklist(input, { catalog: [check] });
-    expect(report.results[0]).toMatchObject({ status: 'warn', message: 'the logging facts could not be collected (journalctl: permission denied)', remediation: 'r' });
+    expect(report.results[0]).toMatchObject({
+      status: 'warn',
+      message: 'the logging facts could not be collected (journalctl: permission denied)',
+      remediation: 'r',
+    });
     expect(ran).toBe(0);
   });
 
-  it('decides the precheck first, then what is unavailable, with the check\'s own remediation for it', () => {
-    const check: Check = { id: 'ssh-limits', title: 't', remediation: 'r', needs: ['ssh'], unavailableRemediation: 'use --sudo', precheck: (i) => (i.target.container ? notApplicable('no') : undefined), run: () => pass('ok') };
+  it("decides the precheck first, then what is unavailable, with the check's own remediation for it", () => {
+    const check: Check = {
+      id: 'ssh-limits',
+      title: 't',
+      remediation: 'r',
+      needs: ['ssh'],
+      unavailableRemediation: 'use --sudo',
+      precheck: (i) => (i.target.container ? notApplicable('no') : undefined),
+      run: () => pass('ok'),
+    };
     const input = base();
     sectionFailed(input, 'ssh');
     expect(runChecklist(input, { catalog: [check] }).results[0]).toMatchObject({ status: 'warn', remediation: 'use --sudo' });
@@ -92,14 +130,21 @@ describe('checks declare the fact areas they need', () => {
   const NO_DECLARED_NEEDS = ['deps-pinned', 'distinct-credentials', 'staging-parity'];
 
   it('every other check of the catalog declares its areas', () => {
-    expect(CHECK_CATALOG.filter((check) => !check.needs?.length).map((check) => check.id).sort()).toEqual([...NO_DECLARED_NEEDS].sort());
+    expect(
+      CHECK_CATALOG.filter((check) => !check.needs?.length)
+        .map((check) => check.id)
+        .sort(),
+    ).toEqual([...NO_DECLARED_NEEDS].sort());
   });
 
-  it.each(CHECK_CATALOG.flatMap((check) => (check.needs ?? []).map((section) => [check.id, section] as const)))('%s warns when %s could not be collected', (id, section) => {
-    const result = runCheck(id, (input) => {
-      input.target.container = false;
-      sectionFailed(input, section);
-    });
-    expect(result).toMatchObject({ status: 'warn', message: `the ${section} facts could not be collected (permission denied)` });
-  });
+  it.each(CHECK_CATALOG.flatMap((check) => (check.needs ?? []).map((section) => [check.id, section] as const)))(
+    '%s warns when %s could not be collected',
+    (id, section) => {
+      const result = runCheck(id, (input) => {
+        input.target.container = false;
+        sectionFailed(input, section);
+      });
+      expect(result).toMatchObject({ status: 'warn', message: `the ${section} facts could not be collected (permission denied)` });
+    },
+  );
 });

@@ -21,7 +21,11 @@ describe('sysctl-network', () => {
     expect(result).toMatchObject({ status: 'pass', message: '1 of 10 hardening sysctls present, all hardened' });
   });
   it('warns when none is present', () => {
-    expect(runCheck('sysctl-network', (input) => { input.facts.sysctl = {}; }).status).toBe('warn');
+    expect(
+      runCheck('sysctl-network', (input) => {
+        input.facts.sysctl = {};
+      }).status,
+    ).toBe('warn');
   });
   it('still applies in a container (net.* is per namespace)', () => {
     const result = runCheck('sysctl-network', (input) => {
@@ -71,10 +75,18 @@ describe('time-sync', () => {
     expect(result).toMatchObject({ status: 'fail', message: expect.stringContaining('not synchronized') });
   });
   it('fails without a daemon', () => {
-    expect(runCheck('time-sync', (input) => { input.facts.time!.ntp_services = []; }).status).toBe('fail');
+    expect(
+      runCheck('time-sync', (input) => {
+        input.facts.time!.ntp_services = [];
+      }).status,
+    ).toBe('fail');
   });
   it('is n/a in a container', () => {
-    expect(runCheck('time-sync', (input) => { input.target.container = true; }).status).toBe('na');
+    expect(
+      runCheck('time-sync', (input) => {
+        input.target.container = true;
+      }).status,
+    ).toBe('na');
   });
   it('warns when time is missing', () => {
     expect(runCheck('time-sync', (input) => sectionFailed(input, 'time')).status).toBe('warn');
@@ -86,10 +98,18 @@ describe('logging', () => {
     expect(runCheck('logging')).toMatchObject({ status: 'pass', message: expect.stringContaining('/etc/logrotate.d/mysite') });
   });
   it('fails when journald is not active', () => {
-    expect(runCheck('logging', (input) => { input.facts.logging!.journald_active = false; })).toMatchObject({ status: 'fail', message: 'systemd-journald is not active' });
+    expect(
+      runCheck('logging', (input) => {
+        input.facts.logging!.journald_active = false;
+      }),
+    ).toMatchObject({ status: 'fail', message: 'systemd-journald is not active' });
   });
   it('fails when logrotate is missing', () => {
-    expect(runCheck('logging', (input) => { input.facts.logging!.logrotate_installed = false; }).status).toBe('fail');
+    expect(
+      runCheck('logging', (input) => {
+        input.facts.logging!.logrotate_installed = false;
+      }).status,
+    ).toBe('fail');
   });
   it('warns when there is no app entry and no app service', () => {
     const result = runCheck('logging', (input) => {

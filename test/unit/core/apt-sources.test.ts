@@ -7,7 +7,8 @@ import { parseAptSourceFile } from '../../../src/core/apt-sources.js';
 import { parseAptSourceFile as factsSources } from '../../../src/facts/apt-sources.js';
 
 /** The one reader of apt sources, as both its users see it: the facts (archive names) and the box builders (mirrors). */
-const ONE_LINE = 'deb [arch=amd64 signed-by=/k.gpg] http://mirror.test/debian bookworm main contrib # trailing\n#deb http://mirror.test/debian sid main\ndeb-src http://mirror.test/debian bookworm main\n';
+const ONE_LINE =
+  'deb [arch=amd64 signed-by=/k.gpg] http://mirror.test/debian bookworm main contrib # trailing\n#deb http://mirror.test/debian sid main\ndeb-src http://mirror.test/debian bookworm main\n';
 const DEB822 = [
   'Types: deb deb-src',
   'URIs: http://mirror.test/debian',
@@ -56,7 +57,7 @@ describe('parseAptSourceFile', () => {
     expect(JSON.stringify(facts)).not.toContain('.test');
   });
 
-  it('gives the box builders the host\'s mirror of each archive from both formats, binary sources first come first served', async () => {
+  it("gives the box builders the host's mirror of each archive from both formats, binary sources first come first served", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'devenv-apt-'));
     mkdirSync(join(dir, 'sources.list.d'));
     writeFileSync(join(dir, 'sources.list'), 'deb-src http://src-only.test/debian bookworm main\n');

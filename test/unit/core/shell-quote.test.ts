@@ -22,7 +22,7 @@ const HOSTILE = [
   '$HOME',
   '$',
   '\\',
-  '\\\'',
+  "\\'",
   'a; rm -rf /',
   'a && reboot',
   'a | cat /etc/passwd',

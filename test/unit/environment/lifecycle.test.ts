@@ -33,7 +33,10 @@ function fixture(world: World, stageCount = 2) {
     if (world.abortAfter === what) abort.abort();
   };
   const profile = { data: { name: 'shop' }, ...(world.lock ? { lock: {} } : {}) } as unknown as LoadedProfile;
-  const stages: ProvisionStage[] = Array.from({ length: stageCount }, (_, index) => ({ profile: { ...profile, stage: index + 1 } as unknown as LoadedProfile, key: `key-${index + 1}` }));
+  const stages: ProvisionStage[] = Array.from({ length: stageCount }, (_, index) => ({
+    profile: { ...profile, stage: index + 1 } as unknown as LoadedProfile,
+    key: `key-${index + 1}`,
+  }));
   const target: Target = { close: async () => call('close') } as unknown as Target;
   const cache: ProvisionedImageCache = {
     find: async (keys) => (world.cached ? { image: `saved:${keys[world.cached - 1]}`, stage: world.cached } : undefined),
@@ -68,7 +71,19 @@ describe('the environment lifecycle over a fake backend', () => {
     const world: World = { calls: [], action: 'created' };
     const { profile, backend, steps, ctx } = fixture(world);
     const outcome = await bringUp(profile, backend, { rebuild: false, provision: true }, steps, ctx);
-    expect(world.calls).toEqual(['up', 'target', 'apply key-1', 'mark inputs-1', 'save 1 key-1', 'apply key-2', 'mark inputs-2', 'save 2 key-2', 'lock', 'checklist', 'close']);
+    expect(world.calls).toEqual([
+      'up',
+      'target',
+      'apply key-1',
+      'mark inputs-1',
+      'save 1 key-1',
+      'apply key-2',
+      'mark inputs-2',
+      'save 2 key-2',
+      'lock',
+      'checklist',
+      'close',
+    ]);
     expect(outcome).toMatchObject({ provisioned: 'applied', checklist: REPORT });
     expect(outcome.cache).toBeUndefined();
   });

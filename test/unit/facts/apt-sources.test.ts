@@ -17,14 +17,19 @@ describe('apt sources', () => {
   });
 
   it('reads one-line sources with options and comments', () => {
-    expect(parseOneLineSources('deb [arch=amd64] http://h/debian bookworm main non-free-firmware # trailing\n#deb http://h/debian sid main\ndeb-src http://h/debian bookworm main\n')).toEqual([
+    expect(
+      parseOneLineSources(
+        'deb [arch=amd64] http://h/debian bookworm main non-free-firmware # trailing\n#deb http://h/debian sid main\ndeb-src http://h/debian bookworm main\n',
+      ),
+    ).toEqual([
       { type: 'deb', archive: 'debian', suites: ['bookworm'], components: ['main', 'non-free-firmware'] },
       { type: 'deb-src', archive: 'debian', suites: ['bookworm'], components: ['main'] },
     ]);
   });
 
   it('reads deb822 stanzas, one entry per type and URI, skipping disabled ones', () => {
-    const text = 'Types: deb\nURIs: http://a/debian http://b/debian\nSuites: bookworm\nComponents: main\n\nEnabled: no\nTypes: deb\nURIs: http://c/debian\nSuites: sid\nComponents: main\n';
+    const text =
+      'Types: deb\nURIs: http://a/debian http://b/debian\nSuites: bookworm\nComponents: main\n\nEnabled: no\nTypes: deb\nURIs: http://c/debian\nSuites: sid\nComponents: main\n';
     expect(parseDeb822Sources(text)).toHaveLength(2);
     expect(parseDeb822Sources(text)[0]).toEqual({ type: 'deb', archive: 'debian', suites: ['bookworm'], components: ['main'] });
   });

@@ -17,7 +17,14 @@ const area = (section: string): FactArea => {
   if (!found) throw new Error(`no fact area ${section}`);
   return found;
 };
-const context = (): ParseContext => ({ meta: { shellPid: 99 }, processUsers: new Map([[410, 'root'], [777, 'app']]), errors: {} });
+const context = (): ParseContext => ({
+  meta: { shellPid: 99 },
+  processUsers: new Map([
+    [410, 'root'],
+    [777, 'app'],
+  ]),
+  errors: {},
+});
 const parse = (section: string, lines: string[], ctx = context()): unknown => area(section).parse({ lines, errors: [], exitCode: 0 }, ctx);
 
 interface Row {
@@ -31,14 +38,42 @@ const ROWS: Row[] = [
   {
     section: 'platform',
     name: 'a Debian VM',
-    lines: ['ID=debian', 'VERSION_ID="12"', 'VERSION_CODENAME=bookworm', 'kernel=6.1.0-18-amd64', 'machine=x86_64', 'hostname=web1', 'virt_container=none', 'virt_vm=kvm', 'pid1=systemd'],
-    facts: { platform: { os: { id: 'debian', version_id: '12', codename: 'bookworm' }, kernel: '6.1.0-18-amd64', arch: 'amd64', hostname: 'web1', virtualization: { kind: 'vm', tech: 'kvm' }, pid1: 'systemd' } },
+    lines: [
+      'ID=debian',
+      'VERSION_ID="12"',
+      'VERSION_CODENAME=bookworm',
+      'kernel=6.1.0-18-amd64',
+      'machine=x86_64',
+      'hostname=web1',
+      'virt_container=none',
+      'virt_vm=kvm',
+      'pid1=systemd',
+    ],
+    facts: {
+      platform: {
+        os: { id: 'debian', version_id: '12', codename: 'bookworm' },
+        kernel: '6.1.0-18-amd64',
+        arch: 'amd64',
+        hostname: 'web1',
+        virtualization: { kind: 'vm', tech: 'kvm' },
+        pid1: 'systemd',
+      },
+    },
   },
   {
     section: 'platform',
     name: 'a docker container without systemd-detect-virt',
     lines: ['ID=debian', 'VERSION_ID=12', 'kernel=6.1', 'dpkg_arch=arm64', 'machine=aarch64', 'hostname=c', 'dockerenv=1', 'pid1=systemd'],
-    facts: { platform: { os: { id: 'debian', version_id: '12' }, kernel: '6.1', arch: 'arm64', hostname: 'c', virtualization: { kind: 'container', tech: 'docker' }, pid1: 'systemd' } },
+    facts: {
+      platform: {
+        os: { id: 'debian', version_id: '12' },
+        kernel: '6.1',
+        arch: 'arm64',
+        hostname: 'c',
+        virtualization: { kind: 'container', tech: 'docker' },
+        pid1: 'systemd',
+      },
+    },
   },
   {
     section: 'resources',
@@ -49,7 +84,16 @@ const ROWS: Row[] = [
   {
     section: 'apt_sources',
     name: 'a one-line file and a deb822 file',
-    lines: ['file /etc/apt/sources.list', '| deb http://deb.example/debian bookworm main', '', 'file /etc/apt/sources.list.d/x.sources', '| Types: deb', '| URIs: http://deb.example/debian-security', '| Suites: bookworm-security', '| Components: main'],
+    lines: [
+      'file /etc/apt/sources.list',
+      '| deb http://deb.example/debian bookworm main',
+      '',
+      'file /etc/apt/sources.list.d/x.sources',
+      '| Types: deb',
+      '| URIs: http://deb.example/debian-security',
+      '| Suites: bookworm-security',
+      '| Components: main',
+    ],
     facts: {
       apt_sources: [
         { type: 'deb', archive: 'debian', suites: ['bookworm'], components: ['main'] },
@@ -60,8 +104,23 @@ const ROWS: Row[] = [
   {
     section: 'packages',
     name: 'installed packages, a removed one left out, auto-installed marked',
-    lines: ['native=amd64', "recommends=r='true'", `P${T}nginx${T}1.22${T}amd64${T}ii ${T}`, `P${T}gone${T}1${T}amd64${T}rc ${T}`, `P${T}libc6${T}2.36${T}i386${T}ii ${T}`, `A${T}libc6${T}i386`],
-    facts: { packages: { deb: { nginx: { version: '1.22', arch: 'amd64', status: 'ii', manual: true }, 'libc6:i386': { version: '2.36', arch: 'i386', status: 'ii', manual: false } }, install_recommends: true } },
+    lines: [
+      'native=amd64',
+      "recommends=r='true'",
+      `P${T}nginx${T}1.22${T}amd64${T}ii ${T}`,
+      `P${T}gone${T}1${T}amd64${T}rc ${T}`,
+      `P${T}libc6${T}2.36${T}i386${T}ii ${T}`,
+      `A${T}libc6${T}i386`,
+    ],
+    facts: {
+      packages: {
+        deb: {
+          nginx: { version: '1.22', arch: 'amd64', status: 'ii', manual: true },
+          'libc6:i386': { version: '2.36', arch: 'i386', status: 'ii', manual: false },
+        },
+        install_recommends: true,
+      },
+    },
   },
   {
     section: 'python',
@@ -73,19 +132,46 @@ const ROWS: Row[] = [
     section: 'accounts',
     name: 'a user with its primary and a supplementary group',
     lines: ['U:app:x:998:998::/srv/app:/usr/sbin/nologin', 'G:app:x:998:', 'G:www-data:x:33:app'],
-    facts: { accounts: { users: { app: { uid: 998, gid: 998, home: '/srv/app', shell: '/usr/sbin/nologin', groups: ['app', 'www-data'] } }, groups: { app: { gid: 998, members: [] }, 'www-data': { gid: 33, members: ['app'] } } } },
+    facts: {
+      accounts: {
+        users: { app: { uid: 998, gid: 998, home: '/srv/app', shell: '/usr/sbin/nologin', groups: ['app', 'www-data'] } },
+        groups: { app: { gid: 998, members: [] }, 'www-data': { gid: 33, members: ['app'] } },
+      },
+    },
   },
   {
     section: 'services',
     name: 'a running service, a not-found one left out',
-    lines: ['Id=app.service', 'LoadState=loaded', 'UnitFileState=enabled', 'ActiveState=active', 'SubState=running', 'User=app', 'Restart=always', 'MainPID=777', '', 'Id=ghost.service', 'LoadState=not-found', ''],
+    lines: [
+      'Id=app.service',
+      'LoadState=loaded',
+      'UnitFileState=enabled',
+      'ActiveState=active',
+      'SubState=running',
+      'User=app',
+      'Restart=always',
+      'MainPID=777',
+      '',
+      'Id=ghost.service',
+      'LoadState=not-found',
+      '',
+    ],
     facts: { services: { app: { enabled: 'enabled', active: 'active', sub: 'running', user: 'app', restart: 'always', main_pid: 777 } } },
   },
   {
     section: 'listeners',
     name: 'a tcp listener named by its process user, a unix socket with its mode',
-    lines: ['N tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=777,fd=6))', 'X u_str LISTEN 0 4096 /run/app.sock 1234 * 0 users:(("gunicorn",pid=777,fd=5))', `S${T}660${T}app${T}www-data${T}/run/app.sock`],
-    facts: { listeners: { sockets: [{ protocol: 'tcp', address: '0.0.0.0', port: 80, process: 'nginx', pid: 777, user: 'app' }], unix: [{ path: '/run/app.sock', mode: '0660', owner: 'app', group: 'www-data', process: 'gunicorn', user: 'app' }] } },
+    lines: [
+      'N tcp LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=777,fd=6))',
+      'X u_str LISTEN 0 4096 /run/app.sock 1234 * 0 users:(("gunicorn",pid=777,fd=5))',
+      `S${T}660${T}app${T}www-data${T}/run/app.sock`,
+    ],
+    facts: {
+      listeners: {
+        sockets: [{ protocol: 'tcp', address: '0.0.0.0', port: 80, process: 'nginx', pid: 777, user: 'app' }],
+        unix: [{ path: '/run/app.sock', mode: '0660', owner: 'app', group: 'www-data', process: 'gunicorn', user: 'app' }],
+      },
+    },
   },
   {
     section: 'processes',
@@ -96,7 +182,15 @@ const ROWS: Row[] = [
   {
     section: 'files',
     name: 'an absent file, a hashed one with a devenv header, a secret by fingerprint',
-    lines: [`A${T}/etc/none`, `S${T}regular file${T}644${T}root${T}root${T}10${T}/etc/a`, `H${T}${H('a')}${T}/etc/a`, `U${T}${H('b')}${T}/etc/a`, `D${T}/etc/a`, `S${T}regular file${T}640${T}root${T}shadow${T}5${T}/etc/shadow`, `P${T}${H('c')}${T}/etc/shadow`],
+    lines: [
+      `A${T}/etc/none`,
+      `S${T}regular file${T}644${T}root${T}root${T}10${T}/etc/a`,
+      `H${T}${H('a')}${T}/etc/a`,
+      `U${T}${H('b')}${T}/etc/a`,
+      `D${T}/etc/a`,
+      `S${T}regular file${T}640${T}root${T}shadow${T}5${T}/etc/shadow`,
+      `P${T}${H('c')}${T}/etc/shadow`,
+    ],
     facts: {
       files: {
         '/etc/a': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 10, sha256: H('a'), sha256_unmanaged: H('b'), devenv_header: true },
@@ -108,13 +202,28 @@ const ROWS: Row[] = [
   {
     section: 'conffiles',
     name: 'an edited conffile with its hash and a deleted one',
-    lines: [`C${T}/etc/x.conf${T}x${T}dpkg`, `X${T}/etc/y.conf${T}y${T}ucf`, `S${T}f${T}644${T}root${T}root${T}3${T}/etc/x.conf${T}`, `H${T}${H('d')}${T}/etc/x.conf`],
-    facts: { conffiles: { '/etc/x.conf': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 3, sha256: H('d'), package: 'x', via: 'dpkg' }, '/etc/y.conf': { type: 'absent', package: 'y', via: 'ucf' } } },
+    lines: [
+      `C${T}/etc/x.conf${T}x${T}dpkg`,
+      `X${T}/etc/y.conf${T}y${T}ucf`,
+      `S${T}f${T}644${T}root${T}root${T}3${T}/etc/x.conf${T}`,
+      `H${T}${H('d')}${T}/etc/x.conf`,
+    ],
+    facts: {
+      conffiles: {
+        '/etc/x.conf': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 3, sha256: H('d'), package: 'x', via: 'dpkg' },
+        '/etc/y.conf': { type: 'absent', package: 'y', via: 'ucf' },
+      },
+    },
   },
   {
     section: 'unowned_files',
     name: 'a file, a link and a secret (owner and mode only)',
-    lines: [`S${T}f${T}644${T}root${T}root${T}3${T}/etc/app.conf${T}`, `H${T}${H('e')}${T}/etc/app.conf`, `S${T}l${T}777${T}root${T}root${T}9${T}/etc/link${T}/etc/app.conf`, `Q${T}f${T}600${T}root${T}root${T}9${T}/etc/app.key${T}`],
+    lines: [
+      `S${T}f${T}644${T}root${T}root${T}3${T}/etc/app.conf${T}`,
+      `H${T}${H('e')}${T}/etc/app.conf`,
+      `S${T}l${T}777${T}root${T}root${T}9${T}/etc/link${T}/etc/app.conf`,
+      `Q${T}f${T}600${T}root${T}root${T}9${T}/etc/app.key${T}`,
+    ],
     facts: {
       unowned_files: {
         '/etc/app.conf': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 3, sha256: H('e') },
@@ -127,7 +236,21 @@ const ROWS: Row[] = [
     section: 'trees',
     name: 'a large tree by count and listing digest',
     lines: [`B${T}/opt/big${T}5000`, `S${T}d${T}755${T}root${T}root${T}4096${T}/opt/big${T}`, `D${T}${H('f')}${T}/opt/big`],
-    facts: { trees: { '/opt/big': { type: 'directory', mode: '0755', owner: 'root', group: 'root', count: 5000, digest: H('f'), content: false, entries: {}, truncated: true } } },
+    facts: {
+      trees: {
+        '/opt/big': {
+          type: 'directory',
+          mode: '0755',
+          owner: 'root',
+          group: 'root',
+          count: 5000,
+          digest: H('f'),
+          content: false,
+          entries: {},
+          truncated: true,
+        },
+      },
+    },
   },
   {
     section: 'cron',
@@ -149,10 +272,30 @@ const ROWS: Row[] = [
   },
   { section: 'time', name: 'nothing configured: UTC, no daemon', lines: ['timezone='], facts: { time: { timezone: 'Etc/UTC', ntp_services: [] } } },
   { section: 'locale', name: 'nothing configured: the C locale', lines: [], facts: { locale: { lang: 'C' } } },
-  { section: 'locale', name: 'quoted LANG and LC_ALL', lines: ['LANG="en_US.UTF-8"', "LC_ALL='C.UTF-8'"], facts: { locale: { lang: 'en_US.UTF-8', lc_all: 'C.UTF-8' } } },
-  { section: 'ssh', name: 'repeated keys joined', lines: ['permitrootlogin no', 'port 22', 'port 2222'], facts: { ssh: { permitrootlogin: 'no', port: '22,2222' } } },
-  { section: 'firewall', name: 'no firewall tool', lines: ['backend=none'], facts: { firewall: { backend: 'none', default_input: 'unknown', readable: false } } },
-  { section: 'firewall', name: 'nft unreadable without root', lines: ['unreadable=nft: Operation not permitted'], facts: { firewall: { backend: 'nftables', default_input: 'unknown', readable: false } } },
+  {
+    section: 'locale',
+    name: 'quoted LANG and LC_ALL',
+    lines: ['LANG="en_US.UTF-8"', "LC_ALL='C.UTF-8'"],
+    facts: { locale: { lang: 'en_US.UTF-8', lc_all: 'C.UTF-8' } },
+  },
+  {
+    section: 'ssh',
+    name: 'repeated keys joined',
+    lines: ['permitrootlogin no', 'port 22', 'port 2222'],
+    facts: { ssh: { permitrootlogin: 'no', port: '22,2222' } },
+  },
+  {
+    section: 'firewall',
+    name: 'no firewall tool',
+    lines: ['backend=none'],
+    facts: { firewall: { backend: 'none', default_input: 'unknown', readable: false } },
+  },
+  {
+    section: 'firewall',
+    name: 'nft unreadable without root',
+    lines: ['unreadable=nft: Operation not permitted'],
+    facts: { firewall: { backend: 'nftables', default_input: 'unknown', readable: false } },
+  },
   {
     section: 'env',
     name: 'names sorted, the last fingerprint wins',
@@ -165,7 +308,12 @@ const ROWS: Row[] = [
     lines: ['unattended=ii ', "periodic='1'"],
     facts: { security_updates: { unattended_upgrades_installed: true, periodic_unattended_upgrade: '1' } },
   },
-  { section: 'fail2ban', name: 'active with two jails', lines: ['installed=yes', 'active=active', 'jails=sshd, nginx'], facts: { fail2ban: { installed: true, active: true, jails: ['sshd', 'nginx'] } } },
+  {
+    section: 'fail2ban',
+    name: 'active with two jails',
+    lines: ['installed=yes', 'active=active', 'jails=sshd, nginx'],
+    facts: { fail2ban: { installed: true, active: true, jails: ['sshd', 'nginx'] } },
+  },
   {
     section: 'logging',
     name: 'journald and logrotate with its configs',

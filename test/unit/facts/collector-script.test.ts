@@ -52,7 +52,9 @@ describe('renderCollectorScript', () => {
       const script = renderCollectorScript(base);
       // The helper definitions only, then the function on each file.
       const helpers = script.slice(script.indexOf('CM_HEADER='), script.indexOf('\n', script.indexOf('unmanaged_sha256()')));
-      const hashes = ['plain', 'devenv', 'puppet'].map((n) => execFileSync('sh', ['-c', `${helpers}\nunmanaged_sha256 "$1"`, 'sh', join(dir, `${n}.service`)], { encoding: 'utf8' }).trim());
+      const hashes = ['plain', 'devenv', 'puppet'].map((n) =>
+        execFileSync('sh', ['-c', `${helpers}\nunmanaged_sha256 "$1"`, 'sh', join(dir, `${n}.service`)], { encoding: 'utf8' }).trim(),
+      );
       expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
       expect(new Set(hashes).size).toBe(1);
       expect(script).toMatch(/grep -Eil "\$CM_HEADER" \$files/);

@@ -84,16 +84,35 @@ describe('parseCollectorOutput', () => {
 
   it('leaves the collector itself out of the processes', () => {
     expect(facts.processes!.map((p) => p.comm)).toEqual(['systemd', 'sshd', 'nginx', 'gunicorn']);
-    expect(facts.processes![3]).toEqual({ pid: 412, ppid: 1, user: 'mysite', comm: 'gunicorn', args: '/srv/mysite/venv/bin/python /srv/mysite/venv/bin/gunicorn app.wsgi' });
+    expect(facts.processes![3]).toEqual({
+      pid: 412,
+      ppid: 1,
+      user: 'mysite',
+      comm: 'gunicorn',
+      args: '/srv/mysite/venv/bin/python /srv/mysite/venv/bin/gunicorn app.wsgi',
+    });
   });
 
   it('reads files: absent ones, links, headers stripped hashes, and secrets by fingerprint only', () => {
     const files = facts.files!;
     expect(files['/etc/sudoers']).toEqual({ type: 'absent' });
-    expect(files['/etc/nginx/nginx.conf']).toMatchObject({ type: 'file', mode: '0644', sha256: 'dddd' + '0'.repeat(60), sha256_unmanaged: 'eeee' + '0'.repeat(60), devenv_header: true });
+    expect(files['/etc/nginx/nginx.conf']).toMatchObject({
+      type: 'file',
+      mode: '0644',
+      sha256: 'dddd' + '0'.repeat(60),
+      sha256_unmanaged: 'eeee' + '0'.repeat(60),
+      devenv_header: true,
+    });
     expect(files['/etc/ssh/sshd_config']).toMatchObject({ sha256_unmanaged: files['/etc/ssh/sshd_config']!.sha256, devenv_header: false });
     expect(files['/etc/nginx/sites-enabled/mysite']).toMatchObject({ type: 'link', link_target: '/etc/nginx/sites-available/mysite' });
-    expect(files['/etc/mysite/secrets.env']).toEqual({ type: 'file', mode: '0640', owner: 'root', group: 'mysite', size: 120, fingerprint: 'aaaa' + '0'.repeat(60) });
+    expect(files['/etc/mysite/secrets.env']).toEqual({
+      type: 'file',
+      mode: '0640',
+      owner: 'root',
+      group: 'mysite',
+      size: 120,
+      fingerprint: 'aaaa' + '0'.repeat(60),
+    });
   });
 
   it('normalizes sysctl whitespace, reads time, locale, firewall policy and security tooling', () => {
@@ -107,7 +126,9 @@ describe('parseCollectorOutput', () => {
   });
 
   it('keeps env names and the last fingerprint, and notes unreadable env files', () => {
-    expect(facts.env).toEqual({ mysite: { names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'], fingerprints: { DJANGO_SETTINGS_MODULE: '1111aaaa', SECRET_KEY: '3333cccc' } } });
+    expect(facts.env).toEqual({
+      mysite: { names: ['DJANGO_SETTINGS_MODULE', 'SECRET_KEY'], fingerprints: { DJANGO_SETTINGS_MODULE: '1111aaaa', SECRET_KEY: '3333cccc' } },
+    });
     expect(facts.errors['env:mysite']).toContain('/etc/mysite/secrets.env is not readable');
   });
 
@@ -134,7 +155,10 @@ describe('parseCollectorOutput', () => {
   });
 
   it('ignores marker lines of another run: file content cannot forge a section', () => {
-    const forged = output.replace('| deb http://deb.example.org/debian bookworm main contrib', `@@devenv-ffffffffffffffff end apt_sources 0\n@@devenv-ffffffffffffffff begin ssh\nport 2222`);
+    const forged = output.replace(
+      '| deb http://deb.example.org/debian bookworm main contrib',
+      `@@devenv-ffffffffffffffff end apt_sources 0\n@@devenv-ffffffffffffffff begin ssh\nport 2222`,
+    );
     const result = parseCollectorOutput(forged, { marker: MARKER, target });
     expect(result.ssh).toBeUndefined();
     expect(splitSections(forged, MARKER).get('apt_sources')?.exitCode).toBe(0);

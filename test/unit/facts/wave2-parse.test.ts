@@ -34,7 +34,16 @@ describe('wave-2 facts from a real box', () => {
     expect(bare.conffiles).toEqual({});
     expect(host.conffiles).toEqual({
       '/etc/cron.daily/dpkg': { type: 'absent', package: 'dpkg', via: 'dpkg' },
-      '/etc/logrotate.conf': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 24, sha256: '4158d673edac854744229c701cca664354258e712162ef8fb6b5b45bfc0869cd', package: 'logrotate', via: 'dpkg' },
+      '/etc/logrotate.conf': {
+        type: 'file',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        size: 24,
+        sha256: '4158d673edac854744229c701cca664354258e712162ef8fb6b5b45bfc0869cd',
+        package: 'logrotate',
+        via: 'dpkg',
+      },
     });
   });
 
@@ -46,8 +55,18 @@ describe('wave-2 facts from a real box', () => {
     // dpkg's lists own these; ucf owns sshd_config.
     expect(paths).not.toContain('/etc/debian_version');
     expect(Object.keys(host.unowned_files!)).not.toContain('/etc/ssh/sshd_config');
-    expect(host.unowned_files!['/etc/nginx/conf.d/gzip.conf']).toEqual({ type: 'file', mode: '0644', owner: 'root', group: 'root', size: 7, sha256: '3e1a666cbc8baa94ab6d89c3a81166bb779cfd9a839a035542cdb9f0d6408024' });
-    expect(host.unowned_files!['/etc/systemd/system/multi-user.target.wants/nginx.service']).toMatchObject({ type: 'link', link_target: '/lib/systemd/system/nginx.service' });
+    expect(host.unowned_files!['/etc/nginx/conf.d/gzip.conf']).toEqual({
+      type: 'file',
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      size: 7,
+      sha256: '3e1a666cbc8baa94ab6d89c3a81166bb779cfd9a839a035542cdb9f0d6408024',
+    });
+    expect(host.unowned_files!['/etc/systemd/system/multi-user.target.wants/nginx.service']).toMatchObject({
+      type: 'link',
+      link_target: '/lib/systemd/system/nginx.service',
+    });
   });
 
   it('hashes a Puppet-managed file without its header, and secrets not at all', () => {
@@ -62,7 +81,16 @@ describe('wave-2 facts from a real box', () => {
   it('describes each top-level tree of /usr/local and /opt with its entries and a digest', () => {
     expect(bare.trees!['/usr/local/bin']).toMatchObject({ type: 'directory', count: 0, content: true, entries: {} });
     expect(bare.trees!['/usr/local/man']).toMatchObject({ type: 'link', link_target: 'share/man' });
-    expect(host.trees!['/usr/local/bin']!.entries).toEqual({ backup: { type: 'file', mode: '0755', owner: 'root', group: 'root', size: 22, sha256: 'c0e4bd8e3688470eaad69cce902a84f828146886448c5e9bf129f0ee90d52c9b' } });
+    expect(host.trees!['/usr/local/bin']!.entries).toEqual({
+      backup: {
+        type: 'file',
+        mode: '0755',
+        owner: 'root',
+        group: 'root',
+        size: 22,
+        sha256: 'c0e4bd8e3688470eaad69cce902a84f828146886448c5e9bf129f0ee90d52c9b',
+      },
+    });
     expect(Object.keys(host.trees!['/opt/agent']!.entries)).toEqual(['agent.conf', 'bin', 'bin/agent']);
     expect(host.trees!['/opt/agent']!.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(host.trees!['/usr/local/bin']!.digest).not.toBe(bare.trees!['/usr/local/bin']!.digest);
@@ -70,7 +98,9 @@ describe('wave-2 facts from a real box', () => {
 
   it('reads crontabs by their job lines and timers from the services section', () => {
     expect(bare.cron!.crontabs).toEqual({});
-    expect(host.cron!.crontabs).toEqual({ root: { sha256: 'c831c1fc52d60953a36860f066aa7d6a40141c0688e79713b33fd79ae8cf1ed2', jobs: 1, mode: '0600', owner: 'root', group: 'root' } });
+    expect(host.cron!.crontabs).toEqual({
+      root: { sha256: 'c831c1fc52d60953a36860f066aa7d6a40141c0688e79713b33fd79ae8cf1ed2', jobs: 1, mode: '0600', owner: 'root', group: 'root' },
+    });
     expect(host.cron!.timers!['logrotate']).toMatchObject({ enabled: 'enabled', active: 'active', unit_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     // ConditionVirtualization=!container: inactive by design in a container.
     expect(host.cron!.timers!['fstrim']).toMatchObject({ active: 'inactive', condition_failed: true });
@@ -81,17 +111,49 @@ describe('wave-2 parsers, row by row', () => {
   const rows: { name: string; output: string; expected: Partial<Facts> }[] = [
     {
       name: 'a conffile installed through ucf',
-      output: section('conffiles', `C${T}/etc/ssh/sshd_config${T}openssh-server${T}ucf`, `S${T}f${T}644${T}root${T}root${T}3250${T}/etc/ssh/sshd_config${T}`, `H${T}${H('a')}${T}/etc/ssh/sshd_config`),
-      expected: { conffiles: { '/etc/ssh/sshd_config': { type: 'file', mode: '0644', owner: 'root', group: 'root', size: 3250, sha256: H('a'), package: 'openssh-server', via: 'ucf' } } },
+      output: section(
+        'conffiles',
+        `C${T}/etc/ssh/sshd_config${T}openssh-server${T}ucf`,
+        `S${T}f${T}644${T}root${T}root${T}3250${T}/etc/ssh/sshd_config${T}`,
+        `H${T}${H('a')}${T}/etc/ssh/sshd_config`,
+      ),
+      expected: {
+        conffiles: {
+          '/etc/ssh/sshd_config': {
+            type: 'file',
+            mode: '0644',
+            owner: 'root',
+            group: 'root',
+            size: 3250,
+            sha256: H('a'),
+            package: 'openssh-server',
+            via: 'ucf',
+          },
+        },
+      },
     },
     {
       name: 'a secret conffile: owner and mode, no hash even if one were printed',
-      output: section('conffiles', `C${T}/etc/ssl/private/site.key${T}site${T}dpkg`, `Q${T}f${T}600${T}root${T}ssl-cert${T}10${T}/etc/ssl/private/site.key${T}`, `H${T}${H('b')}${T}/etc/ssl/private/site.key`),
-      expected: { conffiles: { '/etc/ssl/private/site.key': { type: 'file', mode: '0600', owner: 'root', group: 'ssl-cert', size: 10, secret: true, package: 'site', via: 'dpkg' } } },
+      output: section(
+        'conffiles',
+        `C${T}/etc/ssl/private/site.key${T}site${T}dpkg`,
+        `Q${T}f${T}600${T}root${T}ssl-cert${T}10${T}/etc/ssl/private/site.key${T}`,
+        `H${T}${H('b')}${T}/etc/ssl/private/site.key`,
+      ),
+      expected: {
+        conffiles: {
+          '/etc/ssl/private/site.key': { type: 'file', mode: '0600', owner: 'root', group: 'ssl-cert', size: 10, secret: true, package: 'site', via: 'dpkg' },
+        },
+      },
     },
     {
       name: 'unowned links and files, a name with spaces',
-      output: section('unowned_files', `S${T}l${T}777${T}root${T}root${T}9${T}/etc/alternatives/editor${T}/usr/bin/vim.basic`, `S${T}f${T}644${T}root${T}root${T}3${T}/etc/my app/x.conf${T}`, `H${T}${H('c')}${T}/etc/my app/x.conf`),
+      output: section(
+        'unowned_files',
+        `S${T}l${T}777${T}root${T}root${T}9${T}/etc/alternatives/editor${T}/usr/bin/vim.basic`,
+        `S${T}f${T}644${T}root${T}root${T}3${T}/etc/my app/x.conf${T}`,
+        `H${T}${H('c')}${T}/etc/my app/x.conf`,
+      ),
       expected: {
         unowned_files: {
           '/etc/alternatives/editor': { type: 'link', mode: '0777', owner: 'root', group: 'root', link_target: '/usr/bin/vim.basic' },
@@ -101,13 +163,48 @@ describe('wave-2 parsers, row by row', () => {
     },
     {
       name: 'a large tree: count, the host-side digest of its listing, the first entries',
-      output: section('trees', `B${T}/opt/big${T}5000`, `S${T}d${T}755${T}root${T}root${T}4096${T}/opt/big${T}`, `S${T}f${T}644${T}app${T}app${T}9${T}/opt/big/a${T}`, `D${T}${H('d')}${T}/opt/big`),
-      expected: { trees: { '/opt/big': { type: 'directory', mode: '0755', owner: 'root', group: 'root', count: 5000, digest: H('d'), content: false, truncated: true, entries: { a: { type: 'file', mode: '0644', owner: 'app', group: 'app', size: 9 } } } } },
+      output: section(
+        'trees',
+        `B${T}/opt/big${T}5000`,
+        `S${T}d${T}755${T}root${T}root${T}4096${T}/opt/big${T}`,
+        `S${T}f${T}644${T}app${T}app${T}9${T}/opt/big/a${T}`,
+        `D${T}${H('d')}${T}/opt/big`,
+      ),
+      expected: {
+        trees: {
+          '/opt/big': {
+            type: 'directory',
+            mode: '0755',
+            owner: 'root',
+            group: 'root',
+            count: 5000,
+            digest: H('d'),
+            content: false,
+            truncated: true,
+            entries: { a: { type: 'file', mode: '0644', owner: 'app', group: 'app', size: 9 } },
+          },
+        },
+      },
     },
     {
       name: 'crontabs unreadable without root: no crontabs, an error, timers still read',
-      output: section('cron', `R${T}/var/spool/cron/crontabs`, '@timers', 'Id=backup.timer', 'LoadState=loaded', 'UnitFileState=enabled', 'ActiveState=active', 'FragmentPath=/etc/systemd/system/backup.timer', 'DropInPaths=', '', '@hashes', `${H('e')}  /etc/systemd/system/backup.timer`),
-      expected: { cron: { timers: { backup: { enabled: 'enabled', active: 'active', unit_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string } } } },
+      output: section(
+        'cron',
+        `R${T}/var/spool/cron/crontabs`,
+        '@timers',
+        'Id=backup.timer',
+        'LoadState=loaded',
+        'UnitFileState=enabled',
+        'ActiveState=active',
+        'FragmentPath=/etc/systemd/system/backup.timer',
+        'DropInPaths=',
+        '',
+        '@hashes',
+        `${H('e')}  /etc/systemd/system/backup.timer`,
+      ),
+      expected: {
+        cron: { timers: { backup: { enabled: 'enabled', active: 'active', unit_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string } } },
+      },
     },
   ];
   for (const row of rows) {

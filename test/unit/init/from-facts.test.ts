@@ -12,7 +12,14 @@ function productionFacts(): Facts {
     target: { kind: 'ssh', name: 'ops@prod', container: false },
     errors: {},
     missing: [],
-    platform: { os: { id: 'debian', version_id: '12', codename: 'bookworm' }, kernel: '6.1.0', arch: 'x86_64', hostname: 'prod', virtualization: { kind: 'vm', tech: 'kvm' }, pid1: 'systemd' },
+    platform: {
+      os: { id: 'debian', version_id: '12', codename: 'bookworm' },
+      kernel: '6.1.0',
+      arch: 'x86_64',
+      hostname: 'prod',
+      virtualization: { kind: 'vm', tech: 'kvm' },
+      pid1: 'systemd',
+    },
     packages: {
       deb: {
         nginx: { version: '1.22.1-9+deb12u2', arch: 'amd64', status: 'ii', manual: true },
@@ -55,8 +62,15 @@ describe('init --from: profile and manifests from production facts', () => {
   const byPath = new Map(files.map((f) => [f.path, f.content]));
 
   it('picks the box of production’s release', () => {
-    expect(parse(byPath.get('devenv.yaml')!)).toMatchObject({ name: 'mysite', box: 'debian-12', production: { ssh: 'ops@prod' }, checklist: { app_user: 'mysite' } });
-    expect(boxForFacts({ ...productionFacts(), platform: { ...productionFacts().platform!, os: { id: 'debian', version_id: '10' } } }, ['debian-12'])).toBeUndefined();
+    expect(parse(byPath.get('devenv.yaml')!)).toMatchObject({
+      name: 'mysite',
+      box: 'debian-12',
+      production: { ssh: 'ops@prod' },
+      checklist: { app_user: 'mysite' },
+    });
+    expect(
+      boxForFacts({ ...productionFacts(), platform: { ...productionFacts().platform!, os: { id: 'debian', version_id: '10' } } }, ['debian-12']),
+    ).toBeUndefined();
   });
 
   it('takes the app user from the services production’s admins wrote, never a package’s system user (chrony’s _chrony)', () => {
@@ -117,12 +131,18 @@ describe('init --from: profile and manifests from production facts', () => {
   it('keeps enabled services it can reproduce, subscribed to their config', () => {
     const config = parse(byPath.get('manifests/config.yaml')!);
     expect(Object.keys(config.service).sort()).toEqual(['mysite', 'nginx']);
-    expect(config.service.mysite).toMatchObject({ ensure: 'running', enable: true, subscribe: ['file:/etc/mysite/secrets.env', 'file:/etc/systemd/system/mysite.service'] });
+    expect(config.service.mysite).toMatchObject({
+      ensure: 'running',
+      enable: true,
+      subscribe: ['file:/etc/mysite/secrets.env', 'file:/etc/systemd/system/mysite.service'],
+    });
   });
 
   it('leaves sudoers policy alone: NOPASSWD: is a tag, not a secret', () => {
     expect(scrubSecrets('/etc/sudoers.d/ops', 'ops ALL=(ALL) NOPASSWD:ALL\n')).toEqual({ content: 'ops ALL=(ALL) NOPASSWD:ALL\n', secret: false });
-    expect(scrubSecrets('/etc/app.conf', 'sudo_rule = NOPASSWD: ALL\npassword: hunter2\n').content).toBe('sudo_rule = NOPASSWD: ALL\npassword: CHANGE-ME-for-this-environment\n');
+    expect(scrubSecrets('/etc/app.conf', 'sudo_rule = NOPASSWD: ALL\npassword: hunter2\n').content).toBe(
+      'sudo_rule = NOPASSWD: ALL\npassword: CHANGE-ME-for-this-environment\n',
+    );
   });
 
   it('carries over what production changed by hand: changed conffiles and config files no package owns, secrets as placeholders', () => {
@@ -148,14 +168,22 @@ describe('init --from: profile and manifests from production facts', () => {
 
   it('lists the trees under /usr/local and /opt at the top of the profile, with how to bring them in', () => {
     const facts = productionFacts();
-    facts.trees = { '/opt/agent': { type: 'directory', count: 12, digest: 'x', content: true, entries: {} }, '/usr/local/bin': { type: 'directory', count: 1, digest: 'y', content: true, entries: {} } };
-    const profile = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents }).find((f) => f.path === 'devenv.yaml')!.content;
+    facts.trees = {
+      '/opt/agent': { type: 'directory', count: 12, digest: 'x', content: true, entries: {} },
+      '/usr/local/bin': { type: 'directory', count: 1, digest: 'y', content: true, entries: {} },
+    };
+    const profile = filesFromFacts(facts, { name: 'mysite', boxes: ['debian-12'], production: { ssh: 'ops@prod' }, contents }).find(
+      (f) => f.path === 'devenv.yaml',
+    )!.content;
     expect(profile).toContain('#   /opt/agent (12 entries)\n#   /usr/local/bin (1 entry)\n');
     expect(parse(profile).name).toBe('mysite');
   });
 
   it('scrubs secret assignments but leaves other lines', () => {
-    expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({ content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n', secret: true });
+    expect(scrubSecrets('/etc/app.conf', 'port = 80\napi_token = abc\n')).toEqual({
+      content: 'port = 80\napi_token = CHANGE-ME-for-this-environment\n',
+      secret: true,
+    });
     expect(scrubSecrets('/etc/app.conf', 'port = 80\n')).toEqual({ content: 'port = 80\n', secret: false });
   });
 });

@@ -38,7 +38,12 @@ describe('devenv init of a Python project', () => {
     const { scaffoldProject } = await import('../../../src/init/scaffold.js');
     const { parse } = await import('yaml');
     const files = scaffoldProject({
-      name: 'shop', kind: 'python', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'shop',
+      name: 'shop',
+      kind: 'python',
+      box: 'debian-12',
+      backend: 'docker',
+      hostPort: 8080,
+      appUser: 'shop',
       pythonPins: { pins: [{ name: 'Django', version: '4.2.16' }], unpinned: ['requests>=2'] },
     });
     const app = files.find((file) => file.path === 'manifests/shop.yaml')!.content;

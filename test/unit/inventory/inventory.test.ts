@@ -22,7 +22,14 @@ describe('inventory', () => {
     const doc = buildInventory(hosts);
     expect(doc.schema).toBe('devenv.inventory/v1');
     const demo = doc.packages.find((p) => p.name === 'demo')!;
-    expect(demo).toEqual({ kind: 'apt', name: 'demo', newest: '1.10-1', versions: { web1: '1.10-1', web2: '1.10-1', web3: '1.9-1' }, lagging: ['web3'], missing: [] });
+    expect(demo).toEqual({
+      kind: 'apt',
+      name: 'demo',
+      newest: '1.10-1',
+      versions: { web1: '1.10-1', web2: '1.10-1', web3: '1.9-1' },
+      lagging: ['web3'],
+      missing: [],
+    });
     expect(doc.packages.find((p) => p.name === 'nginx')!.lagging).toEqual(['web3']);
     expect(doc.packages.find((p) => p.name === 'curl')).toMatchObject({ lagging: [], missing: [] });
     expect(doc.packages.find((p) => p.name === 'extra')).toMatchObject({ lagging: [], missing: ['web1', 'web2'], newest: '1.0' });

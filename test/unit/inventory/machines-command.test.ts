@@ -20,7 +20,14 @@ describe('devenv inventory on a machines: profile', () => {
     await writeFile(join(dir, 'db.facts.json'), JSON.stringify(db));
     await writeFile(
       join(dir, 'devenv.yaml'),
-      ['name: shop', 'box: debian-12', 'machines:', '  web: { depends_on: [db], production: { facts: web.facts.json } }', '  db: { production: { facts: db.facts.json } }', ''].join('\n'),
+      [
+        'name: shop',
+        'box: debian-12',
+        'machines:',
+        '  web: { depends_on: [db], production: { facts: web.facts.json } }',
+        '  db: { production: { facts: db.facts.json } }',
+        '',
+      ].join('\n'),
     );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -22,12 +22,18 @@ let server: Server;
 let base: string;
 const requests: string[] = [];
 
-const control = (name: string, version: string): string => `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: devenv tests <tests@localhost>\nDescription: served\n`;
+const control = (name: string, version: string): string =>
+  `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: devenv tests <tests@localhost>\nDescription: served\n`;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'devenv-served-archive-'));
   const team = new ArchiveStore(join(root, 'team-store'));
-  await team.addDeb(Buffer.from('not really a deb, but content-addressed all the same: alpha'), { name: 'alpha', version: '1.0-1', arch: 'all', control: control('alpha', '1.0-1') });
+  await team.addDeb(Buffer.from('not really a deb, but content-addressed all the same: alpha'), {
+    name: 'alpha',
+    version: '1.0-1',
+    arch: 'all',
+    control: control('alpha', '1.0-1'),
+  });
   await team.addDeb(Buffer.from('beta 2.0 bytes'), { name: 'beta', version: '2.0-1', arch: 'all', control: control('beta', '2.0-1') });
   await team.addWheel(Buffer.from('wheel bytes'), 'demo_pkg-1.2.3-py3-none-any.whl');
   served = join(root, 'served');
@@ -110,8 +116,10 @@ describe('an exported archive in a folder', () => {
   });
 
   it('reads the find-links page export writes', () => {
-    expect(parseWheelIndex('<a href="demo_pkg-1.2.3-py3-none-any.whl#sha256=' + 'a'.repeat(64) + '">x</a><br>\n<a href="bad%E0%A4%A.whl#sha256=' + 'b'.repeat(64) + '">y</a>')).toEqual([
-      { file: 'demo_pkg-1.2.3-py3-none-any.whl', sha256: 'a'.repeat(64) },
-    ]);
+    expect(
+      parseWheelIndex(
+        '<a href="demo_pkg-1.2.3-py3-none-any.whl#sha256=' + 'a'.repeat(64) + '">x</a><br>\n<a href="bad%E0%A4%A.whl#sha256=' + 'b'.repeat(64) + '">y</a>',
+      ),
+    ).toEqual([{ file: 'demo_pkg-1.2.3-py3-none-any.whl', sha256: 'a'.repeat(64) }]);
   });
 });

@@ -16,7 +16,11 @@ import type { LockData } from '../../../src/lock/lock-file.js';
 
 const SHA = (c: string): string => c.repeat(64);
 const manifest = (text: string) => parseManifest(parseYamlSource(text, '/p/manifests/app.yaml'));
-const lockSource = (text: string) => ({ path: '/p/devenv.lock', source: parseYamlSource(text, '/p/devenv.lock'), data: parseYamlSource(text, '/p/devenv.lock').doc.toJS() as LockData });
+const lockSource = (text: string) => ({
+  path: '/p/devenv.lock',
+  source: parseYamlSource(text, '/p/devenv.lock'),
+  data: parseYamlSource(text, '/p/devenv.lock').doc.toJS() as LockData,
+});
 
 const LOCK = lockSource(`schema: devenv.lock/v1
 box: debian-12
@@ -30,7 +34,10 @@ pip:
 
 describe('the lock applied to the manifests', () => {
   it('pins what the manifests want present, adds the rest of the closure, leaves foreign architectures', () => {
-    const manifests = lockedManifests([manifest('apt:\n  nginx: {}\nvenv:\n  /srv/app/venv: {}\npip:\n  django: { ensure: "4.2.16", venv: /srv/app/venv }\n')], LOCK);
+    const manifests = lockedManifests(
+      [manifest('apt:\n  nginx: {}\nvenv:\n  /srv/app/venv: {}\npip:\n  django: { ensure: "4.2.16", venv: /srv/app/venv }\n')],
+      LOCK,
+    );
     const catalog = buildCatalog(manifests);
     const ensure = (ref: string) => (catalog.byRef.get(ref)?.attrs as { ensure?: string } | undefined)?.ensure;
     expect(ensure('apt:nginx')).toBe('1.22.1-9+deb12u9');
@@ -46,7 +53,9 @@ describe('the lock applied to the manifests', () => {
     expect(disagree).toThrow(ConfigError);
     expect(disagree).toThrow(/pins nginx 1\.22\.1-9\+deb12u11 but devenv\.lock has 1\.22\.1-9\+deb12u9 \(.*devenv\.lock:4:3\)/);
     expect(() => lockedManifests([manifest('apt:\n  nginx-common: { ensure: absent }\n')], LOCK)).toThrow(/wants nginx-common absent but devenv\.lock has/);
-    expect(() => lockedManifests([manifest('venv:\n  /srv/app/venv: {}\npip:\n  django: { ensure: "5.0", venv: /srv/app/venv }\n')], LOCK)).toThrow(/pins django 5\.0 in \/srv\/app\/venv but devenv\.lock has 4\.2\.16/);
+    expect(() => lockedManifests([manifest('venv:\n  /srv/app/venv: {}\npip:\n  django: { ensure: "5.0", venv: /srv/app/venv }\n')], LOCK)).toThrow(
+      /pins django 5\.0 in \/srv\/app\/venv but devenv\.lock has 4\.2\.16/,
+    );
   });
 
   it('does not revive a venv the manifests no longer make', () => {
@@ -57,11 +66,15 @@ describe('the lock applied to the manifests', () => {
 
 describe('the lock read from an environment', () => {
   it('takes every installed package with its architecture and the sha256 of the lists or the archive', () => {
-    const installed = parseInstalled('amd64\nnginx\t1.22.1-9+deb12u9\tamd64\tii \nold\t1.0\tall\trc \nprobe\t1.0\tall\tii \nlibc6\t2.36-9\ti386\tii \nW\tx-1.0-py3-none-any.whl\n');
+    const installed = parseInstalled(
+      'amd64\nnginx\t1.22.1-9+deb12u9\tamd64\tii \nold\t1.0\tall\trc \nprobe\t1.0\tall\tii \nlibc6\t2.36-9\ti386\tii \nW\tx-1.0-py3-none-any.whl\n',
+    );
     expect(installed.nativeArch).toBe('amd64');
     expect(installed.packages.map((p) => p.name)).toEqual(['nginx', 'probe', 'libc6']);
     expect(installed.offeredWheels).toEqual(['x-1.0-py3-none-any.whl']);
-    const hashes = parseShowHashes(`Package: nginx\nVersion: 1.22.1-9+deb12u9\nArchitecture: amd64\nSHA256: ${SHA('a')}\n\nPackage: nginx\nVersion: 1.22.1-9+deb12u11\nArchitecture: amd64\nSHA256: ${SHA('b')}\n`);
+    const hashes = parseShowHashes(
+      `Package: nginx\nVersion: 1.22.1-9+deb12u9\nArchitecture: amd64\nSHA256: ${SHA('a')}\n\nPackage: nginx\nVersion: 1.22.1-9+deb12u11\nArchitecture: amd64\nSHA256: ${SHA('b')}\n`,
+    );
     const archived: ArchivedDeb[] = [{ name: 'probe', version: '1.0', arch: 'all', size: 10, sha256: SHA('c'), control: 'Package: probe\n' }];
     const venvs = parseVenvWheels('V /srv/app/venv\nD Django-4.2.16.dist-info\nD pip-23.0.1.dist-info\nD setuptools-66.1.1.dist-info\nV /srv/empty\n');
     const lock = lockFromEnvironment({ box: 'debian-12', nativeArch: 'amd64', packages: installed.packages, hashes, archived, venvs, wheels: [] });
@@ -75,26 +88,53 @@ describe('the lock read from an environment', () => {
 
   it('grows a lock without changing a locked version, filling what an entry lacked', () => {
     const locked: LockData = { schema: 'devenv.lock/v1', box: 'debian-12', apt: { nginx: { version: '1' }, curl: { version: '7' } }, pip: {} };
-    const current: LockData = { schema: 'devenv.lock/v1', box: 'debian-12', apt: { nginx: { version: '1', arch: 'amd64', sha256: SHA('a') }, curl: { version: '8', arch: 'amd64' }, jq: { version: '1.6', arch: 'amd64' } }, pip: { '/v': { a: { version: '1' } } } };
+    const current: LockData = {
+      schema: 'devenv.lock/v1',
+      box: 'debian-12',
+      apt: { nginx: { version: '1', arch: 'amd64', sha256: SHA('a') }, curl: { version: '8', arch: 'amd64' }, jq: { version: '1.6', arch: 'amd64' } },
+      pip: { '/v': { a: { version: '1' } } },
+    };
     const merged = mergeLock(locked, current);
     expect(merged).toMatchObject({ added: 2, changed: true });
-    expect(merged.data.apt).toEqual({ nginx: { version: '1', arch: 'amd64', sha256: SHA('a') }, curl: { version: '7' }, jq: { version: '1.6', arch: 'amd64' } });
+    expect(merged.data.apt).toEqual({
+      nginx: { version: '1', arch: 'amd64', sha256: SHA('a') },
+      curl: { version: '7' },
+      jq: { version: '1.6', arch: 'amd64' },
+    });
     expect(mergeLock(merged.data, current)).toMatchObject({ added: 0, changed: false });
     expect(lockDifferences(merged.data, current)).toEqual([{ package: 'curl', locked: '7', installed: '8' }]);
   });
 });
 
 describe('the own archive offered to an environment', () => {
-  const deb = (name: string, version: string, arch = 'amd64'): ArchivedDeb => ({ name, version, arch, size: 3, sha256: createHash('sha256').update(`${name} ${version}`).digest('hex'), control: `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nDescription: x\n more\n` });
+  const deb = (name: string, version: string, arch = 'amd64'): ArchivedDeb => ({
+    name,
+    version,
+    arch,
+    size: 3,
+    sha256: createHash('sha256').update(`${name} ${version}`).digest('hex'),
+    control: `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nDescription: x\n more\n`,
+  });
   it('ships only pinned versions the environment lacks and the archive holds, and wheels not offered before', () => {
     const archived = [deb('nginx', '1'), deb('nginx', '2'), deb('curl', '7'), deb('jq', '1.6', 'arm64')];
     const offer = archiveOffer({
-      aptPins: new Map([['nginx', '1'], ['curl', '7'], ['jq', '1.6'], ['tar', '1']]),
+      aptPins: new Map([
+        ['nginx', '1'],
+        ['curl', '7'],
+        ['jq', '1.6'],
+        ['tar', '1'],
+      ]),
       installed: [{ name: 'curl', version: '7', arch: 'amd64' }],
       nativeArch: 'amd64',
       archived,
-      pipPins: [{ name: 'Django', version: '4.2.16' }, { name: 'x', version: '1' }],
-      wheels: [{ name: 'django', version: '4.2.16', file: 'Django-4.2.16-py3-none-any.whl', sha256: SHA('d') }, { name: 'x', version: '1', file: 'x-1-py3-none-any.whl', sha256: SHA('e') }],
+      pipPins: [
+        { name: 'Django', version: '4.2.16' },
+        { name: 'x', version: '1' },
+      ],
+      wheels: [
+        { name: 'django', version: '4.2.16', file: 'Django-4.2.16-py3-none-any.whl', sha256: SHA('d') },
+        { name: 'x', version: '1', file: 'x-1-py3-none-any.whl', sha256: SHA('e') },
+      ],
       offeredWheels: ['x-1-py3-none-any.whl'],
     });
     expect(offer.debs.map((d) => `${d.name}=${d.version}`)).toEqual(['nginx=1']);
@@ -127,7 +167,14 @@ describe('pin freshness', () => {
     );
     expect(rows).toEqual([
       { package: 'nginx', pinned: '1.22.1-9+deb12u9', from: 'app.yaml', newest: '1.22.1-9+deb12u11', security: true, newer: ['1.22.1-9+deb12u11'] },
-      { package: 'tzdata', pinned: '2025b-0+deb12u1', from: 'devenv.lock', newest: '2026f-0+deb12u1', security: true, newer: ['2026f-0+deb12u1', '2026b-0+deb12u1'] },
+      {
+        package: 'tzdata',
+        pinned: '2025b-0+deb12u1',
+        from: 'devenv.lock',
+        newest: '2026f-0+deb12u1',
+        security: true,
+        newer: ['2026f-0+deb12u1', '2026b-0+deb12u1'],
+      },
       { package: 'base-files', pinned: '12.4+deb12u15', from: 'devenv.lock', newest: '12.4+deb12u15', security: false, newer: [] },
       { package: 'gone', pinned: '1.0', from: 'app.yaml', security: false, newer: [] },
     ]);

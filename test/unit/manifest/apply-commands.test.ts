@@ -9,7 +9,19 @@ import { unifiedDiff } from '../../../src/manifest/unified-diff.js';
 import { catalogFromText } from './manifest-text.js';
 
 // Recommends are installed by default, as Debian does (and said explicitly: a box may configure either).
-const PREFIX = ['apt-get', 'install', '-y', '-q', '--allow-downgrades', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', '-o', 'APT::Install-Recommends=true'];
+const PREFIX = [
+  'apt-get',
+  'install',
+  '-y',
+  '-q',
+  '--allow-downgrades',
+  '-o',
+  'Dpkg::Options::=--force-confdef',
+  '-o',
+  'Dpkg::Options::=--force-confold',
+  '-o',
+  'APT::Install-Recommends=true',
+];
 
 describe('apply commands (pure parts)', () => {
   it('puts every apt install and removal of a phase in one transaction', () => {
@@ -22,7 +34,7 @@ describe('apply commands (pure parts)', () => {
     ).toEqual([[...PREFIX, 'nginx=1.22.1-9+deb12u9', 'curl', 'telnetd-']]);
   });
 
-  it('turns off dpkg\'s fsyncs only in an environment devenv made', () => {
+  it("turns off dpkg's fsyncs only in an environment devenv made", () => {
     const op = { kind: 'apt' as const, name: 'nginx', install: 'nginx' };
     expect(aptTransactions([op], { disposable: true })).toEqual([[...PREFIX, '-o', 'Dpkg::Options::=--force-unsafe-io', 'nginx']]);
     expect(aptTransactions([op], { disposable: false })).toEqual([[...PREFIX, 'nginx']]);
@@ -49,14 +61,26 @@ describe('apply commands (pure parts)', () => {
 
   it('batches apt work after its dependencies only, keeping the order', () => {
     const both = catalogFromText('apt:\n  curl: {}\n  nginx: { require: [exec:add-repo] }\n  jq: {}\nexec:\n  add-repo: { command: [/bin/true] }\n');
-    const planned = plan({ catalog: both, contents: {} }, { ...emptyObservedState(), availability: { curl: { candidate: '1', versions: ['1'] }, nginx: { candidate: '1', versions: ['1'] }, jq: { candidate: '1', versions: ['1'] } } });
+    const planned = plan(
+      { catalog: both, contents: {} },
+      {
+        ...emptyObservedState(),
+        availability: { curl: { candidate: '1', versions: ['1'] }, nginx: { candidate: '1', versions: ['1'] }, jq: { candidate: '1', versions: ['1'] } },
+      },
+    );
     const steps = buildSteps(planned.changes, both).map((s) => s.changes.map((c) => c.ref));
     expect(steps).toEqual([['apt:curl', 'apt:jq'], ['exec:add-repo'], ['apt:nginx']]);
   });
 
   it('installs pip pins of one venv in one call', () => {
     expect(pipInstallArgv('/srv/venv/bin/python', ['Django==4.2.16', 'gunicorn==22.0.0'])).toEqual([
-      '/srv/venv/bin/python', '-m', 'pip', 'install', '--no-cache-dir', 'Django==4.2.16', 'gunicorn==22.0.0',
+      '/srv/venv/bin/python',
+      '-m',
+      'pip',
+      'install',
+      '--no-cache-dir',
+      'Django==4.2.16',
+      'gunicorn==22.0.0',
     ]);
   });
 

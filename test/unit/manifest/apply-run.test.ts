@@ -125,12 +125,17 @@ describe('applyPlan through a target', () => {
   });
 
   it('can stop after the packages changed, keeping what they earned owed, for a fresh plan of the rest', async () => {
-    const catalog = catalogFromText(MANIFEST.replace('nginx: { ensure: running, on_refresh: reload }', 'nginx: { ensure: running, on_refresh: reload, subscribe: [apt:curl] }'));
-    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
-      ...emptyObservedState(),
-      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
-      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
-    });
+    const catalog = catalogFromText(
+      MANIFEST.replace('nginx: { ensure: running, on_refresh: reload }', 'nginx: { ensure: running, on_refresh: reload, subscribe: [apt:curl] }'),
+    );
+    const p = plan(
+      { catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) },
+      {
+        ...emptyObservedState(),
+        availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+        services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+      },
+    );
     const target = new RecordingTarget();
     const result = await applyPlanSteps(target, catalog, p, { stopAfterPackages: true });
     expect(result.stoppedAfterPackages).toBe(true);
@@ -155,12 +160,15 @@ describe('applyPlan through a target', () => {
 
   it('writes no record in a pass of packages that earn nothing, and hands on what was owed before', async () => {
     const { catalog } = planned();
-    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
-      ...emptyObservedState(),
-      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
-      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
-      pendingRefreshes: ['service:nginx'],
-    });
+    const p = plan(
+      { catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) },
+      {
+        ...emptyObservedState(),
+        availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+        services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+        pendingRefreshes: ['service:nginx'],
+      },
+    );
     const target = new RecordingTarget();
     const result = await applyPlanSteps(target, catalog, p, { stopAfterPackages: true, pendingOnTarget: ['service:nginx'] });
     expect(result.stoppedAfterPackages).toBe(true);
@@ -171,12 +179,15 @@ describe('applyPlan through a target', () => {
   it('does not write the record again when it already says what is owed, and clears it at the end', async () => {
     const { catalog } = planned();
     const owed = ['service:nginx'];
-    const p = plan({ catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) }, {
-      ...emptyObservedState(),
-      availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
-      services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
-      pendingRefreshes: owed,
-    });
+    const p = plan(
+      { catalog, contents: renderDesiredContents(catalog, { facts: {}, vars: {} }) },
+      {
+        ...emptyObservedState(),
+        availability: { nginx: { candidate: '1', versions: ['1'] }, curl: { candidate: '2', versions: ['2'] } },
+        services: { 'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' } },
+        pendingRefreshes: owed,
+      },
+    );
     const target = new RecordingTarget();
     await applyPlanSteps(target, catalog, p, { pendingOnTarget: owed });
     expect(target.log.filter((l) => l === `copy ${PENDING_REFRESH_PATH}`)).toHaveLength(1);
@@ -234,9 +245,9 @@ describe('applyPlan through a target', () => {
   it('refuses to start when the plan has a problem, touching nothing', async () => {
     const { catalog, plan: p } = planned();
     const target = new RecordingTarget();
-    await expect(applyPlan(target, catalog, { ...p, problems: [{ ref: 'apt:nginx', message: 'package nginx version 9 is not available (available: 1)' }] })).rejects.toThrow(
-      'apt:nginx: package nginx version 9 is not available (available: 1); nothing was changed',
-    );
+    await expect(
+      applyPlan(target, catalog, { ...p, problems: [{ ref: 'apt:nginx', message: 'package nginx version 9 is not available (available: 1)' }] }),
+    ).rejects.toThrow('apt:nginx: package nginx version 9 is not available (available: 1); nothing was changed');
     expect(target.log).toEqual([]);
   });
 });

@@ -32,7 +32,7 @@ describe('apt with the machine-wide archive', () => {
     expect(readdirSync(shared).sort()).toEqual(['cached_1.0_all.deb', 'fresh_2.0_all.deb']);
   });
 
-  it('passes the command\'s exit status through and gives nothing back from a failed run', () => {
+  it("passes the command's exit status through and gives nothing back from a failed run", () => {
     const failing = ['sh', '-c', 'echo partial > "$0/broken_3.0_all.deb"; exit 100', own];
     expect(run(withSharedAptArchive(failing, shared, own))).toBe(100);
     expect(existsSync(join(shared, 'broken_3.0_all.deb'))).toBe(false);

@@ -9,7 +9,14 @@ import { parseAptPolicy } from '../../../src/manifest/resources/apt.js';
 const DIR = join(import.meta.dirname, 'apt');
 const records = parsePackageRecords(readFileSync(join(DIR, 'show-bookworm.txt'), 'utf8'));
 const availability = parseAptPolicy(readFileSync(join(DIR, 'policy-bookworm.txt'), 'utf8'));
-const installed = { libc6: '2.36-9+deb12u14', iproute2: '6.1.0-3', libssl3: '3.0.17-1~deb12u2', zlib1g: '1:1.2.13.dfsg-1', libcrypt1: '1:4.4.33-2', 'libpcre2-8-0': '10.42-1' };
+const installed = {
+  libc6: '2.36-9+deb12u14',
+  iproute2: '6.1.0-3',
+  libssl3: '3.0.17-1~deb12u2',
+  zlib1g: '1:1.2.13.dfsg-1',
+  libcrypt1: '1:4.4.33-2',
+  'libpcre2-8-0': '10.42-1',
+};
 
 describe('Debian version order (dpkg --compare-versions)', () => {
   const ordered: [string, string][] = [
@@ -70,8 +77,18 @@ describe('closureStep (pure)', () => {
   });
 
   it('a sibling pinned to another version in the manifests: one sentence naming both', () => {
-    const step = closureStep({ pinned: new Map([['nginx', '1.22.1-9+deb12u9'], ['nginx-common', '1.22.1-9+deb12u11']]), records, availability, installed });
-    expect(step.problems).toEqual(['nginx 1.22.1-9+deb12u9 needs nginx-common (<< 1.22.1-9+deb12u9.1~, >= 1.22.1-9+deb12u9), but the manifests pin nginx-common to 1.22.1-9+deb12u11']);
+    const step = closureStep({
+      pinned: new Map([
+        ['nginx', '1.22.1-9+deb12u9'],
+        ['nginx-common', '1.22.1-9+deb12u11'],
+      ]),
+      records,
+      availability,
+      installed,
+    });
+    expect(step.problems).toEqual([
+      'nginx 1.22.1-9+deb12u9 needs nginx-common (<< 1.22.1-9+deb12u9.1~, >= 1.22.1-9+deb12u9), but the manifests pin nginx-common to 1.22.1-9+deb12u11',
+    ]);
   });
 
   it('no available version fits: the package, what it needs and what exists', () => {
@@ -85,6 +102,8 @@ describe('closureStep (pure)', () => {
 
 describe('pinsOf', () => {
   it('reads the exact pins of an apt-get argv', () => {
-    expect([...pinsOf(['apt-get', 'install', '-y', '-o', 'Dpkg::Options::=--force-confdef', 'nginx=1.22.1-9+deb12u9', 'curl', 'old-'])]).toEqual([['nginx', '1.22.1-9+deb12u9']]);
+    expect([...pinsOf(['apt-get', 'install', '-y', '-o', 'Dpkg::Options::=--force-confdef', 'nginx=1.22.1-9+deb12u9', 'curl', 'old-'])]).toEqual([
+      ['nginx', '1.22.1-9+deb12u9'],
+    ]);
   });
 });

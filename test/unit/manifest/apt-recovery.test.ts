@@ -27,7 +27,9 @@ describe('aptRecoveryFor', () => {
     expect(aptRecoveryFor(INTERRUPTED)).toEqual({ kind: 'configure' });
   });
   it('a file the mirror replaced: refresh the lists', () => {
-    expect(aptRecoveryFor('E: Failed to fetch http://mirror/pool/main/n/nginx/nginx_1.22.1-9+deb12u9_amd64.deb  404  Not Found')).toEqual({ kind: 'refresh-lists' });
+    expect(aptRecoveryFor('E: Failed to fetch http://mirror/pool/main/n/nginx/nginx_1.22.1-9+deb12u9_amd64.deb  404  Not Found')).toEqual({
+      kind: 'refresh-lists',
+    });
   });
   it('an unsatisfiable request: look at the closure of the exact pins', () => {
     expect(aptRecoveryFor(HELD_STDERR)).toEqual({ kind: 'closure' });

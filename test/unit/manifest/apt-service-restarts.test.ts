@@ -30,27 +30,36 @@ beforeEach(() => {
   mkdirSync(notes);
   policyPath = join(root, 'policy-rc.d');
   writeFileSync(join(root, 'active'), '');
-  script(join(bin, 'systemctl'), `log=${root}/log
+  script(
+    join(bin, 'systemctl'),
+    `log=${root}/log
 case "$1" in
   is-active) grep -qxF -- "$4" ${root}/active ;;
   restart) echo "systemctl $*" >> "$log"; [ -z "$FAIL_RESTART" ] ;;
   *) exit 3 ;;
-esac`);
+esac`,
+  );
   // As invoke-rc.d: one id, the policy asked with the action; a start makes the unit active.
-  script(join(bin, 'invoke-rc.d'), `[ -x "${policyPath}" ] && "${policyPath}" --quiet "$1" "$2" 5
+  script(
+    join(bin, 'invoke-rc.d'),
+    `[ -x "${policyPath}" ] && "${policyPath}" --quiet "$1" "$2" 5
 rc=$?
 if [ "$rc" = 101 ]; then echo "held $1 $2" >> ${root}/log; exit 0; fi
 echo "ran $1 $2" >> ${root}/log
 [ "$2" = start ] && [ -z "$DISABLED" ] && echo "$1.service" >> ${root}/active
-exit 0`);
+exit 0`,
+  );
   // As deb-systemd-invoke: the policy asked once per unit, a 101 skips them all.
-  script(join(bin, 'deb-systemd-invoke'), `action=$1; shift
+  script(
+    join(bin, 'deb-systemd-invoke'),
+    `action=$1; shift
 for u in "$@"; do
   if [ -x "${policyPath}" ]; then sh -c "${policyPath} $u \\"$action\\""; [ $? = 101 ] && { echo "held $action $*" >> ${root}/log; exit 0; }; fi
 done
 echo "ran $action $*" >> ${root}/log
 [ "$action" = start ] && [ -z "$DISABLED" ] && for u in "$@"; do echo "$u" >> ${root}/active; done
-exit 0`);
+exit 0`,
+  );
 });
 
 function apt(steps: string, env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
@@ -127,7 +136,7 @@ describe('one restart for a service its own transaction started', () => {
     expect(existsSync(policyPath)).toBe(false);
   });
 
-  it('is inert outside devenv\'s apt-get: a left-over policy allows everything', () => {
+  it("is inert outside devenv's apt-get: a left-over policy allows everything", () => {
     writeFileSync(policyPath, POLICY_SCRIPT);
     chmodSync(policyPath, 0o755);
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };

@@ -33,7 +33,9 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 `);
     // The box's own suites give the file back unchanged: nothing to write.
     expect(renderBoxSources(BOX_FILE, BOX)).toBe(BOX_FILE);
-    expect(() => renderBoxSources(BOX_FILE, [{ archive: 'ubuntu', suites: ['noble'], components: ['main'] }])).toThrow(/does not serve \(it serves debian, debian-security\)/);
+    expect(() => renderBoxSources(BOX_FILE, [{ archive: 'ubuntu', suites: ['noble'], components: ['main'] }])).toThrow(
+      /does not serve \(it serves debian, debian-security\)/,
+    );
   });
 
   it('reads an archive from a snapshot when the profile gives its URL, still with the box keyring, its old Valid-Until accepted', () => {
@@ -57,9 +59,15 @@ Check-Valid-Until: no
 
   it('init --from keeps production’s suites only where they differ from the box’s', () => {
     const facts = (sources: NonNullable<Facts['apt_sources']>): Facts => ({ apt_sources: sources }) as unknown as Facts;
-    const without = facts([{ type: 'deb', archive: 'debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'] }, { type: 'deb-src', archive: 'debian', suites: ['bookworm'], components: ['main'] }]);
+    const without = facts([
+      { type: 'deb', archive: 'debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'] },
+      { type: 'deb-src', archive: 'debian', suites: ['bookworm'], components: ['main'] },
+    ]);
     expect(aptSourcesLikeProduction(without, BOX)).toEqual([{ archive: 'debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'] }]);
-    const same = facts([{ type: 'deb', archive: 'debian-security', suites: ['bookworm-security'], components: ['main'] }, { type: 'deb', archive: 'debian', suites: ['bookworm-updates', 'bookworm'], components: ['main'] }]);
+    const same = facts([
+      { type: 'deb', archive: 'debian-security', suites: ['bookworm-security'], components: ['main'] },
+      { type: 'deb', archive: 'debian', suites: ['bookworm-updates', 'bookworm'], components: ['main'] },
+    ]);
     expect(aptSourcesLikeProduction(same, BOX)).toBeUndefined();
     // Third-party archives are not the box's to reproduce (they show as parity drift).
     expect(aptSourcesLikeProduction(facts([{ type: 'deb', archive: 'nodesource', suites: ['nodistro'], components: ['main'] }]), BOX)).toBeUndefined();

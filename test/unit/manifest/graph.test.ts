@@ -75,7 +75,9 @@ describe('ordering', () => {
     expect(errorOf(() => catalogFromText('service:\n  nginx:\n    require:\n      - apt:ngnix\napt:\n  nginx: {}\n'))).toBe(
       'test/unit/manifest/m1.yaml:4:9: service.nginx.require[0]: apt:ngnix is not declared in any manifest of this profile',
     );
-    expect(errorOf(() => catalogFromText('service:\n  nginx: { require: nginx }\n'))).toMatch(/:2:21: service.nginx.require: "nginx" is not a reference; write type:name/);
+    expect(errorOf(() => catalogFromText('service:\n  nginx: { require: nginx }\n'))).toMatch(
+      /:2:21: service.nginx.require: "nginx" is not a reference; write type:name/,
+    );
     expect(errorOf(() => catalogFromText('service:\n  nginx: { notify: [service:web] }\napt:\n  web: {}\n'))).toMatch(/did you mean apt:web\?/);
   });
 
@@ -93,11 +95,14 @@ describe('ordering', () => {
     ];
     expect(orderResources(nodes, edges)).toEqual({ ok: true, order: ['c', 'b', 'd', 'a'] });
     expect(orderResources(nodes, [...edges].reverse())).toEqual({ ok: true, order: ['c', 'b', 'd', 'a'] });
-    const cyclic = orderResources(['x', 'y', 'z'], [
-      { from: 'x', to: 'y', refresh: false },
-      { from: 'y', to: 'z', refresh: false },
-      { from: 'z', to: 'y', refresh: false },
-    ]);
+    const cyclic = orderResources(
+      ['x', 'y', 'z'],
+      [
+        { from: 'x', to: 'y', refresh: false },
+        { from: 'y', to: 'z', refresh: false },
+        { from: 'z', to: 'y', refresh: false },
+      ],
+    );
     expect(cyclic.ok ? '' : formatCycle(cyclic.cycle)).toBe('y → z → y');
   });
 });

@@ -62,7 +62,10 @@ describe('observation parsers', () => {
     const out =
       'f\x00644\x00root\x00root\x000\x000\x002\x00/a\x00\x00f\x00644\x00root\x00root\x000\x000\x002\x00/b\x00\x00' +
       `@@sha256\n${sha('aa')}  /a\n${sha('bb')}  /b\n@@content\n${Buffer.from('aaXX').toString('base64')}\n`;
-    const files = parseStatOutput(out, [{ path: '/a', readContent: true }, { path: '/b', readContent: true }]);
+    const files = parseStatOutput(out, [
+      { path: '/a', readContent: true },
+      { path: '/b', readContent: true },
+    ]);
     expect(files['/a']?.content).toBe('aa');
     expect(files['/b']?.content).toBeUndefined();
     expect(files['/b']?.sha256).toBe(sha('bb'));
@@ -70,16 +73,27 @@ describe('observation parsers', () => {
 
   it('reads no content when the total size does not add up, and none for files over the limit', () => {
     const out = 'f\x00644\x00root\x00root\x000\x000\x0010\x00/big\x00\x00@@sha256\n@@content\n\n';
-    expect(parseStatOutput(out, [{ path: '/big', readContent: true }], 5)['/big']).toEqual({ kind: 'file', mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, size: 10 });
+    expect(parseStatOutput(out, [{ path: '/big', readContent: true }], 5)['/big']).toEqual({
+      kind: 'file',
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      uid: 0,
+      gid: 0,
+      size: 10,
+    });
   });
 
   it('reads getent passwd and group', () => {
-    expect(parsePasswd('mysite:x:999:999::/srv/mysite:/usr/sbin/nologin\n')).toEqual({ mysite: { uid: 999, gid: 999, comment: '', home: '/srv/mysite', shell: '/usr/sbin/nologin' } });
+    expect(parsePasswd('mysite:x:999:999::/srv/mysite:/usr/sbin/nologin\n')).toEqual({
+      mysite: { uid: 999, gid: 999, comment: '', home: '/srv/mysite', shell: '/usr/sbin/nologin' },
+    });
     expect(parseGroup('adm:x:4:syslog,ops\nmysite:x:999:\n')).toEqual({ adm: { gid: 4, members: ['syslog', 'ops'] }, mysite: { gid: 999, members: [] } });
   });
 
   it('reads systemctl show blocks in unit order', () => {
-    const out = 'Id=nginx.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=ghost.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n';
+    const out =
+      'Id=nginx.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\nId=ghost.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n';
     expect(parseSystemctlShow(out, ['nginx.service', 'ghost.service'])).toEqual({
       'nginx.service': { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' },
       'ghost.service': { loadState: 'not-found', activeState: 'inactive', unitFileState: '' },

@@ -14,11 +14,23 @@ function observed(partial: Partial<ObservedState>): ObservedState {
   return { ...emptyObservedState(), ...partial };
 }
 
-const file = (content: string, extra: object = {}) => ({ kind: 'file' as const, content, sha256: sha256(content), mode: '0644', owner: 'root', group: 'root', uid: 0, gid: 0, ...extra });
+const file = (content: string, extra: object = {}) => ({
+  kind: 'file' as const,
+  content,
+  sha256: sha256(content),
+  mode: '0644',
+  owner: 'root',
+  group: 'root',
+  uid: 0,
+  gid: 0,
+  ...extra,
+});
 
 describe('plan (pure)', () => {
   it('reports nothing to do when the target matches', () => {
-    const desired = desiredFrom('apt:\n  nginx: { ensure: "1.22.1-9+deb12u9" }\nfile:\n  /etc/motd.json: { content: "{}" }\nservice:\n  nginx: { ensure: running, enable: true }\n');
+    const desired = desiredFrom(
+      'apt:\n  nginx: { ensure: "1.22.1-9+deb12u9" }\nfile:\n  /etc/motd.json: { content: "{}" }\nservice:\n  nginx: { ensure: running, enable: true }\n',
+    );
     const result = plan(
       desired,
       observed({
@@ -89,7 +101,10 @@ describe('plan (pure)', () => {
         '',
       ].join('\n'),
     );
-    expect(change.operation).toMatchObject({ kind: 'file', write: { content: '# managed by devenv — do not edit by hand\nport = 81\nworkers = 2\n', mode: '0644', owner: 'root', group: 'root' } });
+    expect(change.operation).toMatchObject({
+      kind: 'file',
+      write: { content: '# managed by devenv — do not edit by hand\nport = 81\nworkers = 2\n', mode: '0644', owner: 'root', group: 'root' },
+    });
   });
 
   it('never shows the content of a secret file, and masks secret-looking lines elsewhere', () => {
@@ -106,10 +121,14 @@ describe('plan (pure)', () => {
   });
 
   it('removes an absent file, and only mode/owner when the content matches', () => {
-    const desired = desiredFrom('file:\n  /etc/nginx/sites-enabled/default: { ensure: absent }\n  /srv/app.json: { content: "{}", owner: app, mode: "0600" }\n');
+    const desired = desiredFrom(
+      'file:\n  /etc/nginx/sites-enabled/default: { ensure: absent }\n  /srv/app.json: { content: "{}", owner: app, mode: "0600" }\n',
+    );
     const result = plan(
       desired,
-      observed({ files: { '/etc/nginx/sites-enabled/default': { kind: 'link', linkTarget: '/etc/nginx/sites-available/default' }, '/srv/app.json': file('{}') } }),
+      observed({
+        files: { '/etc/nginx/sites-enabled/default': { kind: 'link', linkTarget: '/etc/nginx/sites-available/default' }, '/srv/app.json': file('{}') },
+      }),
     );
     expect(result.changes.map((c) => [c.changes, c.operation])).toEqual([
       [['ensure: link → absent'], { kind: 'file', path: '/etc/nginx/sites-enabled/default', remove: 'file' }],
@@ -118,7 +137,8 @@ describe('plan (pure)', () => {
   });
 
   it('refreshes a subscribed service when its file changes, and carries refreshes owed by a failed run', () => {
-    const text = 'file:\n  /etc/nginx/nginx.conf: { content: "x", notify: [service:nginx] }\nservice:\n  nginx: { ensure: running, on_refresh: reload }\n  cron: { ensure: running }\n';
+    const text =
+      'file:\n  /etc/nginx/nginx.conf: { content: "x", notify: [service:nginx] }\nservice:\n  nginx: { ensure: running, on_refresh: reload }\n  cron: { ensure: running }\n';
     const running = { loadState: 'loaded', activeState: 'active', unitFileState: 'enabled' };
     const base = { services: { 'nginx.service': running, 'cron.service': running } };
     const changed = plan(desiredFrom(text), observed({ ...base, files: { '/etc/nginx/nginx.conf': file('old') } }));
@@ -145,7 +165,11 @@ describe('plan (pure)', () => {
     const vagrant = { uid: 1000, gid: 1000, comment: '', home: '/home/vagrant', shell: '/bin/bash' };
     const result = plan(desiredFrom('user:\n  ops: { uid: 1000, shell: /bin/bash }\n'), observed({ users: { vagrant } }));
     expect(result.problems).toEqual([
-      { ref: 'user:ops', message: 'uid 1000 is already taken in the environment by the user "vagrant" (the Vagrant box\'s own user), which the box or backend made: give this user another uid, or remove "vagrant" first' },
+      {
+        ref: 'user:ops',
+        message:
+          'uid 1000 is already taken in the environment by the user "vagrant" (the Vagrant box\'s own user), which the box or backend made: give this user another uid, or remove "vagrant" first',
+      },
     ]);
     expect(result.changes[0]?.operation).toBeUndefined();
     // The same uid on the account itself is no conflict.
@@ -166,7 +190,9 @@ describe('plan (pure)', () => {
   });
 
   it('pins pip packages per venv and skips what is installed', () => {
-    const desired = desiredFrom('venv:\n  /srv/venv: { owner: app }\npip:\n  Django: { ensure: "4.2.16", venv: /srv/venv }\n  gunicorn: { ensure: "22.0.0", venv: /srv/venv }\n');
+    const desired = desiredFrom(
+      'venv:\n  /srv/venv: { owner: app }\npip:\n  Django: { ensure: "4.2.16", venv: /srv/venv }\n  gunicorn: { ensure: "22.0.0", venv: /srv/venv }\n',
+    );
     const result = plan(desired, observed({ venvs: { '/srv/venv': { exists: true, packages: { django: '4.2.15', gunicorn: '22.0.0' } } } }));
     expect(result.changes.map((c) => c.operation)).toEqual([undefined, { kind: 'pip', venv: '/srv/venv', runAs: 'app', install: 'Django==4.2.16' }, undefined]);
   });

@@ -29,7 +29,9 @@ describe('manifest schema', () => {
 
   it('rejects a hostile package name at its key, with file:line:column', () => {
     const message = errorOf(() => manifestFromText('apt:\n  "nginx; rm -rf /": { ensure: present }\n'));
-    expect(message).toBe(`${FILE}:2:3: apt["nginx; rm -rf /"]: "nginx; rm -rf /" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters)`);
+    expect(message).toBe(
+      `${FILE}:2:3: apt["nginx; rm -rf /"]: "nginx; rm -rf /" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters)`,
+    );
   });
 
   it('rejects a version that is not a Debian version, at the value', () => {
@@ -43,7 +45,9 @@ describe('manifest schema', () => {
   });
 
   it('rejects an unknown resource type', () => {
-    expect(errorOf(() => manifestFromText('package:\n  nginx: {}\n'))).toMatch(/^test\/unit\/manifest\/inline.yaml:1:1: package: unknown key "package" \(expected one of: apt, group, user, venv, pip, file, service, exec\)$/);
+    expect(errorOf(() => manifestFromText('package:\n  nginx: {}\n'))).toMatch(
+      /^test\/unit\/manifest\/inline.yaml:1:1: package: unknown key "package" \(expected one of: apt, group, user, venv, pip, file, service, exec\)$/,
+    );
   });
 
   it('rejects relative and unnormalized paths', () => {
@@ -71,7 +75,9 @@ describe('manifest schema', () => {
 
   it('checks file bodies: one of content/source/template, sources relative and present', () => {
     expect(errorOf(() => manifestFromText('file:\n  /a: { content: x, template: t.j2 }\n'))).toMatch(/give only one of content, source or template/);
-    expect(errorOf(() => manifestFromText('file:\n  /a: { source: /etc/passwd }\n'))).toMatch(/:2:17: file\["\/a"\].source: "\/etc\/passwd" must be relative to the manifest/);
+    expect(errorOf(() => manifestFromText('file:\n  /a: { source: /etc/passwd }\n'))).toMatch(
+      /:2:17: file\["\/a"\].source: "\/etc\/passwd" must be relative to the manifest/,
+    );
     expect(errorOf(() => manifestFromText('file:\n  /a: { template: missing.j2 }\n'))).toMatch(/:2:19: .*missing.j2 does not exist/);
     expect(errorOf(() => manifestFromText('file:\n  /a: { ensure: directory, content: x }\n'))).toMatch(/content only applies to ensure: file/);
     expect(errorOf(() => manifestFromText('file:\n  /a: { ensure: link }\n'))).toMatch(/a link needs a "target"/);

@@ -8,15 +8,47 @@ import { SEVERITY_RULES } from '../../../src/parity/severity.js';
 describe('parity areas, keyed by the one list of fact areas', () => {
   it('report the areas in the order a reader checks them, the wave-2 file areas under files', () => {
     expect(AREAS).toEqual([
-      'platform', 'resources', 'apt_sources', 'packages', 'runtimes', 'accounts', 'services', 'listeners', 'files',
-      'sysctl', 'time', 'locale', 'ssh', 'firewall', 'env', 'security_updates', 'fail2ban', 'logging',
+      'platform',
+      'resources',
+      'apt_sources',
+      'packages',
+      'runtimes',
+      'accounts',
+      'services',
+      'listeners',
+      'files',
+      'sysctl',
+      'time',
+      'locale',
+      'ssh',
+      'firewall',
+      'env',
+      'security_updates',
+      'fail2ban',
+      'logging',
     ]);
     expect(FACT_SECTIONS.filter((s) => PARITY_AREAS[s].report === 'files')).toEqual(['conffiles', 'unowned_files', 'trees', 'cron']);
   });
 
   it('say which sections hold error-level facts', () => {
     expect([...ERROR_LEVEL_SECTIONS].sort()).toEqual(
-      ['platform', 'apt_sources', 'packages', 'runtimes', 'accounts', 'services', 'listeners', 'files', 'time', 'locale', 'env', 'conffiles', 'unowned_files', 'trees', 'cron'].sort(),
+      [
+        'platform',
+        'apt_sources',
+        'packages',
+        'runtimes',
+        'accounts',
+        'services',
+        'listeners',
+        'files',
+        'time',
+        'locale',
+        'env',
+        'conffiles',
+        'unowned_files',
+        'trees',
+        'cron',
+      ].sort(),
     );
   });
 
@@ -36,6 +68,10 @@ describe('parity areas, keyed by the one list of fact areas', () => {
     expect(declared.length).toBeGreaterThan(40);
     expect(new Set(declared).size).toBe(declared.length);
     // Only the availability topics are the comparer's own.
-    expect(Object.keys(SEVERITY_RULES).filter((topic) => !declared.includes(topic)).sort()).toEqual(['section.absent', 'section.uncollected']);
+    expect(
+      Object.keys(SEVERITY_RULES)
+        .filter((topic) => !declared.includes(topic))
+        .sort(),
+    ).toEqual(['section.absent', 'section.uncollected']);
   });
 });

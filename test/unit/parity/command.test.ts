@@ -45,7 +45,16 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'devenv-parity-cmd-'));
   await writeFile(
     join(dir, 'devenv.yaml'),
-    ['name: mysite', 'box: debian-12', 'production: { facts: prod.facts.json }', 'parity: { ignore: ["kernel.*"] }', 'checklist:', '  app_user: mysite', '  secrets: [/etc/mysite/secrets.env]', ''].join('\n'),
+    [
+      'name: mysite',
+      'box: debian-12',
+      'production: { facts: prod.facts.json }',
+      'parity: { ignore: ["kernel.*"] }',
+      'checklist:',
+      '  app_user: mysite',
+      '  secrets: [/etc/mysite/secrets.env]',
+      '',
+    ].join('\n'),
   );
   // The loader checks the production facts file exists; each test writes the one it needs.
   await writeFile(join(dir, 'prod.facts.json'), '{}');

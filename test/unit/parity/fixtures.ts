@@ -80,7 +80,13 @@ export function hostFacts(): Facts {
 export function containerFacts(): Facts {
   const facts = hostFacts();
   facts.target = { kind: 'docker', name: 'mysite', container: true };
-  facts.platform = { ...facts.platform!, kernel: '6.8.0-generic', hostname: 'c0ffee', machine_id: 'bbbb', virtualization: { kind: 'container', tech: 'docker' } };
+  facts.platform = {
+    ...facts.platform!,
+    kernel: '6.8.0-generic',
+    hostname: 'c0ffee',
+    machine_id: 'bbbb',
+    virtualization: { kind: 'container', tech: 'docker' },
+  };
   facts.resources = { cpus: 16, memory_bytes: 64 * 1024 ** 3 };
   facts.files!['/etc/nginx/sites-available/mysite'] = { ...facts.files!['/etc/nginx/sites-available/mysite']!, sha256: 'h-devenv', sha256_unmanaged: 'same' };
   facts.files!['/etc/mysite/secrets.env'] = { ...facts.files!['/etc/mysite/secrets.env']!, fingerprint: 'fp-dev' };

@@ -25,12 +25,20 @@ describe('fleet parity', () => {
     const { references, actual } = fleet();
     const doc = fleetParity(references, actual, OPTIONS, 'error');
     expect(doc.schema).toBe('devenv.fleet-parity/v1');
-    expect(doc.hosts.map((h) => [h.host, h.status])).toEqual([['ops@web1', 'clean'], ['ops@web2', 'drift'], ['ops@web3', 'clean']]);
+    expect(doc.hosts.map((h) => [h.host, h.status])).toEqual([
+      ['ops@web1', 'clean'],
+      ['ops@web2', 'drift'],
+      ['ops@web3', 'clean'],
+    ]);
     // The per-host part is exactly what `devenv parity` prints for that host alone.
     const web2 = references[1] as { facts: ReturnType<typeof hostFacts> };
     const alone = parityDocument(web2.facts, actual, compareFacts(web2.facts, actual, OPTIONS));
     expect(doc.hosts[1]!.parity).toEqual(alone);
-    expect(doc.hosts[1]!.parity!.drift.find((d) => d.path === 'packages.deb.nginx')).toMatchObject({ severity: 'error', expected: '1.22.1-9+deb12u9', actual: '1.22.1-9' });
+    expect(doc.hosts[1]!.parity!.drift.find((d) => d.path === 'packages.deb.nginx')).toMatchObject({
+      severity: 'error',
+      expected: '1.22.1-9+deb12u9',
+      actual: '1.22.1-9',
+    });
     expect(doc.summary).toMatchObject({ hosts: 3, clean: 2, drift: 1, failed: 0, error: 1 });
     expect(doc.summary.info).toBe(doc.hosts.reduce((n, h) => n + h.parity!.summary.info, 0));
     expect(fleetExitCode(doc)).toBe(1);
@@ -62,7 +70,9 @@ describe('fleet parity', () => {
     const { references, actual } = fleet();
     const doc = fleetParity(references, actual, OPTIONS, 'error');
     const text = renderFleetText(doc);
-    expect(text).toMatch(/fleet parity: 3 hosts against mysite: 1 drift at error or above, 2 clean\nhost +status +errors +warnings +info +seconds\nops@web1 +clean +0 /);
+    expect(text).toMatch(
+      /fleet parity: 3 hosts against mysite: 1 drift at error or above, 2 clean\nhost +status +errors +warnings +info +seconds\nops@web1 +clean +0 /,
+    );
     expect(text).toMatch(/ops@web2 +DRIFT +1 /);
     expect(text.match(/^parity: /gm)).toHaveLength(3);
     const xml = renderFleetJunit(doc);
@@ -87,7 +97,11 @@ describe('fleet parity', () => {
       'error',
       '2026-01-01T00:00:00Z',
     );
-    expect(doc).toMatchObject({ schema: 'devenv.fleet-parity/v1', actual: { kind: 'machines', name: 'shop' }, summary: { hosts: 3, drift: 1, clean: 1, failed: 1 } });
+    expect(doc).toMatchObject({
+      schema: 'devenv.fleet-parity/v1',
+      actual: { kind: 'machines', name: 'shop' },
+      summary: { hosts: 3, drift: 1, clean: 1, failed: 1 },
+    });
     expect(doc.hosts.map((h) => [h.machine, h.host, h.status])).toEqual([
       ['db', 'ops@db1', 'drift'],
       ['web', 'ops@web1', 'clean'],

@@ -21,11 +21,34 @@ function vmFacts(): Facts {
   const facts = hostFacts();
   facts.target = { kind: 'vagrant', name: 'vm1', container: false };
   facts.platform = { ...facts.platform!, virtualization: { kind: 'vm', tech: 'qemu' } };
-  for (const name of ['linux-image-amd64', 'linux-image-6.1.0-41-amd64', 'initramfs-tools', 'initramfs-tools-core', 'klibc-utils', 'libklibc', 'kmod', 'udev', 'linux-base', 'qemu-guest-agent', 'openssh-server', 'openssh-sftp-server', 'sudo', 'rsync']) {
+  for (const name of [
+    'linux-image-amd64',
+    'linux-image-6.1.0-41-amd64',
+    'initramfs-tools',
+    'initramfs-tools-core',
+    'klibc-utils',
+    'libklibc',
+    'kmod',
+    'udev',
+    'linux-base',
+    'qemu-guest-agent',
+    'openssh-server',
+    'openssh-sftp-server',
+    'sudo',
+    'rsync',
+  ]) {
     facts.packages!.deb[name] = deb('1');
   }
-  facts.services = { ...facts.services!, ssh: { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure' }, rsync: { enabled: 'disabled', active: 'inactive', user: 'root', restart: 'no' }, 'qemu-guest-agent': { enabled: 'static', active: 'active', user: 'root', restart: 'no' } };
-  facts.listeners = { ...facts.listeners!, sockets: [...facts.listeners!.sockets, { protocol: 'tcp', address: '0.0.0.0', port: 22, process: 'sshd', user: 'root' }] };
+  facts.services = {
+    ...facts.services!,
+    ssh: { enabled: 'enabled', active: 'active', user: 'root', restart: 'on-failure' },
+    rsync: { enabled: 'disabled', active: 'inactive', user: 'root', restart: 'no' },
+    'qemu-guest-agent': { enabled: 'static', active: 'active', user: 'root', restart: 'no' },
+  };
+  facts.listeners = {
+    ...facts.listeners!,
+    sockets: [...facts.listeners!.sockets, { protocol: 'tcp', address: '0.0.0.0', port: 22, process: 'sshd', user: 'root' }],
+  };
   return facts;
 }
 
@@ -65,23 +88,53 @@ describe('parity between a VM and its container twin', () => {
   it('what the box writes and a machine has (found by a real VM/container run) is info too', () => {
     const vm = vmFacts();
     const twin = twinFacts();
-    vm.services = { ...vm.services!, sudo: { enabled: 'masked', active: 'inactive', user: 'root', restart: 'no' }, 'systemd-network-generator': { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' } };
+    vm.services = {
+      ...vm.services!,
+      sudo: { enabled: 'masked', active: 'inactive', user: 'root', restart: 'no' },
+      'systemd-network-generator': { enabled: 'enabled', active: 'active', user: 'root', restart: 'no' },
+    };
     twin.services = { ...twin.services!, 'systemd-network-generator': { enabled: 'disabled', active: 'inactive', user: 'root', restart: 'no' } };
-    vm.conffiles = { '/etc/initramfs-tools/update-initramfs.conf': { type: 'file', sha256: 'edited', mode: '0644', owner: 'root', group: 'root', package: 'initramfs-tools', via: 'dpkg' } };
+    vm.conffiles = {
+      '/etc/initramfs-tools/update-initramfs.conf': {
+        type: 'file',
+        sha256: 'edited',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        package: 'initramfs-tools',
+        via: 'dpkg',
+      },
+    };
     twin.conffiles = {};
     const file = (sha256: string) => ({ type: 'file' as const, sha256, mode: '0644', owner: 'root', group: 'root' });
-    vm.unowned_files = { '/etc/modules': file('m'), '/etc/initramfs-tools/modules': file('i'), '/etc/initramfs-tools/conf.d/devenv-modules.conf': file('d'), '/etc/systemd/network/80-devenv-dhcp.network': file('n') };
+    vm.unowned_files = {
+      '/etc/modules': file('m'),
+      '/etc/initramfs-tools/modules': file('i'),
+      '/etc/initramfs-tools/conf.d/devenv-modules.conf': file('d'),
+      '/etc/systemd/network/80-devenv-dhcp.network': file('n'),
+    };
     twin.unowned_files = {};
     const drift = compareFacts(vm, twin, OPTIONS).drift;
     expect(drift.filter((d) => d.severity === 'error')).toEqual([]);
-    for (const path of ['services.sudo', 'services.systemd-network-generator.enabled', 'files./etc/initramfs-tools/update-initramfs.conf', 'files./etc/modules', 'files./etc/systemd/network/80-devenv-dhcp.network']) {
-      expect(drift.find((d) => d.path === path), path).toMatchObject({ severity: 'info' });
+    for (const path of [
+      'services.sudo',
+      'services.systemd-network-generator.enabled',
+      'files./etc/initramfs-tools/update-initramfs.conf',
+      'files./etc/modules',
+      'files./etc/systemd/network/80-devenv-dhcp.network',
+    ]) {
+      expect(
+        drift.find((d) => d.path === path),
+        path,
+      ).toMatchObject({ severity: 'info' });
     }
     expect(classifyUnowned('/etc/systemd/network/80-devenv-dhcp.network')).toBe('box');
     expect(classifyUnowned('/etc/initramfs-tools/conf.d/devenv-modules.conf')).toBe('box');
     expect(classifyUnowned('/etc/modules')).toBe('machine');
     // An edited conffile of an application package the other side lacks stays an error.
-    vm.conffiles = { '/etc/redis/redis.conf': { type: 'file', sha256: 'edited', mode: '0640', owner: 'redis', group: 'redis', package: 'redis-server', via: 'dpkg' } };
+    vm.conffiles = {
+      '/etc/redis/redis.conf': { type: 'file', sha256: 'edited', mode: '0640', owner: 'redis', group: 'redis', package: 'redis-server', via: 'dpkg' },
+    };
     expect(compareFacts(vm, twin, OPTIONS).drift.find((d) => d.path === 'files./etc/redis/redis.conf')).toMatchObject({ severity: 'error' });
   });
 
@@ -128,7 +181,11 @@ describe('the libvirt box’s own packages', () => {
   it('are all info beside the container twin: machine packages, Vagrant’s way in, and what apt pulled in for them (recorded from a real build)', () => {
     const drift = compareFacts(boxVm(), twinFacts(), OPTIONS).drift;
     expect(drift.filter((d) => d.severity === 'error')).toEqual([]);
-    for (const name of LIBVIRT_BOX_PACKAGES) expect(drift.find((d) => d.path === `packages.deb.${name}`), name).toMatchObject({ severity: 'info' });
+    for (const name of LIBVIRT_BOX_PACKAGES)
+      expect(
+        drift.find((d) => d.path === `packages.deb.${name}`),
+        name,
+      ).toMatchObject({ severity: 'info' });
     expect(drift.find((d) => d.path === 'packages.deb.libwrap0')?.message).toMatch(/a dependency of what only the reference has: /);
   });
 

@@ -17,8 +17,20 @@ describe('parity renderers', () => {
 
   it('JSON is one devenv.parity/v1 document', () => {
     const json = JSON.parse(renderJson(doc));
-    expect(json).toMatchObject({ schema: 'devenv.parity/v1', reference: { name: 'ops@web1', source: 'devenv' }, actual: { name: 'mysite', kind: 'docker' }, summary: { error: 2, ignored: 1 } });
-    expect(json.drift[0]).toEqual({ path: expect.any(String), kind: expect.any(String), expected: expect.anything(), actual: expect.anything(), severity: expect.any(String), message: expect.any(String) });
+    expect(json).toMatchObject({
+      schema: 'devenv.parity/v1',
+      reference: { name: 'ops@web1', source: 'devenv' },
+      actual: { name: 'mysite', kind: 'docker' },
+      summary: { error: 2, ignored: 1 },
+    });
+    expect(json.drift[0]).toEqual({
+      path: expect.any(String),
+      kind: expect.any(String),
+      expected: expect.anything(),
+      actual: expect.anything(),
+      severity: expect.any(String),
+      message: expect.any(String),
+    });
   });
 
   it('text groups by area, errors first, and folds info unless verbose', () => {

@@ -13,7 +13,10 @@ import { OPTIONS, containerFacts, hostFacts } from './fixtures.js';
  */
 const MARKER = '@@devenv-0123456789abcdef';
 const fixture = (name: string): Facts =>
-  parseCollectorOutput(readFileSync(new URL(`../../fixtures/facts/${name}`, import.meta.url), 'utf8'), { marker: MARKER, target: { kind: 'docker', name: 'box', container: true } });
+  parseCollectorOutput(readFileSync(new URL(`../../fixtures/facts/${name}`, import.meta.url), 'utf8'), {
+    marker: MARKER,
+    target: { kind: 'docker', name: 'box', container: true },
+  });
 const clone = <T>(value: T): T => structuredClone(value);
 const options = { ...OPTIONS, managedPaths: [], secretPaths: ['/etc/mysite/secrets.env'] };
 const at = (drift: Drift[], path: string): Drift | undefined => drift.find((d) => d.path === path);
@@ -29,9 +32,15 @@ function pristine(changed: Facts): Facts {
   const facts = clone(changed);
   facts.conffiles = {};
   for (const path of Object.keys(facts.unowned_files!)) {
-    if (/^\/etc\/(nginx\/conf\.d|cron\.d\/backup|apt\/sources\.list\.d\/extra|systemd\/system\/nginx\.service\.d|mysite)/.test(path)) delete facts.unowned_files![path];
+    if (/^\/etc\/(nginx\/conf\.d|cron\.d\/backup|apt\/sources\.list\.d\/extra|systemd\/system\/nginx\.service\.d|mysite)/.test(path))
+      delete facts.unowned_files![path];
   }
-  facts.trees!['/usr/local/bin'] = { ...facts.trees!['/usr/local/bin']!, count: 0, entries: {}, digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' };
+  facts.trees!['/usr/local/bin'] = {
+    ...facts.trees!['/usr/local/bin']!,
+    count: 0,
+    entries: {},
+    digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  };
   delete facts.trees!['/opt/agent'];
   facts.cron!.crontabs = {};
   return facts;
@@ -48,7 +57,11 @@ describe('files no package owns: what every host has is known', () => {
     const classes = new Set(Object.entries(bare.unowned_files!).map(([path, f]) => classifyUnowned(path, f.type)));
     expect([...classes].sort()).toEqual(['account_db', 'config', 'covered', 'enablement', 'generated', 'machine']);
     // The only "config" there is the distribution's own source list, whose content apt_sources compares.
-    expect(Object.entries(bare.unowned_files!).filter(([path, f]) => classifyUnowned(path, f.type) === 'config').map(([path]) => path)).toEqual(['/etc/apt/sources.list.d/debian.sources']);
+    expect(
+      Object.entries(bare.unowned_files!)
+        .filter(([path, f]) => classifyUnowned(path, f.type) === 'config')
+        .map(([path]) => path),
+    ).toEqual(['/etc/apt/sources.list.d/debian.sources']);
   });
 
   it('an untouched pair compares clean', () => {

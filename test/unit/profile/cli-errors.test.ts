@@ -23,10 +23,16 @@ function devenv(args: string[]): { status: number | null; stdout: string; stderr
 }
 
 const CASES = [
-  { file: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml', where: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml:3:1: prots: unknown key "prots" (did you mean "ports"?)' },
+  {
+    file: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml',
+    where: 'test/fixtures/profiles/bad/unknown-top-level-key/devenv.yaml:3:1: prots: unknown key "prots" (did you mean "ports"?)',
+  },
   { file: 'test/fixtures/profiles/bad/port-out-of-range/devenv.yaml', where: 'test/fixtures/profiles/bad/port-out-of-range/devenv.yaml:5:5: ports[1]: ' },
   { file: 'test/fixtures/profiles/bad/yaml-tab-indent/devenv.yaml', where: 'test/fixtures/profiles/bad/yaml-tab-indent/devenv.yaml:4:1: ' },
-  { file: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml', where: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml:4:8: production.ssh: ' },
+  {
+    file: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml',
+    where: 'test/fixtures/profiles/bad/production-ssh-proxycommand/devenv.yaml:4:8: production.ssh: ',
+  },
 ];
 
 // Without a build these skip on a laptop (run `npm run build`); under CI they are required.
@@ -58,7 +64,9 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
     const profile = 'test/fixtures/profiles/bad/template-unclosed-tag/devenv.yaml';
     for (const command of ['up', 'plan', 'provision']) {
       const { status, stderr } = devenv(['-p', profile, command]);
-      expect(stderr, command).toMatch(/^test\/fixtures\/profiles\/bad\/template-unclosed-tag\/manifests\/templates\/app\.conf\.j2:2:11: template syntax error: /);
+      expect(stderr, command).toMatch(
+        /^test\/fixtures\/profiles\/bad\/template-unclosed-tag\/manifests\/templates\/app\.conf\.j2:2:11: template syntax error: /,
+      );
       expect(stderr.trimEnd().split('\n'), command).toHaveLength(1);
       expect(status, command).toBe(2);
     }
@@ -72,7 +80,15 @@ describe.runIf(BUILT || process.env.CI)('devenv status on a malformed profile (b
 
   it('a machine the profile does not have is one line, exit 2, before the engine is touched', () => {
     const machines = 'test/fixtures/profiles/good/machines/devenv.yaml';
-    for (const args of [['exec', '-m', 'nope', '--', 'true'], ['shell', '-m', 'nope'], ['up', 'nope'], ['halt', 'web', 'nope'], ['destroy', 'nope', '--force'], ['plan', '-m', 'nope'], ['provision', '-m', 'nope']]) {
+    for (const args of [
+      ['exec', '-m', 'nope', '--', 'true'],
+      ['shell', '-m', 'nope'],
+      ['up', 'nope'],
+      ['halt', 'web', 'nope'],
+      ['destroy', 'nope', '--force'],
+      ['plan', '-m', 'nope'],
+      ['provision', '-m', 'nope'],
+    ]) {
       const { status, stderr } = devenv(['-p', machines, ...args]);
       expect(stderr, args.join(' ')).toBe('devenv: there is no machine "nope" in the profile (machines: db, web)\n');
       expect(status, args.join(' ')).toBe(2);

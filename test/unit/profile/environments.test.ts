@@ -54,7 +54,9 @@ describe('environments: overlays chosen with -e NAME', () => {
     await expect(loadProfile(join(dir, 'devenv.yaml'), { environment: 'prod' })).rejects.toThrow(
       /devenv\.yaml:7:1: environments: -e prod: the profile has no environment "prod" \(it has staging, audit\)/,
     );
-    await expect(loadProfile(join(dir, 'devenv.yaml'), { environment: 'audit' })).rejects.toThrow(/devenv\.yaml:12:26: environments\.audit\.production\.facts: .*saved\.facts\.json does not exist/);
+    await expect(loadProfile(join(dir, 'devenv.yaml'), { environment: 'audit' })).rejects.toThrow(
+      /devenv\.yaml:12:26: environments\.audit\.production\.facts: .*saved\.facts\.json does not exist/,
+    );
     await writeFile(join(dir, 'bad.yaml'), PROFILE.replace('vars: { env: staging }', 'vars: { env: staging }\n    ports: ["9090:80"]'));
     await expect(loadProfile(join(dir, 'bad.yaml'), { environment: 'staging' })).rejects.toThrow(/bad\.yaml:10:5: .*unknown key "ports"/);
   });

@@ -43,13 +43,26 @@ describe('machines: several machines in one profile (format and checks)', () => 
     const machines = resolveMachines(profile.data);
     expect(machines.map((m) => m.name)).toEqual(['cache', 'db', 'web']);
     const [cache, db, web] = machines;
-    expect(cache).toMatchObject({ box: 'debian-12', resources: { cpus: 2 }, ports: [], vars: { app: 'shop', env: 'dev' }, production: undefined, depends_on: [] });
+    expect(cache).toMatchObject({
+      box: 'debian-12',
+      resources: { cpus: 2 },
+      ports: [],
+      vars: { app: 'shop', env: 'dev' },
+      production: undefined,
+      depends_on: [],
+    });
     expect(db).toMatchObject({ resources: { cpus: 1, memory: 1024 ** 3 }, production: { ssh: 'ops@db1.example.com' } });
-    expect(web).toMatchObject({ ports: [{ hostIp: '127.0.0.1', hostPort: 8080, guestPort: 80, protocol: 'tcp' }], vars: { app: 'shop', env: 'dev', role: 'web' }, depends_on: ['db', 'cache'] });
+    expect(web).toMatchObject({
+      ports: [{ hostIp: '127.0.0.1', hostPort: 8080, guestPort: 80, protocol: 'tcp' }],
+      vars: { app: 'shop', env: 'dev', role: 'web' },
+      depends_on: ['db', 'cache'],
+    });
   });
 
   it('a command that works on one environment only refuses it after the checks, exit 2 at machines:', async () => {
-    await expect(loadProfile(join(dir, 'devenv.yaml'))).rejects.toThrow(/devenv\.yaml:6:1: machines: the profile has several machines \(web, db, cache\), and this command works on a one-machine profile only/);
+    await expect(loadProfile(join(dir, 'devenv.yaml'))).rejects.toThrow(
+      /devenv\.yaml:6:1: machines: the profile has several machines \(web, db, cache\), and this command works on a one-machine profile only/,
+    );
   });
 
   it('each machine is a profile of its own: <project>-<machine>, what it inherits, its own lock and hash', async () => {
@@ -61,7 +74,13 @@ describe('machines: several machines in one profile (format and checks)', () => 
       { name: 'web', project: 'shop', dependsOn: ['db', 'cache'] },
     ]);
     const [cache, db, web] = machines as [LoadedProfile, LoadedProfile, LoadedProfile];
-    expect(web.data).toMatchObject({ name: 'shop-web', box: 'debian-12', ports: [{ hostPort: 8080, guestPort: 80 }], vars: { app: 'shop', env: 'dev', role: 'web' }, production: { ssh: 'ops@web1.example.com' } });
+    expect(web.data).toMatchObject({
+      name: 'shop-web',
+      box: 'debian-12',
+      ports: [{ hostPort: 8080, guestPort: 80 }],
+      vars: { app: 'shop', env: 'dev', role: 'web' },
+      production: { ssh: 'ops@web1.example.com' },
+    });
     expect(web.data.machines).toBeUndefined();
     expect(db.data.resources).toEqual({ cpus: 1, memory: 1024 ** 3 });
     expect(cache.data).toMatchObject({ name: 'shop-cache', ports: [], resources: { cpus: 2 } });
@@ -90,9 +109,13 @@ describe('machines: several machines in one profile (format and checks)', () => 
     const own = await write('own.yaml', PROFILE.replace('  cache: {}', '  cache:\n    manifests: [missing.yaml]'));
     await expect(loadProfile(own, { severalMachines: true })).rejects.toThrow(/own\.yaml:17:17: machines\.cache\.manifests\[0\]: /);
     const sync = await write('sync.yaml', PROFILE.replace('  cache: {}', '  cache:\n    sync: ["./nope:/srv/x"]'));
-    await expect(loadProfile(sync, { severalMachines: true })).rejects.toThrow(/sync\.yaml:17:12: machines\.cache\.sync\[0\]: the host folder .*nope does not exist/);
+    await expect(loadProfile(sync, { severalMachines: true })).rejects.toThrow(
+      /sync\.yaml:17:12: machines\.cache\.sync\[0\]: the host folder .*nope does not exist/,
+    );
     const vagrant = await write('vagrant.yaml', PROFILE.replace('manifests: []', 'manifests: []\nbackend: vagrant\nvagrant: { provider: docker }'));
-    await expect(loadProfile(vagrant, { severalMachines: true })).rejects.toThrow(/vagrant\.yaml:6:10: backend: several machines boot on backend "docker" only, not "vagrant"/);
+    await expect(loadProfile(vagrant, { severalMachines: true })).rejects.toThrow(
+      /vagrant\.yaml:6:10: backend: several machines boot on backend "docker" only, not "vagrant"/,
+    );
   });
 
   it('selecting machines: named ones in boot order, with their dependencies for up; unknown names and -m are exit 2', () => {
@@ -127,12 +150,36 @@ describe('machines: several machines in one profile (format and checks)', () => 
   });
 
   it.each([
-    ['an unknown dependency', PROFILE.replace('depends_on: [db, cache]', 'depends_on: [db, queue]'), /:9:22: machines\.web\.depends_on\[1\]: there is no machine "queue" \(machines: web, db, cache\)/],
-    ['a machine depending on itself', PROFILE.replace('depends_on: [db, cache]', 'depends_on: [web]'), /:9:18: machines\.web\.depends_on\[0\]: web cannot depend on itself/],
-    ['a circle', PROFILE.replace('cache: {}', 'cache: { depends_on: [web] }'), /machines\.cache\.depends_on\[0\]: machines depend on each other in a circle: cache → web → cache/],
-    ['a host port published twice', PROFILE.replace('cache: {}', 'cache: { ports: ["0.0.0.0:8080:6379"] }'), /:16:20: machines\.cache\.ports\[0\]: host port 0\.0\.0\.0:8080\/tcp is already published by machine web \(ports\[0\]\)/],
-    ['top-level ports with machines', PROFILE.replace('manifests: []', 'manifests: []\nports: ["9000:80"]'), /:6:8: ports: with machines:, a published port belongs to one machine/],
-    ['top-level production with machines', PROFILE.replace('manifests: []', 'manifests: []\nproduction: { ssh: ops@x }'), /:6:13: production: with machines:, production belongs to each machine/],
+    [
+      'an unknown dependency',
+      PROFILE.replace('depends_on: [db, cache]', 'depends_on: [db, queue]'),
+      /:9:22: machines\.web\.depends_on\[1\]: there is no machine "queue" \(machines: web, db, cache\)/,
+    ],
+    [
+      'a machine depending on itself',
+      PROFILE.replace('depends_on: [db, cache]', 'depends_on: [web]'),
+      /:9:18: machines\.web\.depends_on\[0\]: web cannot depend on itself/,
+    ],
+    [
+      'a circle',
+      PROFILE.replace('cache: {}', 'cache: { depends_on: [web] }'),
+      /machines\.cache\.depends_on\[0\]: machines depend on each other in a circle: cache → web → cache/,
+    ],
+    [
+      'a host port published twice',
+      PROFILE.replace('cache: {}', 'cache: { ports: ["0.0.0.0:8080:6379"] }'),
+      /:16:20: machines\.cache\.ports\[0\]: host port 0\.0\.0\.0:8080\/tcp is already published by machine web \(ports\[0\]\)/,
+    ],
+    [
+      'top-level ports with machines',
+      PROFILE.replace('manifests: []', 'manifests: []\nports: ["9000:80"]'),
+      /:6:8: ports: with machines:, a published port belongs to one machine/,
+    ],
+    [
+      'top-level production with machines',
+      PROFILE.replace('manifests: []', 'manifests: []\nproduction: { ssh: ops@x }'),
+      /:6:13: production: with machines:, production belongs to each machine/,
+    ],
     ['a name that is no DNS label', PROFILE.replace('  cache: {}', '  Cache_1: {}'), /:16:3: machines\.Cache_1: .*a machine name is a DNS label/],
     ['an unknown box', PROFILE.replace('    box: debian-12', '    box: debian-99'), /:13:10: machines\.db\.box: /],
     ['an unknown key', PROFILE.replace('  cache: {}', '  cache: { image: redis }'), /:16:12: machines\.cache\.image: unknown key "image"/],
@@ -180,9 +227,21 @@ describe('environments: overlays on a machines: profile', () => {
   });
 
   it.each([
-    ['an overlay naming a machine there is not', OVERLAY.replace('      web: { production', '      api: { production'), /:21:7: environments\.staging\.machines\.api: there is no machine "api" \(machines: web, db, cache\)/],
-    ['a top-level production in an overlay of machines', OVERLAY.replace('    vars: { env: staging }', '    production: { ssh: ops@x }'), /:19:5: environments\.staging\.production: with machines:, production belongs to each machine/],
-    ['machines in an overlay of a one-machine profile', 'name: shop\nbox: debian-12\nenvironments:\n  staging:\n    machines: { web: { production: { ssh: ops@x } } }\n', /:5:5: environments\.staging\.machines: the profile has no machines: block/],
+    [
+      'an overlay naming a machine there is not',
+      OVERLAY.replace('      web: { production', '      api: { production'),
+      /:21:7: environments\.staging\.machines\.api: there is no machine "api" \(machines: web, db, cache\)/,
+    ],
+    [
+      'a top-level production in an overlay of machines',
+      OVERLAY.replace('    vars: { env: staging }', '    production: { ssh: ops@x }'),
+      /:19:5: environments\.staging\.production: with machines:, production belongs to each machine/,
+    ],
+    [
+      'machines in an overlay of a one-machine profile',
+      'name: shop\nbox: debian-12\nenvironments:\n  staging:\n    machines: { web: { production: { ssh: ops@x } } }\n',
+      /:5:5: environments\.staging\.machines: the profile has no machines: block/,
+    ],
   ])('%s is exit 2 with file:line:column, without -e too', async (_name, text, message) => {
     const path = join(dir, 'bad.yaml');
     await writeFile(path, text);

@@ -7,7 +7,14 @@ const line = (event: Record<string, unknown>): string => JSON.stringify(event);
 describe('ansible task results (devenv_events callback)', () => {
   const text = [
     line({ status: 'ok', task: 'Gathering Facts', action: 'gather_facts', host: 'env', changed: false }),
-    line({ status: 'ok', task: 'web : web config', action: 'ansible.builtin.template', host: 'env', changed: true, diff: [{ before: 'greeting = hello\n', after: 'greeting = hi\n', before_header: '/etc/web/app.conf', after_header: 'app.conf.j2' }] }),
+    line({
+      status: 'ok',
+      task: 'web : web config',
+      action: 'ansible.builtin.template',
+      host: 'env',
+      changed: true,
+      diff: [{ before: 'greeting = hello\n', after: 'greeting = hi\n', before_header: '/etc/web/app.conf', after_header: 'app.conf.j2' }],
+    }),
     line({ status: 'ok', task: 'web : web unit', action: 'ansible.builtin.copy', host: 'env', changed: false }),
     line({ status: 'ok', task: 'web : restart web', action: 'ansible.builtin.systemd', handler: true, host: 'env', changed: true }),
     '{"status": "ok", "task": "cut sho',
@@ -23,7 +30,12 @@ describe('ansible task results (devenv_events callback)', () => {
   });
 
   it('names the failing task with its message and stderr', () => {
-    const events = parseAnsibleEvents([line({ status: 'ignored', task: 'optional', changed: false, msg: 'meh' }), line({ status: 'failed', task: 'web : migrate', changed: false, msg: 'non-zero return code', stderr: 'boom' })].join('\n'));
+    const events = parseAnsibleEvents(
+      [
+        line({ status: 'ignored', task: 'optional', changed: false, msg: 'meh' }),
+        line({ status: 'failed', task: 'web : migrate', changed: false, msg: 'non-zero return code', stderr: 'boom' }),
+      ].join('\n'),
+    );
     expect(ansibleFailure(events)).toEqual({ resource: 'web : migrate', message: 'non-zero return code: boom' });
     expect(ansibleChanges(events)).toEqual([]);
     expect(ansibleFailure(parseAnsibleEvents(line({ status: 'ok', task: 't', changed: true })))).toBeUndefined();
@@ -38,7 +50,7 @@ describe('ansible task results (devenv_events callback)', () => {
 });
 
 describe('the inventory devenv gives ansible-playbook', () => {
-  it('holds the environment alone, in the profile\'s groups, reached through devenv\'s connection', () => {
+  it("holds the environment alone, in the profile's groups, reached through devenv's connection", () => {
     expect(inventoryFor('mysite', '/tmp/x/bridge.sock', ['web', 'eu'])).toEqual({
       all: {
         hosts: { mysite: { ansible_connection: 'devenv', ansible_devenv_socket: '/tmp/x/bridge.sock', ansible_python_interpreter: '/usr/bin/python3' } },

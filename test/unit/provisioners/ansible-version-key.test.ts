@@ -55,7 +55,7 @@ afterEach(() => {
   process.env['PATH'] = path;
 });
 
-describe('the ansible stage key and the host\'s ansible-core', () => {
+describe("the ansible stage key and the host's ansible-core", () => {
   it('changes with the version, and only from the ansible stage on', async () => {
     hostAnsible('ansible-playbook [core 2.14.18]');
     const first = await stageKeys();

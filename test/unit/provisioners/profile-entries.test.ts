@@ -57,7 +57,15 @@ describe('provisioners in the profile', () => {
     const profile = await loadProfile(path);
     const dir = join(path, '..');
     expect(profile.provisioners).toEqual([
-      expect.objectContaining({ kind: 'puppet', index: 0, root: join(dir, 'ops', 'puppet'), manifest: 'site.pp', modulepath: ['modules'], hiera: 'hiera.yaml', config: expect.objectContaining({ facts: { role: 'web', rack: '3' } }) }),
+      expect.objectContaining({
+        kind: 'puppet',
+        index: 0,
+        root: join(dir, 'ops', 'puppet'),
+        manifest: 'site.pp',
+        modulepath: ['modules'],
+        hiera: 'hiera.yaml',
+        config: expect.objectContaining({ facts: { role: 'web', rack: '3' } }),
+      }),
       expect.objectContaining({ kind: 'ansible', index: 1, root: join(dir, 'ops', 'ansible'), playbook: join(dir, 'ops', 'ansible', 'site.yml') }),
       { kind: 'devenv', index: 2, from: 0, to: 1 },
     ]);
@@ -71,13 +79,37 @@ describe('provisioners in the profile', () => {
 
   it.each([
     ['both manifests and provisioners', `${MIXED}manifests: [manifests/app.yaml]\n`, /devenv\.yaml:14:\d+: .*manifests.*"- devenv: \[\.\.\.\]" entry/],
-    ['an entry with two kinds', 'name: m\nbox: debian-12\nprovisioners:\n  - devenv: [manifests/app.yaml]\n    puppet: { manifest: ops/puppet/site.pp }\n', /devenv\.yaml:4:\d+: .*exactly one provisioner/],
+    [
+      'an entry with two kinds',
+      'name: m\nbox: debian-12\nprovisioners:\n  - devenv: [manifests/app.yaml]\n    puppet: { manifest: ops/puppet/site.pp }\n',
+      /devenv\.yaml:4:\d+: .*exactly one provisioner/,
+    ],
     ['an unknown kind', 'name: m\nbox: debian-12\nprovisioners:\n  - salt: { state: top.sls }\n', /devenv\.yaml:4:\d+: .*salt/],
-    ['a missing manifest', 'name: m\nbox: debian-12\nprovisioners:\n  - puppet: { manifest: ops/puppet/nosuch.pp }\n', /devenv\.yaml:4:\d+: .*nosuch\.pp does not exist/],
-    ['a modulepath that is a file', 'name: m\nbox: debian-12\nprovisioners:\n  - puppet:\n      manifest: ops/puppet/site.pp\n      modulepath: [ops/puppet/site.pp]\n', /devenv\.yaml:6:\d+: .*is a file, not a folder/],
-    ['a version apt could take for an option', 'name: m\nbox: debian-12\nprovisioners:\n  - puppet: { manifest: ops/puppet/site.pp, version: "--force-yes" }\n', /devenv\.yaml:4:\d+: .*exact Debian version/],
-    ['a missing playbook', 'name: m\nbox: debian-12\nprovisioners:\n  - ansible: { playbook: ops/ansible/nosuch.yml }\n', /devenv\.yaml:4:\d+: .*nosuch\.yml does not exist/],
-    ['a bad group name', 'name: m\nbox: debian-12\nprovisioners:\n  - ansible: { playbook: ops/ansible/site.yml, groups: ["web servers"] }\n', /devenv\.yaml:4:\d+: .*group names/],
+    [
+      'a missing manifest',
+      'name: m\nbox: debian-12\nprovisioners:\n  - puppet: { manifest: ops/puppet/nosuch.pp }\n',
+      /devenv\.yaml:4:\d+: .*nosuch\.pp does not exist/,
+    ],
+    [
+      'a modulepath that is a file',
+      'name: m\nbox: debian-12\nprovisioners:\n  - puppet:\n      manifest: ops/puppet/site.pp\n      modulepath: [ops/puppet/site.pp]\n',
+      /devenv\.yaml:6:\d+: .*is a file, not a folder/,
+    ],
+    [
+      'a version apt could take for an option',
+      'name: m\nbox: debian-12\nprovisioners:\n  - puppet: { manifest: ops/puppet/site.pp, version: "--force-yes" }\n',
+      /devenv\.yaml:4:\d+: .*exact Debian version/,
+    ],
+    [
+      'a missing playbook',
+      'name: m\nbox: debian-12\nprovisioners:\n  - ansible: { playbook: ops/ansible/nosuch.yml }\n',
+      /devenv\.yaml:4:\d+: .*nosuch\.yml does not exist/,
+    ],
+    [
+      'a bad group name',
+      'name: m\nbox: debian-12\nprovisioners:\n  - ansible: { playbook: ops/ansible/site.yml, groups: ["web servers"] }\n',
+      /devenv\.yaml:4:\d+: .*group names/,
+    ],
   ])('refuses %s with file:line:column (exit 2)', async (_name, text, message) => {
     const error = await configError(project(text));
     expect(error.exitCode).toBe(2);

@@ -47,15 +47,19 @@ describe('puppet apply output', () => {
     expect(puppetChanges('Notice: Compiled catalog for web1 in environment production in 0.2 seconds\nNotice: Applied catalog in 0.03 seconds\n')).toEqual([]);
   });
 
-  it('names the failing resource and keeps Puppet\'s reason', () => {
+  it("names the failing resource and keeps Puppet's reason", () => {
     const stderr = `Error: '/bin/false' returned 1 instead of one of [0]
 Error: /Stage[main]/Web/Exec[broken step]/returns: change from 'notrun' to ['0'] failed: '/bin/false' returned 1 instead of one of [0]
 `;
-    expect(puppetFailure(stderr)).toEqual({ resource: 'Exec[broken step]', message: "change from 'notrun' to ['0'] failed: '/bin/false' returned 1 instead of one of [0]" });
+    expect(puppetFailure(stderr)).toEqual({
+      resource: 'Exec[broken step]',
+      message: "change from 'notrun' to ['0'] failed: '/bin/false' returned 1 instead of one of [0]",
+    });
   });
 
   it('reports a catalog that does not compile with its own sentence', () => {
-    const stderr = "Error: Evaluation Error: Error while evaluating a Function Call, Could not find class ::nosuch for web1 (file: /x/site.pp, line: 2, column: 3) on node web1\n";
+    const stderr =
+      'Error: Evaluation Error: Error while evaluating a Function Call, Could not find class ::nosuch for web1 (file: /x/site.pp, line: 2, column: 3) on node web1\n';
     expect(puppetFailure(stderr)).toEqual({ message: expect.stringContaining('Could not find class ::nosuch') });
     expect(puppetFailure('Notice: Applied catalog in 0.03 seconds\n')).toBeUndefined();
   });

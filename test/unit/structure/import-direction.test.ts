@@ -63,7 +63,9 @@ function sourceFiles(dir: string): string[] {
 /** Relative imports of one file (static, re-exports, dynamic), as src-relative .ts paths. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/g), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/g), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map(
+    (m) => m[1]!,
+  );
   return specifiers.filter((s) => s.startsWith('.')).map((s) => relative(SRC, normalize(join(dirname(file), s))).replace(/\.js$/, '.ts'));
 }
 

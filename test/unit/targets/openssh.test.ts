@@ -18,7 +18,15 @@ function fakeSsh(stderr: string, exitCode: number): string {
 
 const targets: [string, (ssh: string) => Target, RegExp][] = [
   ['SshTarget', (ssh) => new SshTarget('ops@web1', { sshCommand: ssh, sudo: true }), /the OpenSSH client is needed/],
-  ['VagrantTarget', (ssh) => new VagrantTarget({ configFile: '/dev/null', host: 'default', loginUser: 'vagrant', controlPath: '/nonexistent/s.sock' }, { name: 'box', container: false, sshCommand: ssh }), /reaches Vagrant machines/],
+  [
+    'VagrantTarget',
+    (ssh) =>
+      new VagrantTarget(
+        { configFile: '/dev/null', host: 'default', loginUser: 'vagrant', controlPath: '/nonexistent/s.sock' },
+        { name: 'box', container: false, sshCommand: ssh },
+      ),
+    /reaches Vagrant machines/,
+  ],
 ];
 
 describe.each(targets)('%s over the one OpenSSH transport', (_name, make, missing) => {
@@ -28,18 +36,24 @@ describe.each(targets)('%s over the one OpenSSH transport', (_name, make, missin
   });
 
   it('ssh failing itself (255) is an operation error with its last meaningful line', async () => {
-    const error = await make(fakeSsh('Permission denied (publickey).\nWarning: Permanently added x', 255)).exec(['true']).catch((e: unknown) => e);
+    const error = await make(fakeSsh('Permission denied (publickey).\nWarning: Permanently added x', 255))
+      .exec(['true'])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OperationError);
     expect((error as Error).message).toMatch(/^ssh to \S+ failed: Permission denied \(publickey\)\.$/);
   });
 
   it('sudo wanting a password is said as such', async () => {
-    const error = await make(fakeSsh('sudo: a password is required', 1)).exec(['id'], { user: 'root' }).catch((e: unknown) => e);
+    const error = await make(fakeSsh('sudo: a password is required', 1))
+      .exec(['id'], { user: 'root' })
+      .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/needs a password; devenv only uses non-interactive sudo -n/);
   });
 
   it('no ssh client is "unavailable" (exit 3)', async () => {
-    const error = await make('/nonexistent/ssh').exec(['true']).catch((e: unknown) => e);
+    const error = await make('/nonexistent/ssh')
+      .exec(['true'])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).message).toMatch(missing);
   });

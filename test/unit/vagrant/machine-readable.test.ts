@@ -50,7 +50,9 @@ describe('machine-readable output', () => {
   it('turns ui events into short progress lines', () => {
     const line = (s: string) => parseMachineReadableLine(s)!;
     expect(progressText(line('1,default,ui,output,==> default: Starting container...'))).toBe('Starting container...');
-    expect(progressText(line('1,default,ui,detail,    default:  \\n    default: Container created: be97b2dcf829fe6a'))).toBe('Container created: be97b2dcf829fe6a');
+    expect(progressText(line('1,default,ui,detail,    default:  \\n    default: Container created: be97b2dcf829fe6a'))).toBe(
+      'Container created: be97b2dcf829fe6a',
+    );
     expect(progressText(line('1,default,ui,detail,    default:   Name: devenv-x'))).toBe('Name: devenv-x');
     expect(progressText(line('1,default,state,running'))).toBeUndefined();
   });

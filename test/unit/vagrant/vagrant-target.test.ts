@@ -32,7 +32,7 @@ describe('VagrantTarget', () => {
   });
 
   it('quotes hostile arguments so the guest shell sees exactly the argv', () => {
-    const hostile = ['printf', '%s', "it's; rm -rf / $(id) `id` \"q\" \n *", '', '-n'];
+    const hostile = ['printf', '%s', 'it\'s; rm -rf / $(id) `id` "q" \n *', '', '-n'];
     expect(argvSeenBySh(target.remoteCommand(hostile, { user: 'vagrant' }))).toEqual(hostile);
     const wrapped = argvSeenBySh(target.remoteCommand(['cat'], { env: { A: 'x y;$(id)' }, cwd: '/srv/my app' }));
     expect(wrapped).toEqual(['sudo', '-n', '--', 'sh', '-c', 'cd "$1" && shift && exec "$@"', 'devenv-cd', '/srv/my app', 'env', 'A=x y;$(id)', 'cat']);
@@ -61,7 +61,11 @@ describe('VagrantCli', () => {
   it('says how to install vagrant when it is missing (exit 3)', async () => {
     const cli = new VagrantCli('/tmp', 'docker', '/nonexistent/vagrant');
     expect(() => cli.requireInstalled()).toThrow(/vagrant is not installed/);
-    await expect(cli.run(['status'])).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/vagrant is not installed/), hint: expect.stringContaining('sudo apt-get install vagrant') });
+    await expect(cli.run(['status'])).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/vagrant is not installed/),
+      hint: expect.stringContaining('sudo apt-get install vagrant'),
+    });
   });
 
   it('maps a provider that is not usable to exit 3 with what to install', () => {
@@ -74,7 +78,11 @@ describe('VagrantCli', () => {
   });
 
   it('never lets Vagrant phone home', () => {
-    expect(new VagrantCli('/state', 'docker').env()).toMatchObject({ VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_CWD: '/state', VAGRANT_DEFAULT_PROVIDER: 'docker' });
+    expect(new VagrantCli('/state', 'docker').env()).toMatchObject({
+      VAGRANT_CHECKPOINT_DISABLE: '1',
+      VAGRANT_CWD: '/state',
+      VAGRANT_DEFAULT_PROVIDER: 'docker',
+    });
   });
 
   it('maps machine states of every provider', () => {

@@ -20,7 +20,16 @@ import { systemdContainerSpec } from '../../../src/backends/docker/systemd-conta
 
 const template = await readFile(bundledTemplatePath(), 'utf8');
 // The create flags come from the one systemd spec: here the mode of a rootful Docker 20.10 on cgroup v1.
-const cgroupV1Spec = systemdContainerSpec({ product: 'docker', version: '20.10.24', apiVersion: '1.41', cgroupVersion: 1, cgroupDriver: 'cgroupfs', rootless: false, operatingSystem: 'Debian GNU/Linux 12 (bookworm)', arch: 'amd64' });
+const cgroupV1Spec = systemdContainerSpec({
+  product: 'docker',
+  version: '20.10.24',
+  apiVersion: '1.41',
+  cgroupVersion: 1,
+  cgroupDriver: 'cgroupfs',
+  rootless: false,
+  operatingSystem: 'Debian GNU/Linux 12 (bookworm)',
+  arch: 'amd64',
+});
 const cgroupV1RunArgs = cgroupV1Spec.supported ? cgroupV1Spec.runArgs : [];
 const vagrant = spawnSync('vagrant', ['--version'], { encoding: 'utf8' }).status === 0;
 const ruby = spawnSync('ruby', ['--version']).status === 0;
@@ -60,7 +69,13 @@ function inputs(provider: VagrantProvider, extra: Partial<VagrantfileInputs> = {
 }
 
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim());
-const USER_NETWORK: LibvirtInputs = { uri: 'qemu:///system', domainType: 'qemu', network: 'user', sshPort: 40022, macs: ['52:54:00:00:00:01', '52:54:00:00:00:02'] };
+const USER_NETWORK: LibvirtInputs = {
+  uri: 'qemu:///system',
+  domainType: 'qemu',
+  network: 'user',
+  sshPort: 40022,
+  macs: ['52:54:00:00:00:01', '52:54:00:00:00:02'],
+};
 
 describe('Vagrantfile rendering', () => {
   it('docker provider: devenv image with sshd, systemd-friendly create args, no host port for SSH', () => {
@@ -85,7 +100,7 @@ describe('Vagrantfile rendering', () => {
     expect(text).not.toMatch(/virtualbox|libvirt/);
   });
 
-  it('docker provider: the profile\'s namespaced sysctls become --sysctl create args', () => {
+  it("docker provider: the profile's namespaced sysctls become --sysctl create args", () => {
     const text = renderVagrantfile(template, inputs('docker', { sysctls: { 'net.ipv4.tcp_syncookies': '1', 'net.ipv4.conf.all.accept_redirects': '0' } }));
     expect(text).toContain('"--sysctl", "net.ipv4.conf.all.accept_redirects=0", "--sysctl", "net.ipv4.tcp_syncookies=1"]');
   });
@@ -125,7 +140,9 @@ describe('Vagrantfile rendering', () => {
     expect(l).toContain('lv.uri = "qemu:///system"');
     expect(l).toContain('lv.cpu_model = "qemu64"');
     expect(l).toContain('config.vm.boot_timeout = 900');
-    expect(l).toContain('lv.qemuargs value: "user,id=devenvfwd,net=10.0.3.0/24,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:10.0.0.5:5353-:53"');
+    expect(l).toContain(
+      'lv.qemuargs value: "user,id=devenvfwd,net=10.0.3.0/24,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:10.0.0.5:5353-:53"',
+    );
     expect(l).toContain('lv.qemuargs value: "virtio-net-pci,netdev=devenvfwd,mac=52:54:00:00:00:02,bus=pci.0,addr=0x10"');
     expect(text).not.toMatch(/forwarded_port/);
     // Synced folders are copies by rsync, never the state folder.
@@ -154,7 +171,9 @@ describe('Vagrantfile rendering', () => {
   });
 
   it('a user-mode network without its SSH port is a programming error, not a broken Vagrantfile', () => {
-    expect(() => renderVagrantfile(template, inputs('libvirt', { libvirt: { uri: 'qemu:///system', domainType: 'qemu', network: 'user' } }))).toThrow(/SSH port/);
+    expect(() => renderVagrantfile(template, inputs('libvirt', { libvirt: { uri: 'qemu:///system', domainType: 'qemu', network: 'user' } }))).toThrow(
+      /SSH port/,
+    );
   });
 
   it('leaves resources out when the profile has none', () => {
@@ -199,7 +218,16 @@ describe('Vagrantfile rendering', () => {
   it('takes its values from a loaded profile', async () => {
     await writeFile(
       join(dir, 'devenv.yaml'),
-      ['name: mysite', 'box: debian-12', 'backend: vagrant', 'vagrant: { provider: libvirt, box: debian/bookworm64 }', 'ports: ["8080:80", "0.0.0.0:8443:443"]', 'sync: ["./app:/srv/app:ro"]', 'resources: { cpus: 2, memory: 1GiB }', ''].join('\n'),
+      [
+        'name: mysite',
+        'box: debian-12',
+        'backend: vagrant',
+        'vagrant: { provider: libvirt, box: debian/bookworm64 }',
+        'ports: ["8080:80", "0.0.0.0:8443:443"]',
+        'sync: ["./app:/srv/app:ro"]',
+        'resources: { cpus: 2, memory: 1GiB }',
+        '',
+      ].join('\n'),
     );
     const profile = await loadProfile(join(dir, 'devenv.yaml'));
     const result = vagrantfileInputs(profile);
@@ -238,19 +266,26 @@ describe('profile rule: VirtualBox needs vagrant.box', () => {
 });
 
 describe.skipIf(!vagrant)(`vagrant validate on rendered files${vagrant ? '' : ' (skipped: vagrant is not installed)'}`, () => {
-  it.each(['docker', 'virtualbox', 'libvirt', 'libvirt-user-network'] as const)('%s', async (variant) => {
-    const provider = variant === 'libvirt-user-network' ? 'libvirt' : variant;
-    const machineDir = join(dir, `validate-${variant}`);
-    await mkdir(machineDir, { recursive: true });
-    await writeFile(join(machineDir, 'Vagrantfile'), renderVagrantfile(template, inputs(provider, variant === 'libvirt-user-network' ? { libvirt: USER_NETWORK } : {})));
-    // VirtualBox is not usable on a machine without it: its provider block is then checked by Ruby only.
-    const ignore = provider === 'virtualbox' && spawnSync('VBoxManage', ['--version']).status !== 0;
-    const output = execFileSync('vagrant', ['validate', ...(ignore ? ['--ignore-provider'] : [])], {
-      cwd: machineDir,
-      encoding: 'utf8',
-      env: { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_CWD: machineDir },
-    });
-    expect(output).toMatch(/Vagrantfile validated successfully/);
-    expect(existsSync(join(machineDir, 'Vagrantfile'))).toBe(true);
-  }, 60_000);
+  it.each(['docker', 'virtualbox', 'libvirt', 'libvirt-user-network'] as const)(
+    '%s',
+    async (variant) => {
+      const provider = variant === 'libvirt-user-network' ? 'libvirt' : variant;
+      const machineDir = join(dir, `validate-${variant}`);
+      await mkdir(machineDir, { recursive: true });
+      await writeFile(
+        join(machineDir, 'Vagrantfile'),
+        renderVagrantfile(template, inputs(provider, variant === 'libvirt-user-network' ? { libvirt: USER_NETWORK } : {})),
+      );
+      // VirtualBox is not usable on a machine without it: its provider block is then checked by Ruby only.
+      const ignore = provider === 'virtualbox' && spawnSync('VBoxManage', ['--version']).status !== 0;
+      const output = execFileSync('vagrant', ['validate', ...(ignore ? ['--ignore-provider'] : [])], {
+        cwd: machineDir,
+        encoding: 'utf8',
+        env: { ...process.env, VAGRANT_CHECKPOINT_DISABLE: '1', VAGRANT_CWD: machineDir },
+      });
+      expect(output).toMatch(/Vagrantfile validated successfully/);
+      expect(existsSync(join(machineDir, 'Vagrantfile'))).toBe(true);
+    },
+    60_000,
+  );
 });

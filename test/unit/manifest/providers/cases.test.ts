@@ -30,7 +30,10 @@ const tables = readdirSync(here)
 /** Observed files given with their content get the hash observe would have read. */
 function observedFrom(partial: Partial<ObservedState>): ObservedState {
   const files = Object.fromEntries(
-    Object.entries(partial.files ?? {}).map(([path, file]) => [path, file.content !== undefined && file.sha256 === undefined ? { ...file, sha256: sha256(file.content), size: Buffer.byteLength(file.content) } : file]),
+    Object.entries(partial.files ?? {}).map(([path, file]) => [
+      path,
+      file.content !== undefined && file.sha256 === undefined ? { ...file, sha256: sha256(file.content), size: Buffer.byteLength(file.content) } : file,
+    ]),
   );
   return { ...emptyObservedState(), ...partial, files };
 }

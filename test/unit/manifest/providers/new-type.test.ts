@@ -35,7 +35,12 @@ const settingProvider: ResourceProvider<'setting', z.output<typeof SettingAttrib
           args: resources.flatMap((r) => [(r as unknown as SettingResource).attrs.dir, r.name]),
         }),
         read: (stdout, _resources, state) => {
-          state.byType['setting'] = Object.fromEntries(stdout('reading settings').split('\n').filter(Boolean).map((line) => line.split('=', 2)));
+          state.byType['setting'] = Object.fromEntries(
+            stdout('reading settings')
+              .split('\n')
+              .filter(Boolean)
+              .map((line) => line.split('=', 2)),
+          );
         },
       },
     ],
@@ -45,7 +50,10 @@ const settingProvider: ResourceProvider<'setting', z.output<typeof SettingAttrib
     if (current === resource.attrs.value) return { changes: [] };
     return {
       changes: [`value: ${current || '(unset)'} → ${resource.attrs.value}`],
-      operation: { kind: 'commands', commands: [{ argv: ['sh', '-c', 'printf %s "$1" > "$2"', 'devenv-setting', resource.attrs.value, `${resource.attrs.dir}/${resource.name}`] }] },
+      operation: {
+        kind: 'commands',
+        commands: [{ argv: ['sh', '-c', 'printf %s "$1" > "$2"', 'devenv-setting', resource.attrs.value, `${resource.attrs.dir}/${resource.name}`] }],
+      },
     };
   },
   async apply(session, { changes }) {
