@@ -77,21 +77,7 @@ async function runFleet(references: HostEntry[], profile: LoadedProfile, failOn:
     'error' in h ? { host: h.host, seconds: h.seconds, error: h.error.message } : { host: h.host, seconds: h.seconds, facts: h.facts },
   );
   const doc = fleetParity(fleet, environment!.facts, compareOptionsFor(profile), failOn);
-  switch (ctx.options.format) {
-    case 'json':
-      ctx.out(renderFleetJson(doc));
-      break;
-    case 'junit':
-      ctx.out(renderFleetJunit(doc));
-      break;
-    case 'markdown':
-      ctx.out(renderFleetMarkdown(doc));
-      break;
-    case 'text':
-      ctx.out(renderFleetText(doc, { verbose: ctx.options.verbose, color: ctx.options.color && ctx.interactive }));
-      break;
-  }
-  return fleetExitCode(doc);
+  return writeFleetReport(doc, ctx);
 }
 
 /**
@@ -132,6 +118,11 @@ async function runMachines(given: readonly string[], profile: LoadedProfile, fai
     }),
   );
   const doc = machinesParity(profile.data.name, collected, failOn, new Date().toISOString());
+  return writeFleetReport(doc, ctx);
+}
+
+/** One fleet document in the chosen format; its exit code. */
+function writeFleetReport(doc: Parameters<typeof renderFleetJson>[0], ctx: CommandContext): number {
   switch (ctx.options.format) {
     case 'json':
       ctx.out(renderFleetJson(doc));
