@@ -107,23 +107,30 @@ export function lockFromEnvironment(input: {
   return { schema: 'devenv.lock/v1', box: input.box, apt, pip };
 }
 
-/** Reads the environment for its lock (two round trips) and keeps what apt downloaded in the own archive. */
+/** Reads the environment for its lock and keeps what apt downloaded in the own archive (apt's lists only for what the archive lacks). */
 export async function readEnvironmentLock(target: Target, box: string, venvs: readonly string[], store: ArchiveStore): Promise<LockData> {
   const first = await execBatch(target, { installed: { script: INSTALLED_SCRIPT }, venvs: { script: VENV_SCRIPT, args: [...venvs] } });
   const listed = first.installed!;
   if (listed.exitCode !== 0) throw new OperationError(`could not list the packages of ${target.describe().name}: ${lastLines(listed.stderr)}`);
   const { nativeArch, packages } = parseInstalled(listed.stdout);
-  const show = await target.exec(['sh', '-c', SHOW_SCRIPT, 'devenv-show', ...packages.map((p) => `${p.name}:${p.arch}=${p.version}`)], {
-    env: { LC_ALL: 'C' },
-  });
-  const hashes = parseShowHashes(show.stdout);
   await archiveDownloaded(target, packages, store);
+  const archived = [...(await store.listDebs()).values()];
+  // The own archive's records give most sha256s (what apt just downloaded is in it now, and the box's
+  // own packages since its build); apt's lists are asked only for the rest, often none: reading them
+  // for a few hundred packages was most of what writing the lock cost.
+  const held = new Set(archived.map((deb) => `${deb.name} ${deb.version} ${deb.arch}`));
+  const unheld = packages.filter((p) => !held.has(`${p.name} ${p.version} ${p.arch}`));
+  const show =
+    unheld.length > 0
+      ? await target.exec(['sh', '-c', SHOW_SCRIPT, 'devenv-show', ...unheld.map((p) => `${p.name}:${p.arch}=${p.version}`)], { env: { LC_ALL: 'C' } })
+      : undefined;
+  const hashes = parseShowHashes(show?.stdout ?? '');
   return lockFromEnvironment({
     box,
     nativeArch,
     packages,
     hashes,
-    archived: [...(await store.listDebs()).values()],
+    archived,
     venvs: parseVenvWheels(first.venvs?.stdout ?? ''),
     wheels: [...(await store.listWheels()).values()],
   });
