@@ -147,14 +147,14 @@ async function writeMachineFiles(tree: string): Promise<void> {
   await rm(join(tree, '.dockerenv'), { force: true });
 }
 
-/** `vagrant box list` → the names of the libvirt boxes Vagrant has. */
-export function parseVagrantBoxList(machineReadable: string): string[] {
+/** `vagrant box list --machine-readable` → the names of the boxes Vagrant has for one provider (libvirt by default). */
+export function parseVagrantBoxList(machineReadable: string, provider = 'libvirt'): string[] {
   const names: string[] = [];
   let name: string | undefined;
   for (const line of machineReadable.split('\n')) {
     const fields = line.split(',');
     if (fields[2] === 'box-name') name = fields[3];
-    if (fields[2] === 'box-provider' && fields[3] === 'libvirt' && name) names.push(name);
+    if (fields[2] === 'box-provider' && fields[3] === provider && name) names.push(name);
   }
   return names;
 }

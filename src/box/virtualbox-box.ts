@@ -11,7 +11,17 @@ import { cacheDir } from '../core/cache-dir.js';
 import { acquireLock, describeHolder } from '../core/lock.js';
 import type { BoxDefinition } from './definition.js';
 import { removeTree } from './build.js';
-import { BOX_CACHE, LIBVIRT_BOX_RECIPE_VERSION, ROOT_DISK_GIB, buildMachineTree, cachedBoxFile, lastLine, runTool, vagrantCommand } from './libvirt-box.js';
+import {
+  BOX_CACHE,
+  LIBVIRT_BOX_RECIPE_VERSION,
+  ROOT_DISK_GIB,
+  buildMachineTree,
+  cachedBoxFile,
+  lastLine,
+  parseVagrantBoxList,
+  runTool,
+  vagrantCommand,
+} from './libvirt-box.js';
 
 /**
  * The Vagrant box for the virtualbox provider, from the same tree as the libvirt
@@ -247,14 +257,7 @@ async function assertTools(): Promise<void> {
 
 /** `vagrant box list --machine-readable` → the virtualbox boxes' names. */
 export function parseVirtualboxBoxes(machineReadable: string): string[] {
-  const names: string[] = [];
-  let name: string | undefined;
-  for (const line of machineReadable.split('\n')) {
-    const fields = line.split(',');
-    if (fields[2] === 'box-name') name = fields[3];
-    if (fields[2] === 'box-provider' && fields[3] === 'virtualbox' && name) names.push(name);
-  }
-  return names;
+  return parseVagrantBoxList(machineReadable, 'virtualbox');
 }
 
 /**

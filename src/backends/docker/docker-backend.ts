@@ -14,7 +14,7 @@ import { DockerTarget } from '../../targets/docker-target.js';
 import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
 import { pack as packTar } from 'tar-stream';
 import { DockerImageCache } from './docker-image-cache.js';
-import { connectDocker, engineFactsOf, LABEL, systemdSpecFor } from './engine.js';
+import { connectDocker, containerState, engineFactsOf, LABEL, systemdSpecFor } from './engine.js';
 import { demuxDockerFrames, lastLines } from '../../core/last-lines.js';
 import { copySyncedFolders, isRemoteEngine, type CopiedFolder } from './sync-copy.js';
 import { withSystemdHostConfig, type SystemdContainerSpec } from './systemd-container-spec.js';
@@ -364,13 +364,7 @@ export class DockerBackend implements Backend {
   }
 
   private describe(info: Dockerode.ContainerInspectInfo): EnvironmentStatus {
-    const state: EnvironmentState = info.State.Running
-      ? 'running'
-      : info.State.Status === 'created'
-        ? 'created'
-        : info.State.Status === 'exited'
-          ? 'stopped'
-          : 'unknown';
+    const state: EnvironmentState = containerState(info.State);
     const ports: EnvironmentStatus['ports'] = [];
     for (const [key, bindings] of Object.entries(info.HostConfig.PortBindings ?? {}) as [string, { HostIp: string; HostPort: string }[]][]) {
       const [guest, protocol] = key.split('/');

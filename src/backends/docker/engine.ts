@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import Dockerode from 'dockerode';
 import { UnavailableError, UsageError } from '../../core/errors.js';
+import type { EnvironmentState } from '../backend.js';
 import {
   engineFacts,
   systemdContainerSpec,
@@ -103,6 +104,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** True when dockerode reports a 404 (no such container/image). */
+/** A container's state as devenv names it. */
+export function containerState(state: Dockerode.ContainerInspectInfo['State']): EnvironmentState {
+  if (state.Running) return 'running';
+  return state.Status === 'created' ? 'created' : state.Status === 'exited' ? 'stopped' : 'unknown';
+}
+
 export function isNotFound(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { statusCode?: number }).statusCode === 404;
 }

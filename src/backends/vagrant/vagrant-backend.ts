@@ -11,7 +11,7 @@ import type { LoadedProfile } from '../../profile/load.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { controlPathFor, parseSshConfig, VagrantTarget } from '../../targets/vagrant-target.js';
 import type { AttachOptions, Backend, EnvironmentState, EnvironmentStatus, UpOptions, UpResult } from '../backend.js';
-import { connectDocker, isNotFound, LABEL, systemdSpecFor } from '../docker/engine.js';
+import { connectDocker, containerState, isNotFound, LABEL, systemdSpecFor } from '../docker/engine.js';
 import { progressText, type VagrantEvent } from './machine-readable.js';
 import { VagrantCli } from './vagrant-cli.js';
 import { ensureVagrantBoxImage, vagrantBoxImageRef, vagrantInsecurePublicKey } from './vagrant-box.js';
@@ -188,13 +188,7 @@ export class VagrantBackend implements Backend {
       const docker = await this.dockerFactory();
       try {
         const info = await docker.getContainer(id).inspect();
-        const state: EnvironmentState = info.State.Running
-          ? 'running'
-          : info.State.Status === 'created'
-            ? 'created'
-            : info.State.Status === 'exited'
-              ? 'stopped'
-              : 'unknown';
+        const state: EnvironmentState = containerState(info.State);
         return { state, id, image: info.Config.Image, startedAt: info.State.Running ? info.State.StartedAt : undefined };
       } catch (error) {
         if (isNotFound(error)) return { state: 'absent' };
