@@ -229,13 +229,10 @@ function aptSection(recommends: boolean, sources: AptSuites[] | undefined): { ap
 /** devenv.lock from production's package list: every installed package but the host-only ones, at production's version. */
 export function lockFromProduction(facts: Facts, box: string): LockData {
   const apt: LockData['apt'] = {};
-  const native = facts.platform?.arch === 'x86_64' ? 'amd64' : facts.platform?.arch === 'aarch64' ? 'arm64' : undefined;
   for (const [name, pkg] of Object.entries(facts.packages?.deb ?? {})) {
-    if (!pkg.status.startsWith('ii') || HOST_ONLY_PACKAGES.test(name)) continue;
-    const bare = name.replace(/:.*$/, '');
-    // A foreign architecture's package (libc6:i386) is left to what needs it, as in the lock devenv writes.
-    if (name.includes(':') && native !== undefined && !name.endsWith(`:${native}`)) continue;
-    apt[bare] = { version: pkg.version, ...(pkg.arch ? { arch: pkg.arch } : {}) };
+    if (!pkg.status.startsWith('ii') || HOST_ONLY_PACKAGES.test(name.replace(/:.*$/, ''))) continue;
+    // The facts key packages as the lock does: a foreign architecture's with it (libc6:i386), by production's own dpkg.
+    apt[name] = { version: pkg.version, ...(pkg.arch ? { arch: pkg.arch } : {}) };
   }
   return { schema: 'devenv.lock/v1', box, apt, pip: {} };
 }

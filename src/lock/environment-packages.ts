@@ -5,7 +5,7 @@ import { execBatch } from '../targets/exec-batch.js';
 import type { Target } from '../targets/target.js';
 import { normalizePythonName as normalizePipName } from '../core/python-name.js';
 import { ArchiveStore, type ArchivedDeb, type ArchivedWheel } from './archive-store.js';
-import { lockKey, debFileName, type LockData } from './lock-file.js';
+import { lockKey, debFileName, packageOfKey, type LockData } from './lock-file.js';
 import { controlIdentity, packagesIndex, poolFileName, releaseFile } from './local-repo.js';
 
 /**
@@ -271,11 +271,15 @@ export function archiveOffer(input: {
   /** Wheel files the environment was offered before (they stay in its find-links folder). */
   offeredWheels?: readonly string[];
 }): { debs: ArchivedDeb[]; wheels: ArchivedWheel[] } {
-  const installed = new Map(input.installed.map((pkg) => [pkg.name, pkg.version]));
+  // Keyed as the lock keys them: a foreign architecture's package by name:arch.
+  const installed = new Map(input.installed.map((pkg) => [lockKey(pkg.name, pkg.arch, input.nativeArch), pkg.version]));
   const debs: ArchivedDeb[] = [];
-  for (const [name, version] of input.aptPins) {
-    if (installed.get(name) === version) continue;
-    const deb = input.archived.find((d) => d.name === name && d.version === version && (d.arch === input.nativeArch || d.arch === 'all'));
+  for (const [key, version] of input.aptPins) {
+    if (installed.get(key) === version) continue;
+    const name = packageOfKey(key);
+    const foreign = key === name ? undefined : key.slice(name.length + 1);
+    const fits = (arch: string): boolean => (foreign ? arch === foreign : arch === input.nativeArch || arch === 'all');
+    const deb = input.archived.find((d) => d.name === name && d.version === version && fits(d.arch));
     if (deb) debs.push(deb);
   }
   const wheels = input.pipPins.flatMap((pin) => {

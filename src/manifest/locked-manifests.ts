@@ -74,8 +74,8 @@ export function lockedManifests(manifests: readonly LoadedManifest[], lock: Load
   const declarations: Resource[] = [];
   const refs = new Set(manifests.flatMap((manifest) => manifest.declarations.map((resource) => resource.ref)));
   for (const [key, locked] of Object.entries(lock.data.apt)) {
-    // A foreign architecture (libc6:i386) is left to the packages that need it: dpkg names it without the suffix.
-    if (key.includes(':') || aptDeclared.has(key)) continue;
+    // A foreign architecture's package keeps its key (libc6:i386): the apt provider adds the architecture.
+    if (aptDeclared.has(key)) continue;
     declarations.push({
       type: 'apt',
       name: key,

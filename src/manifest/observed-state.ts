@@ -76,6 +76,8 @@ export interface ObservedState {
   /** By unit name, e.g. "nginx.service". */
   services: Record<string, ObservedService>;
   venvs: Record<string, ObservedVenv>;
+  /** dpkg's architectures, read only when an apt resource names a foreign one (libc6:i386). */
+  architectures?: { native: string; foreign: string[] };
   /** By resource ref. */
   guards: Record<string, ObservedGuards>;
   /** Refreshes a previous, failed run still owes (resource refs). */

@@ -15,6 +15,8 @@ import { describeWithEngine } from './support.js';
  *   the .debs apt fetched in the own archive;
  * - a version no mirror has (a package built here) and a wheel (no package index is
  *   reachable here) install from the archive alone; without it the error names them;
+ * - so does a foreign architecture's package (i386 on the amd64 box): dpkg is told the
+ *   architecture, and the lock keys it name:arch;
  * - a pin that disagrees with the lock is exit 2 naming both, before any engine;
  * - `outdated` marks the pinned nginx, behind bookworm-security, as a security update;
  * - the archive exported to a folder, served over HTTP on loopback and named by the profile
@@ -24,10 +26,13 @@ import { describeWithEngine } from './support.js';
 
 const NAME = `locktest-${process.pid}`;
 const PROBE_DEB = 'devenv-lock-probe';
+/** A package of a foreign architecture (i386 beside the box's amd64), also only in the own archive. */
+const FOREIGN_DEB = 'devenv-lock-foreign';
 const MANIFEST = (nginx: string): string => `apt:
   nginx: { ensure: "${nginx}" }
   python3-venv: { ensure: present }
   ${PROBE_DEB}: { ensure: "1.0" }
+  ${FOREIGN_DEB}:i386: { ensure: "1.0" }
 venv:
   /srv/lk/venv: { require: [apt:python3-venv] }
 pip:
@@ -58,6 +63,15 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     await writeFile(join(root, 'usr', 'share', 'doc', PROBE_DEB, 'README'), 'probe\n');
     await mkdir(join(dir, 'incoming'));
     execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, join(dir, 'incoming', `${PROBE_DEB}_1.0_all.deb`)], { stdio: 'ignore' });
+    const foreign = join(dir, 'foreign-deb');
+    await mkdir(join(foreign, 'DEBIAN'), { recursive: true });
+    await mkdir(join(foreign, 'usr', 'share', 'doc', `${FOREIGN_DEB}`), { recursive: true });
+    await writeFile(
+      join(foreign, 'DEBIAN', 'control'),
+      `Package: ${FOREIGN_DEB}\nVersion: 1.0\nArchitecture: i386\nMulti-Arch: same\nMaintainer: devenv tests <tests@devenv.invalid>\nDescription: a foreign architecture's package only the own archive has\n`,
+    );
+    await writeFile(join(foreign, 'usr', 'share', 'doc', FOREIGN_DEB, 'README'), 'foreign\n');
+    execFileSync('dpkg-deb', ['--build', '--root-owner-group', foreign, join(dir, 'incoming', `${FOREIGN_DEB}_1.0_i386.deb`)], { stdio: 'ignore' });
     execFileSync('python3', ['-c', WHEEL_SCRIPT, join(dir, 'incoming')]);
   });
 
@@ -78,14 +92,17 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
 
     const imported = await run(['archive', 'import', join(dir, 'incoming'), '--json']);
     expect(imported.exitCode).toBe(0);
-    expect(JSON.parse(imported.stdout)).toMatchObject({ debs: 1, wheels: 1 });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ debs: 2, wheels: 1 });
     const planned = await run(['plan']);
     expect(planned.exitCode).toBe(1);
     expect(planned.stdout).toContain(`version: (not installed) → 1.0 (from the own archive)`);
+    // dpkg knows no i386 yet: the plan says the transaction adds it.
+    expect(planned.stdout).toContain(`apt:${FOREIGN_DEB}:i386`);
+    expect(planned.stdout).toContain('(adds the architecture i386)');
 
     const up = await run(['up']);
     expect(up.exitCode, up.stderr).toBe(0);
-    expect(up.stderr).toMatch(/Offering 1 packages and 1 wheels from the own archive/);
+    expect(up.stderr).toMatch(/Offering 2 packages and 1 wheels from the own archive/);
     expect(up.stderr).toMatch(/devenv\.lock: \d+ packages locked/);
     const lock = parse(await readFile(join(dir, 'project', 'devenv.lock'), 'utf8'));
     expect(lock).toMatchObject({ schema: 'devenv.lock/v1', box: 'debian-12' });
@@ -93,6 +110,11 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     expect(lock.apt['nginx-common']).toMatchObject({ version: NGINX, arch: 'all', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(lock.apt.nginx).toMatchObject({ version: NGINX, arch: 'amd64' });
     expect(lock.apt[PROBE_DEB]).toMatchObject({ version: '1.0', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // A foreign architecture's package is locked by name:arch, and is there at that architecture.
+    expect(lock.apt[`${FOREIGN_DEB}:i386`]).toMatchObject({ version: '1.0', arch: 'i386', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(lock.apt[FOREIGN_DEB]).toBeUndefined();
+    const foreignThere = await run(['exec', '--', 'dpkg-query', '-W', '-f', '${Package}:${Architecture} ${Version}', `${FOREIGN_DEB}:i386`]);
+    expect(foreignThere.stdout.trim()).toBe(`${FOREIGN_DEB}:i386 1.0`);
     expect(lock.apt.libc6.version).toMatch(/^2\.36-/);
     expect(lock.pip['/srv/lk/venv']['devenv-probe']).toMatchObject({ version: '1.0', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const probe = await run(['exec', '--', '/srv/lk/venv/bin/python', '-c', 'import devenv_probe; print(devenv_probe.ANSWER)']);
@@ -142,6 +164,8 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     after.push(() => served.close());
     const otherStore = { DEVENV_ARCHIVE_DIR: join(dir, 'other-store') };
     await writeFile(join(dir, 'project', 'devenv.yaml'), `name: ${NAME}\nbox: debian-12\nmanifests: [manifests/app.yaml]\narchives: ["${served.url}"]\n`);
+    // The foreign architecture's package is now the lock's alone: the manifests no longer name it.
+    await writeFile(join(dir, 'project', 'manifests', 'app.yaml'), MANIFEST(NGINX).replace(/^.*:i386:.*\n/m, ''));
     expect((await run(['destroy', '--force'])).exitCode).toBe(0);
     expect((await run(['up', '--no-provision'], { env: otherStore })).exitCode).toBe(0);
     // The mirror's names resolve to nowhere (read from the environment's own sources), and
@@ -155,6 +179,9 @@ describeWithEngine('devenv.lock and the own archive (real engine)', () => {
     expect(provision.stderr).toMatch(/Offering \d+ packages and 1 wheels from the own archive/);
     expect(served.requests).toEqual(expect.arrayContaining(['Packages', 'wheels/index.html', 'wheels/devenv_probe-1.0-py3-none-any.whl']));
     expect(served.requests.some((path) => /^pool\/nginx_.*\.deb$/.test(path))).toBe(true);
+    expect(served.requests).toContain(`pool/${FOREIGN_DEB}_1.0_i386.deb`);
+    const foreignThere = await run(['exec', '--', 'dpkg-query', '-W', '-f', '${Version}', `${FOREIGN_DEB}:i386`]);
+    expect(foreignThere.stdout.trim()).toBe('1.0');
     const plan = await run(['plan'], { env: otherStore });
     expect(plan.exitCode, plan.stdout).toBe(0);
     const check = await run(['lock'], { env: otherStore });

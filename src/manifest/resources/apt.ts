@@ -12,6 +12,9 @@ import type { Operation, ResourcePlan } from '../operation.js';
 import type { ObservationQuery, ResourceProvider } from '../provider.js';
 import type { ResourceOf } from '../resource.js';
 import { DEBIAN_PACKAGE, DEBIAN_VERSION, relations } from '../schema.js';
+
+/** A package, with a foreign architecture when it is one (libc6:i386), as the lock keys it. */
+const APT_PACKAGE = new RegExp(`${DEBIAN_PACKAGE.source.slice(0, -1)}(?::[a-z0-9][a-z0-9-]*)?$`);
 import { must } from '../target-command.js';
 
 /**
@@ -35,7 +38,14 @@ type AptOperation = Extract<Operation, { kind: 'apt' }>;
 
 // ---- observe
 
-const DPKG_SCRIPT = `dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' -- "$@"`;
+/**
+ * A name may carry a foreign architecture (libc6:i386, as a lock keys it). Only then are the
+ * architectures asked for (`@native`, `@foreign`… lines) and each package's own printed, so
+ * that libc6 and libc6:i386 read apart; a profile of native packages pays nothing for it.
+ */
+const DPKG_SCRIPT = `case "$*" in *:*) for a in $(dpkg --print-architecture) $(dpkg --print-foreign-architectures); do echo "@$a"; done
+  exec dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\t\${Architecture}\\n' -- "$@" ;; esac
+exec dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' -- "$@"`;
 
 /**
  * On a target devenv has never provisioned (no marker), every package is about to be
@@ -49,7 +59,10 @@ const packagesQuery: ObservationQuery = {
   build: (resources) => (resources.length > 0 ? { script: DPKG_SCRIPT, args: resources.map((r) => r.name) } : undefined),
   // Exit 1 of dpkg-query only means some names are unknown to dpkg; the rest is on stdout.
   read: (stdout, _resources, state) => {
-    state.packages = parseDpkgQuery(stdout('dpkg-query', [0, 1]));
+    const text = stdout('dpkg-query', [0, 1]);
+    state.packages = parseDpkgQuery(text);
+    const architectures = parseArchitectures(text);
+    if (architectures) state.architectures = architectures;
   },
 };
 
@@ -62,14 +75,35 @@ const availabilityQuery: ObservationQuery = {
       : undefined,
 };
 
+/**
+ * dpkg-query lines: name, version, status, and (when a foreign architecture was asked
+ * for) the package's architecture, which then qualifies a foreign one's name: libc6:i386.
+ */
 export function parseDpkgQuery(stdout: string): Record<string, ObservedPackage> {
   const packages: Record<string, ObservedPackage> = {};
+  const native = parseArchitectures(stdout)?.native;
   for (const line of stdout.split('\n')) {
-    const [name, version, status] = line.split('\t');
-    if (!name || status === undefined) continue;
-    packages[name] = { version: version ?? '', status: status.trim() };
+    const [name, version, status, arch] = line.split('\t');
+    if (!name || status === undefined || name.startsWith('@')) continue;
+    const foreign = arch !== undefined && native !== undefined && arch.trim() !== native && arch.trim() !== 'all';
+    packages[foreign ? `${name}:${arch.trim()}` : name] = { version: version ?? '', status: status.trim() };
   }
   return packages;
+}
+
+/** The `@arch` lines DPKG_SCRIPT prints when a foreign architecture is asked for: native first. */
+export function parseArchitectures(stdout: string): { native: string; foreign: string[] } | undefined {
+  const listed = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('@'))
+    .map((line) => line.slice(1).trim());
+  const [native, ...foreign] = listed;
+  return native ? { native, foreign } : undefined;
+}
+
+/** The architecture a package name asks for beyond the native one (libc6:i386 → i386). */
+export function foreignArchOf(name: string): string | undefined {
+  return name.includes(':') ? name.slice(name.indexOf(':') + 1) : undefined;
 }
 
 /** Parses `apt-cache policy A B …`; a version counts as available when a repository (not only /var/lib/dpkg/status) offers it. */
@@ -81,7 +115,8 @@ export function parseAptPolicy(stdout: string): Record<string, PackageAvailabili
     const header = /^(\S+):$/.exec(line);
     if (header) {
       current = { versions: [] };
-      out[header[1]!.replace(/:[a-z0-9]+$/, '')] = current;
+      // apt names a foreign architecture's package with it (libc6:i386) and a native one without, as the lock does.
+      out[header[1]!] = current;
       version = undefined;
       continue;
     }
@@ -183,6 +218,11 @@ export function planApt(resource: AptResource, observed: ObservedState): Resourc
   }
   // An exact version: the pin.
   if (state === 'installed' && installed!.version === ensure) return { changes: [] };
+  const arch = foreignArchOf(name);
+  if (arch !== undefined && observed.architectures && !observed.architectures.foreign.includes(arch)) {
+    // apt knows no version of an architecture dpkg has not been told of: the transaction adds it first.
+    return { changes: [`version: ${current} → ${ensure} (adds the architecture ${arch})`], operation: { kind: 'apt', name, install: `${name}=${ensure}` } };
+  }
   if (!available || !available.versions.includes(ensure)) {
     const versions = available?.versions.length ? available.versions.join(', ') : 'none';
     return { changes: [], problem: `package ${name} version ${ensure} is not available from the configured repositories (available: ${versions})` };
@@ -236,8 +276,26 @@ export function aptTransactions(operations: readonly AptOperation[], options: Ap
   return [[...install, ...(purges.length ? ['--purge'] : []), ...installs, ...removals, ...purges]];
 }
 
+/**
+ * dpkg learns each foreign architecture an install names (libc6:i386) before the transaction,
+ * and apt's lists are refreshed once when one was new. A refresh that fails (a mirror out of
+ * reach) is not the end: the own archive's flat repository lists every architecture, and apt's
+ * own error names a version nothing offers.
+ */
+const ADD_ARCHITECTURES_SCRIPT = `added=
+for a in "$@"; do dpkg --print-foreign-architectures | grep -qx -- "$a" || { dpkg --add-architecture "$a" && added=1; } || exit 1; done
+[ -z "$added" ] || LC_ALL=C apt-get update -q || true`;
+
+export function foreignArchitectures(operations: readonly AptOperation[]): string[] {
+  return [...new Set(operations.flatMap((op) => (op.install ? [foreignArchOf(op.name)] : [])).filter((arch): arch is string => arch !== undefined))].sort();
+}
+
 async function runAptTransaction(target: Target, operations: AptOperation[], installRecommends: boolean | undefined): Promise<void> {
   const { kind } = target.describe();
+  const architectures = foreignArchitectures(operations);
+  if (architectures.length > 0) {
+    await must(target, ['sh', '-c', ADD_ARCHITECTURES_SCRIPT, 'devenv-add-architectures', ...architectures], { env: APT_ENV, timeout: 600_000 });
+  }
   for (const transaction of aptTransactions(operations, {
     disposable: kind === 'docker' || kind === 'vagrant',
     ...(installRecommends !== undefined ? { installRecommends } : {}),
@@ -286,11 +344,18 @@ export const aptProvider: ResourceProvider<'apt', AptAttrs> = {
   type: 'apt',
   attributes: AptAttributes,
   nameProblem: (name) =>
-    DEBIAN_PACKAGE.test(name) ? undefined : `"${name}" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters)`,
+    APT_PACKAGE.test(name)
+      ? undefined
+      : `"${name}" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters; a foreign architecture after a colon, as in libc6:i386)`,
   observe: {
     queries: [packagesQuery, availabilityQuery],
     async after(apt, state, { target, options, answers, step }) {
-      const wanted = wantedNames(apt, state);
+      // A foreign architecture dpkg does not have yet has nothing to look up: the transaction adds it (planApt).
+      const notYet = (name: string): boolean => {
+        const arch = foreignArchOf(name);
+        return arch !== undefined && state.architectures !== undefined && !state.architectures.foreign.includes(arch);
+      };
+      const wanted = wantedNames(apt, state).filter((name) => !notYet(name));
       if (wanted.length === 0) return;
       // Looked up in the first round trip (a target never provisioned), unless that failed.
       const early = answers['availability'];

@@ -33,7 +33,7 @@ pip:
 `);
 
 describe('the lock applied to the manifests', () => {
-  it('pins what the manifests want present, adds the rest of the closure, leaves foreign architectures', () => {
+  it('pins what the manifests want present, adds the rest of the closure, foreign architectures by name:arch', () => {
     const manifests = lockedManifests(
       [manifest('apt:\n  nginx: {}\nvenv:\n  /srv/app/venv: {}\npip:\n  django: { ensure: "4.2.16", venv: /srv/app/venv }\n')],
       LOCK,
@@ -42,7 +42,8 @@ describe('the lock applied to the manifests', () => {
     const ensure = (ref: string) => (catalog.byRef.get(ref)?.attrs as { ensure?: string } | undefined)?.ensure;
     expect(ensure('apt:nginx')).toBe('1.22.1-9+deb12u9');
     expect(ensure('apt:nginx-common')).toBe('1.22.1-9+deb12u9');
-    expect(catalog.byRef.has('apt:libc6:i386')).toBe(false);
+    // A foreign architecture's package is locked too: the apt provider adds the architecture when it installs it.
+    expect(ensure('apt:libc6:i386')).toBe('2.36-9');
     expect(ensure('pip:asgiref')).toBe('3.8.1');
     // The closure's packages are declared by the lock: errors point into devenv.lock.
     expect(catalog.byRef.get('apt:nginx-common')!.origin.source.file).toMatch(/devenv\.lock$/);
@@ -139,6 +140,26 @@ describe('the own archive offered to an environment', () => {
     });
     expect(offer.debs.map((d) => `${d.name}=${d.version}`)).toEqual(['nginx=1']);
     expect(offer.wheels.map((w) => w.file)).toEqual(['Django-4.2.16-py3-none-any.whl']);
+  });
+
+  it("ships a foreign architecture's pin (libc6:i386) by its architecture, and knows it installed by the same key", () => {
+    const archived = [deb('libfoo', '1', 'amd64'), deb('libfoo', '1', 'i386'), deb('libbar', '2', 'i386')];
+    const offer = archiveOffer({
+      aptPins: new Map([
+        ['libfoo:i386', '1'],
+        ['libbar:i386', '2'],
+      ]),
+      installed: [
+        { name: 'libfoo', version: '1', arch: 'amd64' },
+        { name: 'libbar', version: '2', arch: 'i386' },
+      ],
+      nativeArch: 'amd64',
+      archived,
+      pipPins: [],
+      wheels: [],
+    });
+    // libfoo:amd64 being there does not make libfoo:i386 so; libbar:i386 is.
+    expect(offer.debs.map((d) => `${d.name}:${d.arch}=${d.version}`)).toEqual(['libfoo:i386=1']);
   });
 
   it('indexes them as a flat repository that reads back', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSteps } from '../../../src/manifest/apply.js';
-import { aptTransactions } from '../../../src/manifest/resources/apt.js';
+import { aptTransactions, foreignArchitectures } from '../../../src/manifest/resources/apt.js';
 import { pipInstallArgv } from '../../../src/manifest/resources/python.js';
 import { emptyObservedState } from '../../../src/manifest/observed-state.js';
 import { plan } from '../../../src/manifest/plan.js';
@@ -32,6 +32,19 @@ describe('apply commands (pure parts)', () => {
         { kind: 'apt', name: 'telnetd', remove: 'remove' },
       ]),
     ).toEqual([[...PREFIX, 'nginx=1.22.1-9+deb12u9', 'curl', 'telnetd-']]);
+  });
+
+  it("installs a foreign architecture's package by name:arch, and names the architectures to add first", () => {
+    const ops = [
+      { kind: 'apt' as const, name: 'libc6:i386', install: 'libc6:i386=2.36-9' },
+      { kind: 'apt' as const, name: 'zlib1g:armhf', install: 'zlib1g:armhf=1' },
+      { kind: 'apt' as const, name: 'libgcc-s1:i386', install: 'libgcc-s1:i386=12' },
+      { kind: 'apt' as const, name: 'nginx', install: 'nginx' },
+      { kind: 'apt' as const, name: 'old:mips', remove: 'remove' as const },
+    ];
+    expect(aptTransactions(ops)).toEqual([[...PREFIX, 'libc6:i386=2.36-9', 'zlib1g:armhf=1', 'libgcc-s1:i386=12', 'nginx', 'old:mips-']]);
+    expect(foreignArchitectures(ops)).toEqual(['armhf', 'i386']);
+    expect(foreignArchitectures(ops.slice(3))).toEqual([]);
   });
 
   it("turns off dpkg's fsyncs only in an environment devenv made", () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseStatOutput } from '../../../src/manifest/observe.js';
 import { parseGroup, parsePasswd } from '../../../src/manifest/resources/account.js';
-import { parseAptPolicy, parseDpkgQuery } from '../../../src/manifest/resources/apt.js';
+import { parseAptPolicy, parseArchitectures, parseDpkgQuery } from '../../../src/manifest/resources/apt.js';
 import { parseVenvListing } from '../../../src/manifest/resources/python.js';
 import { parseSystemctlShow } from '../../../src/manifest/resources/service.js';
 import { parseTemplateFacts } from '../../../src/manifest/template-facts.js';
@@ -13,6 +13,24 @@ describe('observation parsers', () => {
       tzdata: { version: '2024a-0+deb12u1', status: 'ii' },
       nis: { version: '3.17', status: 'rc' },
     });
+  });
+
+  it('reads dpkg-query lines with architectures: a foreign one qualifies the name, the native one and all do not', () => {
+    const text = '@amd64\n@i386\nlibc6\t2.36-9\tii \tamd64\nlibc6\t2.36-9\tii \ti386\ntzdata\t2024a\tii \tall\n';
+    expect(parseDpkgQuery(text)).toEqual({
+      libc6: { version: '2.36-9', status: 'ii' },
+      'libc6:i386': { version: '2.36-9', status: 'ii' },
+      tzdata: { version: '2024a', status: 'ii' },
+    });
+    expect(parseArchitectures(text)).toEqual({ native: 'amd64', foreign: ['i386'] });
+    expect(parseArchitectures('tzdata\t2024a\tii \n')).toBeUndefined();
+  });
+
+  it("keeps apt-cache policy's name of a foreign architecture's package", () => {
+    const text = ['libc6:i386:', '  Installed: (none)', '  Candidate: 2.36-9', '  Version table:', '     2.36-9 500', '        500 file:/x ./ Packages'].join(
+      '\n',
+    );
+    expect(parseAptPolicy(text)).toEqual({ 'libc6:i386': { candidate: '2.36-9', versions: ['2.36-9'] } });
   });
 
   it('reads apt-cache policy, counting only versions a repository offers', () => {

@@ -30,7 +30,7 @@ describe('manifest schema', () => {
   it('rejects a hostile package name at its key, with file:line:column', () => {
     const message = errorOf(() => manifestFromText('apt:\n  "nginx; rm -rf /": { ensure: present }\n'));
     expect(message).toBe(
-      `${FILE}:2:3: apt["nginx; rm -rf /"]: "nginx; rm -rf /" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters)`,
+      `${FILE}:2:3: apt["nginx; rm -rf /"]: "nginx; rm -rf /" is not a Debian package name (lowercase letters, digits, "+", "-", "."; at least two characters; a foreign architecture after a colon, as in libc6:i386)`,
     );
   });
 
