@@ -1,5 +1,5 @@
 import { declaredStateFromManifests } from '../checks/declared.js';
-import { CHECK_IDS, type CheckId } from '../checks/ids.js';
+import { CHECK_IDS, type CheckId } from '../core/checklist-ids.js';
 import { checkInputFrom } from '../checks/input.js';
 import { runChecklist } from '../checks/runner.js';
 import type { CheckReport } from '../checks/types.js';

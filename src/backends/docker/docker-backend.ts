@@ -7,7 +7,7 @@ import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
 import { findBoxImage, shortImageName } from '../../box/image.js';
 import type { LoadedProfile } from '../../profile/load.js';
-import { SHARED_APT_ARCHIVE } from '../../manifest/apt-archive.js';
+import { SHARED_APT_ARCHIVE } from '../../lock/shared-apt-archive.js';
 import { checkHostPortsFree } from '../host-ports.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';

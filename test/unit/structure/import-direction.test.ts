@@ -44,10 +44,6 @@ const ALLOWED: Record<string, string> = {
   'manifest/inputs.ts -> provisioners/provisioner.ts': 'the provisioner a stage runs',
   'profile/load.ts -> lock/lock-file.ts': 'the loader reads devenv.lock beside the profile',
   'profile/load.ts -> manifest/locked-manifests.ts': 'a pin against the lock is a load-time error',
-  // The checklist IDs are a leaf list (no imports); the profile schema validates checklist.skip against it.
-  'profile/schema.ts -> checks/ids.ts': 'checklist.skip keys',
-  // The docker backend mounts the own apt archive's volume; its name lives with the manifest code (src/manifest is the lead's now).
-  'backends/docker/docker-backend.ts -> manifest/apt-archive.ts': 'SHARED_APT_ARCHIVE',
 };
 
 const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
