@@ -3,7 +3,7 @@ import type { CachedImage, ProvisionedImageCache } from '../backends/image-cache
 import type { CheckReport } from '../checks/types.js';
 import { InterruptedError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import type { ProvisionStage } from '../manifest/inputs.js';
+import type { ProvisionStage } from '../provisioners/stages.js';
 import type { LoadedProfile } from '../profile/load.js';
 import type { Target } from '../targets/target.js';
 

@@ -1,5 +1,6 @@
 import { OperationError } from '../core/errors.js';
-import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvisionedMarker, type ProvisionStage } from '../manifest/inputs.js';
+import { readProvisionedMarker, writeProvisionedMarker } from '../manifest/provisioned-marker.js';
+import { provisionInputsHash, provisionStages, type ProvisionStage } from '../provisioners/stages.js';
 import type { LoadedProfile } from '../profile/load.js';
 import { externalProvisioner, isExternal } from '../provisioners/external.js';
 import type { Provisioner } from '../provisioners/provisioner.js';

@@ -7,7 +7,7 @@ import type { Target } from '../targets/target.js';
 import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, compileTemplates, renderDesiredContents, TemplateSet } from './desired-content.js';
-import { provisionedMarkerChanges } from './inputs.js';
+import { provisionedMarkerChanges } from './provisioned-marker.js';
 import { pendingRefreshChanges, writeRecords } from './pending-refresh.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';

@@ -1,5 +1,5 @@
 import type { LoadedProfile } from '../profile/load.js';
-import { provisionInputsHash } from '../manifest/inputs.js';
+import { provisionInputsHash } from './stages.js';
 import type { ApplyReport } from '../manifest/report.js';
 import type { DevenvEntry } from './entries.js';
 import { outcomeOf, type Provisioner, type ProvisionerChange, type ProvisionerOutcome, type ProvisionerRun } from './provisioner.js';

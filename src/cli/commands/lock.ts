@@ -1,6 +1,6 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, OperationError } from '../../core/errors.js';
-import { provisionInputsHash } from '../../manifest/inputs.js';
+import { provisionInputsHash } from '../../provisioners/stages.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderFailuresText } from '../../manifest/report.js';
 import { lockDifferences } from '../../lock/lock-diff.js';

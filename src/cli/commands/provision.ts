@@ -1,7 +1,8 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { externalsNote, hostProfile, openHostTarget } from '../host-target.js';
-import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
+import { readProvisionedMarker, writeProvisionedMarker } from '../../manifest/provisioned-marker.js';
+import { provisionInputsHash } from '../../provisioners/stages.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText, type ApplyReport } from '../../manifest/report.js';
 import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';

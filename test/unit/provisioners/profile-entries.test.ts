@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { provisionInputsHash, provisionStages } from '../../../src/manifest/inputs.js';
+import { provisionInputsHash, provisionStages } from '../../../src/provisioners/stages.js';
 import { loadProfile } from '../../../src/profile/load.js';
 import { commonFolder } from '../../../src/provisioners/entries.js';
 

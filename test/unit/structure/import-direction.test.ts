@@ -39,9 +39,6 @@ const ALLOWED: Record<string, string> = {
   'profile/load.ts -> manifest/desired-content.ts': 'the loader checks manifest templates',
   'profile/load.ts -> manifest/catalog.ts': 'the loader builds the resource catalog',
   'profile/load.ts -> provisioners/entries.ts': 'the loader resolves provisioner entries (their paths are load-time errors)',
-  // The image cache's stages span every provisioner; inputs.ts belongs with the lifecycle in src/environment (issue 16).
-  'manifest/inputs.ts -> provisioners/external.ts': 'a Puppet/Ansible stage and its inputs',
-  'manifest/inputs.ts -> provisioners/provisioner.ts': 'the provisioner a stage runs',
   'profile/load.ts -> lock/lock-file.ts': 'the loader reads devenv.lock beside the profile',
   'profile/load.ts -> manifest/locked-manifests.ts': 'a pin against the lock is a load-time error',
 };

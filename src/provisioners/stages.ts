@@ -2,13 +2,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { hashOf } from '../core/hash.js';
 import type { LoadedProfile } from '../profile/load.js';
-import { buildCatalog } from './catalog.js';
-import { manifestSourcePath } from './load.js';
-import type { FileChange } from '../targets/file-batch.js';
-import type { Target } from '../targets/target.js';
-import { recordChanges, writeRecords } from './pending-refresh.js';
-import { externalInputs, externalProvisioner, isExternal } from '../provisioners/external.js';
-import type { Provisioner } from '../provisioners/provisioner.js';
+import { buildCatalog } from '../manifest/catalog.js';
+import { manifestSourcePath } from '../manifest/load.js';
+import { externalInputs, externalProvisioner, isExternal } from './external.js';
+import type { Provisioner } from './provisioner.js';
 
 /**
  * A hash of everything provisioning reads on this machine: the manifests as
@@ -46,24 +43,6 @@ export function provisionInputsHash(profile: LoadedProfile, options: { lock?: bo
     ...(external.length > 0 ? { provisioners: external } : {}),
     ...(lock !== undefined ? { lock } : {}),
   });
-}
-
-/** Written in the guest after a clean provision: the inputs hash it was made from. */
-export const PROVISIONED_MARKER = '/var/lib/devenv/provisioned';
-
-export async function readProvisionedMarker(target: Target): Promise<string | undefined> {
-  const marker = await target.exec(['cat', PROVISIONED_MARKER]);
-  return marker.exitCode === 0 ? marker.stdout.trim() : undefined;
-}
-
-/** The marker as file changes (to share a round trip with the last record of a provision). */
-export function provisionedMarkerChanges(inputsHash: string): FileChange[] {
-  return recordChanges(PROVISIONED_MARKER, `${inputsHash}\n`);
-}
-
-/** One round trip: this runs at the end of every clean provision. */
-export function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
-  return writeRecords(target, provisionedMarkerChanges(inputsHash), `write ${PROVISIONED_MARKER} on ${target.describe().name}`);
 }
 
 /** One step of provisioning, and the cache key of its result. */
