@@ -5,7 +5,8 @@ import { readProvisionedMarker, writeProvisionedMarker } from '../../manifest/pr
 import { provisionInputsHash } from '../../provisioners/stages.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText, type ApplyReport } from '../../manifest/report.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { loadProfile, type LoadedProfile } from '../../environment/load.js';
+import { locateProfile } from '../../profile/parse.js';
 import { isExternal } from '../../provisioners/external.js';
 import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
 import { provisionersOf } from '../../provisioners/registry.js';

@@ -6,7 +6,7 @@ import { InterruptedError } from '../../../src/core/errors.js';
 import { silentProgress } from '../../../src/core/progress.js';
 import { bringUp, inDependencyOrder, type ProvisioningSteps } from '../../../src/environment/lifecycle.js';
 import type { ProvisionStage } from '../../../src/provisioners/stages.js';
-import type { LoadedProfile } from '../../../src/profile/load.js';
+import type { LoadedProfile } from '../../../src/environment/load.js';
 import type { Target } from '../../../src/targets/target.js';
 
 /**
