@@ -103,7 +103,7 @@ export async function run(ctx, kit) {
 
   // ------------------------------------------------ plain Vagrant + Vagrant's puppet provisioner
   const [{ loadProfile }, { silentProgress }, { connectDocker }, box] = await Promise.all([
-    dist('profile/load.js'),
+    dist('environment/load.js'),
     dist('core/progress.js'),
     dist('backends/docker/engine.js'),
     dist('backends/vagrant/vagrant-box.js'),

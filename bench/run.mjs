@@ -774,7 +774,7 @@ async function benchVagrant(ctx) {
 
   // The image both boot: devenv's box plus sshd, sudo and the vagrant user (devenv's own image builder).
   const [{ loadProfile }, { silentProgress }, { connectDocker }, box, { VagrantBackend }] = await Promise.all([
-    dist('profile/load.js'),
+    dist('environment/load.js'),
     dist('core/progress.js'),
     dist('backends/docker/engine.js'),
     dist('backends/vagrant/vagrant-box.js'),

@@ -1,7 +1,15 @@
 import type { Progress } from '../core/progress.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { BoxDefinition } from '../box/definition.js';
+import type { ParsedProfile } from '../profile/parse.js';
 import type { Target } from '../targets/target.js';
 import type { ProvisionedImageCache } from './image-cache.js';
+
+/** What a backend reads of a loaded profile: the profile, its box, and what shapes the environment. */
+export interface BackendProfile extends ParsedProfile {
+  box: BoxDefinition;
+  /** Hash of what shapes the environment itself (box, ports, sync, resources): changing it recreates the environment. */
+  environmentHash: string;
+}
 
 export type EnvironmentState = 'absent' | 'created' | 'running' | 'stopped' | 'unknown';
 
@@ -64,6 +72,6 @@ export interface AttachOptions {
 }
 
 export interface BackendContext {
-  profile: LoadedProfile;
+  profile: BackendProfile;
   progress: Progress;
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { configErrorAt } from '../profile/yaml-source.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { BackendProfile } from './backend.js';
 
 /**
  * Before a new environment is created: every host port the profile forwards must
@@ -8,7 +8,7 @@ import type { LoadedProfile } from '../profile/load.js';
  * allocated") after the box was prepared. Named at the profile's line, exit 2.
  * Only for an engine on this machine: a remote engine binds its own host's ports.
  */
-export async function checkHostPortsFree(profile: LoadedProfile): Promise<void> {
+export async function checkHostPortsFree(profile: BackendProfile): Promise<void> {
   const dockerHost = process.env.DOCKER_HOST;
   if (dockerHost !== undefined && dockerHost !== '' && !dockerHost.startsWith('unix://')) return;
   for (const [index, port] of profile.data.ports.entries()) {

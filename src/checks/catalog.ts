@@ -1,6 +1,6 @@
 import { appNotRoot, appUser, appUserUnprivileged, singleUid0 } from './accounts.js';
 import { codeNotWritable, managedHeader, secretsPermissions, systemFilePerms } from './files.js';
-import { CHECK_IDS, type CheckId } from './ids.js';
+import { CHECK_IDS, type CheckId } from '../core/checklist-ids.js';
 import { appUnixSocket, datastoresLocal, fail2banSshd, firewallDefaultDeny, listenersAllowed } from './network.js';
 import { depsPinned, noBuildTools, noLegacyServices, securityUpdates } from './packages.js';
 import { appSupervised, noMultiplexer } from './processes.js';

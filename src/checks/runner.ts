@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { closest } from '../profile/yaml-source.js';
 import { CHECK_CATALOG } from './catalog.js';
-import { CHECK_IDS, type CheckId } from './ids.js';
+import { CHECK_IDS, type CheckId } from '../core/checklist-ids.js';
 import { firstUnavailable } from './sections.js';
 import { CHECK_REPORT_SCHEMA_ID, warn, type Check, type CheckInput, type CheckOutcome, type CheckReport, type CheckResult, type CheckStatus } from './types.js';
 

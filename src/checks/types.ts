@@ -1,6 +1,6 @@
 import type { Facts, FactsSection } from '../facts/schema.js';
 import type { ProfileData } from '../profile/schema.js';
-import type { CheckId } from './ids.js';
+import type { CheckId } from '../core/checklist-ids.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip' | 'na';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { cacheDir } from '../core/cache-dir.js';
 import { hashOf } from '../core/hash.js';
 import { acquireLock, describeHolder } from '../core/lock.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from '../environment/load.js';
 import type { CommandContext } from './context.js';
 
 async function withLock<T>(ctx: CommandContext, file: string, what: string, command: string, work: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import { openTargetSpec } from '../facts/target-spec.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from '../environment/load.js';
 import { copyViaExec } from '../targets/copy-via-exec.js';
 import type { Target } from '../targets/target.js';
 import type { CommandContext } from './context.js';

@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.js';
-import { loadProfile, locateProfile, type LoadedProfile, type LoadProfileOptions } from '../profile/load.js';
+import { loadProfile, type LoadedProfile, type LoadProfileOptions } from '../environment/load.js';
+import { locateProfile } from '../profile/parse.js';
 import { noMachines, oneMachine, selectMachines } from '../profile/machines.js';
 import type { CommandContext } from './context.js';
 

@@ -1,11 +1,11 @@
 import { declaredStateFromManifests } from '../checks/declared.js';
-import { CHECK_IDS, type CheckId } from '../checks/ids.js';
+import { CHECK_IDS, type CheckId } from '../core/checklist-ids.js';
 import { checkInputFrom } from '../checks/input.js';
 import { runChecklist } from '../checks/runner.js';
 import type { CheckReport } from '../checks/types.js';
 import { collectFacts } from '../facts/collect.js';
 import { loadFingerprintKey } from '../facts/fingerprint-key.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from './load.js';
 import type { Target } from '../targets/target.js';
 import { collectPathsFor } from './profile-declares.js';
 

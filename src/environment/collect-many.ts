@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DevenvError, errorMessage } from '../core/errors.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from './load.js';
 import { collectFacts } from '../facts/collect.js';
 import { collectPathsFor } from './profile-declares.js';
 import { loadFingerprintKey } from '../facts/fingerprint-key.js';

@@ -3,7 +3,7 @@ import { collectFacts } from '../facts/collect.js';
 import { loadFingerprintKey } from '../facts/fingerprint-key.js';
 import type { Facts } from '../facts/schema.js';
 import { openTargetSpec, type SourceContext } from '../facts/target-spec.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from './load.js';
 import { collectPathsFor } from './profile-declares.js';
 
 /**

@@ -3,8 +3,9 @@ import type { CachedImage, ProvisionedImageCache } from '../backends/image-cache
 import type { CheckReport } from '../checks/types.js';
 import { InterruptedError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import type { ProvisionStage } from '../manifest/inputs.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { ProvisionStage } from '../provisioners/stages.js';
+import type { ProvisioningProfile } from '../provisioners/entries.js';
+import type { LoadedProfile } from './load.js';
 import type { Target } from '../targets/target.js';
 
 /**
@@ -27,7 +28,7 @@ export interface ProvisioningSteps {
   /** Provisioning split at the points where it is saved (empty: nothing to provision). */
   stages(profile: LoadedProfile): ProvisionStage[];
   /** The hash of every input provisioning depends on (what the marker records). */
-  inputsHash(profile: LoadedProfile): string;
+  inputsHash(profile: ProvisioningProfile): string;
   readMarker(target: Target): Promise<string | undefined>;
   writeMarker(target: Target, inputsHash: string): Promise<void>;
   /** One stage: its Puppet or Ansible run, or devenv's manifests as far as the stage. */

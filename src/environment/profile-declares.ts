@@ -1,6 +1,6 @@
 import { declaredStateFromManifests } from '../checks/declared.js';
 import { checklistCollectPaths } from '../checks/input.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { LoadedProfile } from './load.js';
 
 /*
  * The orchestration layer (src/environment/, between the CLI and the stages):

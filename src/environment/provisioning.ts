@@ -1,6 +1,8 @@
 import { OperationError } from '../core/errors.js';
-import { provisionInputsHash, provisionStages, readProvisionedMarker, writeProvisionedMarker, type ProvisionStage } from '../manifest/inputs.js';
-import type { LoadedProfile } from '../profile/load.js';
+import { readProvisionedMarker, writeProvisionedMarker } from '../manifest/provisioned-marker.js';
+import { provisionInputsHash, provisionStages, type ProvisionStage } from '../provisioners/stages.js';
+import type { ManifestProfile } from '../manifest/provision.js';
+import type { LoadedProfile } from './load.js';
 import { externalProvisioner, isExternal } from '../provisioners/external.js';
 import type { Provisioner } from '../provisioners/provisioner.js';
 import type { Target } from '../targets/target.js';
@@ -17,7 +19,7 @@ export function provisioningSteps(ctx: LifecycleContext): ProvisioningSteps {
     await applyOrFail(provisioner, runOf(target, ctx.progress, profile.data.name, ctx.signal));
     stopIfInterrupted(ctx.signal);
   };
-  const applyManifests = async (profile: LoadedProfile, target: Target): Promise<void> => {
+  const applyManifests = async (profile: ManifestProfile, target: Target): Promise<void> => {
     const { provisionEnvironment } = await import('../manifest/provision.js');
     const report = await provisionEnvironment(profile, target, ctx.progress, { signal: ctx.signal });
     stopIfInterrupted(ctx.signal);

@@ -1,7 +1,8 @@
 import type { Progress } from '../core/progress.js';
 import { buildCatalog } from '../manifest/catalog.js';
-import { provisionInputsHash, writeProvisionedMarker } from '../manifest/inputs.js';
-import type { LoadedProfile } from '../profile/load.js';
+import { writeProvisionedMarker } from '../manifest/provisioned-marker.js';
+import { provisionInputsHash } from '../provisioners/stages.js';
+import type { LoadedProfile } from './load.js';
 import { displayPath } from '../profile/yaml-source.js';
 import type { Target } from '../targets/target.js';
 import { ArchiveStore } from '../lock/archive-store.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { openEnvironmentTarget } from '../backends/open.js';
 import { UsageError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { BackendProfile } from '../backends/backend.js';
 import { SshTarget, parseSshDestination, type SshDestination } from '../targets/ssh-target.js';
 import type { Target } from '../targets/target.js';
 import { readFactsFile, type FactsFileFormat } from './read-facts-file.js';
@@ -47,7 +47,7 @@ export function sshTargetFor(destination: SshDestination | string, ctx: SourceCo
 }
 
 /** The profile's production SSH settings when `destination` is production's host, so its identity and sudo apply. */
-function profileSshSettings(destination: SshDestination, profile: LoadedProfile | undefined): SshSettings {
+function profileSshSettings(destination: SshDestination, profile: BackendProfile | undefined): SshSettings {
   const production = profile?.data.production;
   if (!production?.ssh) return {};
   const theirs = parseSshDestination(production.ssh);
@@ -67,7 +67,7 @@ function profileSshSettings(destination: SshDestination, profile: LoadedProfile 
  * running); an SSH destination that is the profile's production takes its
  * identity and sudo settings. The caller closes a returned target.
  */
-export async function openTargetSpec(spec: string, ctx: SourceContext, profile?: LoadedProfile): Promise<OpenedTargetSpec> {
+export async function openTargetSpec(spec: string, ctx: SourceContext, profile?: BackendProfile): Promise<OpenedTargetSpec> {
   const parsed = parseTargetSpec(spec);
   switch (parsed.kind) {
     case 'env': {
@@ -84,7 +84,7 @@ export async function openTargetSpec(spec: string, ctx: SourceContext, profile?:
 }
 
 /** The profile's `production:` as a spec and its SSH settings: ssh://… or the facts file resolved against the profile. */
-export function productionSpec(profile: LoadedProfile): string | undefined {
+export function productionSpec(profile: BackendProfile): string | undefined {
   const production = profile.data.production;
   if (!production) return undefined;
   if (production.facts !== undefined) return resolve(profile.dir, production.facts);

@@ -5,7 +5,7 @@ import type { Target } from '../targets/target.js';
 import type { Catalog } from './catalog.js';
 import type { ObservedFile, ObservedFileKind, ObservedState } from './observed-state.js';
 import { emptyObservedState } from './observed-state.js';
-import { PROVISIONED_MARKER } from './inputs.js';
+import { PROVISIONED_MARKER } from './provisioned-marker.js';
 import { PENDING_REFRESH_PATH, parsePendingRefresh } from './pending-refresh.js';
 import type { ObservationQuery } from './provider.js';
 import { allProviders, providerFor } from './providers.js';

@@ -2,12 +2,15 @@ import { posix, resolve as resolvePath } from 'node:path';
 import { isArchiveUrl } from '../profile/schema.js';
 import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { BoxDefinition } from '../box/definition.js';
+import type { LoadedLock } from '../lock/lock-file.js';
+import type { ParsedProfile } from '../profile/parse.js';
+import type { LoadedManifest } from './load.js';
 import type { Target } from '../targets/target.js';
 import { applyPlanSteps, planProblemsError, type ApplyResult, type ResourceOutcome } from './apply.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { catalogNeedsFacts, compileTemplates, renderDesiredContents, TemplateSet } from './desired-content.js';
-import { provisionedMarkerChanges } from './inputs.js';
+import { provisionedMarkerChanges } from './provisioned-marker.js';
 import { pendingRefreshChanges, writeRecords } from './pending-refresh.js';
 import { observe } from './observe.js';
 import type { ObservedState } from './observed-state.js';
@@ -19,6 +22,16 @@ import { offerOwnArchive } from './archive-offer.js';
 import { OFFERED_SOURCE } from '../lock/environment-packages.js';
 import { alignAptSources } from './apt-suites.js';
 
+/** What provisioning with devenv's manifests reads of a loaded profile. */
+export interface ManifestProfile extends ParsedProfile {
+  box: BoxDefinition;
+  manifests: LoadedManifest[];
+  /** devenv.lock beside the profile, when there is one and the manifests were read. */
+  lock?: LoadedLock;
+  /** The manifests' templates, compiled while loading (their syntax checked before any engine). */
+  templates?: TemplateSet;
+}
+
 export interface PlannedEnvironment {
   catalog: Catalog;
   desired: DesiredState;
@@ -27,7 +40,7 @@ export interface PlannedEnvironment {
 }
 
 /** Catalog, facts for templates, rendered files, observation and the pure plan: everything but changing the target. */
-export async function planEnvironment(profile: LoadedProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
+export async function planEnvironment(profile: ManifestProfile, target: Target, progress: Progress): Promise<PlannedEnvironment> {
   const catalog = buildCatalog(provisionManifests(profile));
   const templates = profile.templates ?? new TemplateSet();
   // Template facts come in the observation's own round trip; the templates compile
@@ -47,7 +60,7 @@ export async function planEnvironment(profile: LoadedProfile, target: Target, pr
 
 /** What `devenv plan` reports: the apply report shape, with what would change. */
 export async function planEnvironmentReport(
-  profile: LoadedProfile,
+  profile: ManifestProfile,
   target: Target,
   progress: Progress,
 ): Promise<{ report: ApplyReport; planned: PlannedEnvironment }> {
@@ -83,7 +96,7 @@ export async function planEnvironmentReport(
  * `recordInputs`, a clean run writes that inputs hash as the provisioned marker.
  */
 export async function provisionEnvironment(
-  profile: LoadedProfile,
+  profile: ManifestProfile,
   target: Target,
   progress: Progress,
   options: { signal?: AbortSignal; recordInputs?: string } = {},

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEBIAN_VERSION } from '../core/debian-version.js';
-import { CHECK_IDS } from '../checks/ids.js';
+import { CHECK_IDS } from '../core/checklist-ids.js';
 import { describeValue } from './yaml-source.js';
 
 /**

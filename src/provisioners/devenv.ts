@@ -1,7 +1,6 @@
-import type { LoadedProfile } from '../profile/load.js';
-import { provisionInputsHash } from '../manifest/inputs.js';
+import { provisionInputsHash } from './stages.js';
 import type { ApplyReport } from '../manifest/report.js';
-import type { DevenvEntry } from './entries.js';
+import type { DevenvEntry, ProvisioningProfile } from './entries.js';
 import { outcomeOf, type Provisioner, type ProvisionerChange, type ProvisionerOutcome, type ProvisionerRun } from './provisioner.js';
 
 /**
@@ -12,9 +11,9 @@ import { outcomeOf, type Provisioner, type ProvisionerChange, type ProvisionerOu
 export class DevenvProvisioner implements Provisioner {
   readonly kind = 'devenv';
   readonly label: string;
-  private readonly staged: LoadedProfile;
+  private readonly staged: ProvisioningProfile;
 
-  constructor(entry: DevenvEntry, profile: LoadedProfile) {
+  constructor(entry: DevenvEntry, profile: ProvisioningProfile) {
     this.staged = { ...profile, manifests: profile.manifests.slice(0, entry.to) };
     const files = profile.manifests.slice(entry.from, entry.to).map((manifest) => manifest.source.file);
     this.label = `devenv ${files.join(', ')}`;

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { ManifestProfile } from '../manifest/provision.js';
 import type { AnsibleProvisionerData, ProfileData, PuppetProvisionerData } from '../profile/schema.js';
 import { configErrorAt, displayPath, type FieldPath, type YamlSource } from '../profile/yaml-source.js';
 
@@ -10,6 +11,12 @@ import { configErrorAt, displayPath, type FieldPath, type YamlSource } from '../
  * order), so devenv's own plan and apply keep working on `profile.manifests`.
  */
 export type ProvisionerEntry = DevenvEntry | PuppetEntry | AnsibleEntry;
+
+/** What provisioning reads of a loaded profile: devenv's manifests and the provisioners around them. */
+export interface ProvisioningProfile extends ManifestProfile {
+  /** What builds the environment, in order (`manifests:` alone is one devenv entry); empty when manifests were not read. */
+  provisioners: ProvisionerEntry[];
+}
 
 export interface DevenvEntry {
   kind: 'devenv';

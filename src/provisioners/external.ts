@@ -1,4 +1,4 @@
-import type { LoadedProfile } from '../profile/load.js';
+import type { ParsedProfile } from '../profile/parse.js';
 import { AnsibleProvisioner } from './ansible.js';
 import type { AnsibleEntry, PuppetEntry } from './entries.js';
 import type { Provisioner } from './provisioner.js';
@@ -14,7 +14,7 @@ export function isExternal(entry: { kind: string }): entry is ExternalEntry {
 const made = new WeakMap<ExternalEntry, Provisioner>();
 
 /** One provisioner per entry (it reads its code tree once per run, for the key and the copy). */
-export function externalProvisioner(entry: ExternalEntry, profile: LoadedProfile): Provisioner {
+export function externalProvisioner(entry: ExternalEntry, profile: ParsedProfile): Provisioner {
   let provisioner = made.get(entry);
   if (!provisioner) {
     const recommends = profile.data.apt.install_recommends;
@@ -30,7 +30,7 @@ export function externalProvisioner(entry: ExternalEntry, profile: LoadedProfile
 const inputsOf = new WeakMap<Provisioner, unknown>();
 
 /** A provisioner's inputs, computed once per run (hashing a tree is not free, and every stage key repeats it). */
-export function externalInputs(entry: ExternalEntry, profile: LoadedProfile): unknown {
+export function externalInputs(entry: ExternalEntry, profile: ParsedProfile): unknown {
   const provisioner = externalProvisioner(entry, profile);
   if (!inputsOf.has(provisioner)) inputsOf.set(provisioner, provisioner.inputs());
   return inputsOf.get(provisioner);

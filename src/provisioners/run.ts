@@ -1,6 +1,6 @@
 import { OperationError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import type { LoadedProfile } from '../profile/load.js';
+import type { ProvisioningProfile } from './entries.js';
 import type { Target } from '../targets/target.js';
 import type { Provisioner, ProvisionerOutcome, ProvisionerRun } from './provisioner.js';
 
@@ -68,7 +68,7 @@ export function outcomesJson(outcomes: readonly ProvisionerOutcome[]): Record<st
  * What the profile's provisioners need on this machine, checked before any
  * engine is touched: ansible-playbook for an ansible entry (exit 3 with the fix).
  */
-export async function requireHostTools(profile: LoadedProfile): Promise<void> {
+export async function requireHostTools(profile: ProvisioningProfile): Promise<void> {
   if (!profile.provisioners.some((entry) => entry.kind === 'ansible')) return;
   const { requireAnsible } = await import('./ansible.js');
   await requireAnsible();

@@ -9,7 +9,7 @@ import { silentProgress } from '../../src/core/progress.js';
 import { collectPathsFor } from '../../src/environment/profile-declares.js';
 import { collectFacts } from '../../src/facts/collect.js';
 import { loadFingerprintKey } from '../../src/facts/fingerprint-key.js';
-import { loadProfile } from '../../src/profile/load.js';
+import { loadProfile } from '../../src/environment/load.js';
 import { devenv } from './cli.js';
 import { describeWithEngine } from './support.js';
 import { freePort } from './ports.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OperationError } from '../../src/core/errors.js';
 import { silentProgress } from '../../src/core/progress.js';
 import { planEnvironmentReport, provisionEnvironment } from '../../src/manifest/provision.js';
-import { loadProfile, type LoadedProfile } from '../../src/profile/load.js';
+import { loadProfile, type LoadedProfile } from '../../src/environment/load.js';
 import type { Target } from '../../src/targets/target.js';
 import { devenv } from './cli.js';
 import { describeWithEngine, startTestContainer, type TestContainer } from './support.js';

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VagrantBackend } from '../../src/backends/vagrant/vagrant-backend.js';
 import { silentProgress } from '../../src/core/progress.js';
-import { loadProfile } from '../../src/profile/load.js';
+import { loadProfile } from '../../src/environment/load.js';
 import { devenv } from './cli.js';
 import { integrationRequired } from './engine.js';
 import { describeWithEngine } from './support.js';

@@ -6,12 +6,11 @@ import { OperationError, InterruptedError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
 import { findBoxImage, shortImageName } from '../../box/image.js';
-import type { LoadedProfile } from '../../profile/load.js';
-import { SHARED_APT_ARCHIVE } from '../../manifest/apt-archive.js';
+import { SHARED_APT_ARCHIVE } from '../../lock/shared-apt-archive.js';
 import { checkHostPortsFree } from '../host-ports.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { DockerTarget } from '../../targets/docker-target.js';
-import type { AttachOptions, Backend, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
+import type { AttachOptions, Backend, BackendProfile, EnvironmentStatus, EnvironmentState, UpOptions, UpResult } from '../backend.js';
 import { pack as packTar } from 'tar-stream';
 import { DockerImageCache } from './docker-image-cache.js';
 import { connectDocker, containerState, engineFactsOf, LABEL, systemdSpecFor } from './engine.js';
@@ -28,7 +27,7 @@ export class DockerBackend implements Backend {
   readonly containerName: string;
 
   constructor(
-    private readonly profile: LoadedProfile,
+    private readonly profile: BackendProfile,
     private readonly progress: Progress,
     private readonly dockerFactory: () => Promise<Dockerode> = connectDocker,
   ) {

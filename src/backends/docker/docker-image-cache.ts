@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { OperationError } from '../../core/errors.js';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { BackendProfile } from '../backend.js';
 import type { CachedImage, ProvisionedImageCache } from '../image-cache.js';
 import { shortImageNames } from '../../box/image.js';
 import { LABEL } from './engine.js';
@@ -17,7 +17,7 @@ export const CACHE_REPOSITORY = 'devenv-cache';
 export class DockerImageCache implements ProvisionedImageCache {
   constructor(
     private readonly docker: Dockerode,
-    private readonly profile: LoadedProfile,
+    private readonly profile: BackendProfile,
     private readonly containerId: () => Promise<string>,
   ) {}
 

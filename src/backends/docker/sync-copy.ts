@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Dockerode from 'dockerode';
 import { pack } from 'tar-stream';
-import type { ResolvedSync } from '../../profile/load.js';
+import type { ResolvedSync } from '../../profile/parse.js';
 
 /**
  * An engine on another machine (DOCKER_HOST=tcp://… or ssh://…) cannot bind-mount

@@ -7,10 +7,9 @@ import type Dockerode from 'dockerode';
 import { InterruptedError, OperationError } from '../../core/errors.js';
 import { hashOf } from '../../core/hash.js';
 import type { Progress } from '../../core/progress.js';
-import type { LoadedProfile } from '../../profile/load.js';
 import { waitForSystemdBoot } from '../systemd-boot.js';
 import { controlPathFor, parseSshConfig, VagrantTarget } from '../../targets/vagrant-target.js';
-import type { AttachOptions, Backend, EnvironmentState, EnvironmentStatus, UpOptions, UpResult } from '../backend.js';
+import type { AttachOptions, Backend, BackendProfile, EnvironmentState, EnvironmentStatus, UpOptions, UpResult } from '../backend.js';
 import { connectDocker, containerState, isNotFound, LABEL, systemdSpecFor } from '../docker/engine.js';
 import { progressText, type VagrantEvent } from './machine-readable.js';
 import { VagrantCli } from './vagrant-cli.js';
@@ -96,7 +95,7 @@ export class VagrantBackend implements Backend {
   private readonly cli: VagrantCli;
 
   constructor(
-    private readonly profile: LoadedProfile,
+    private readonly profile: BackendProfile,
     private readonly progress: Progress,
     private readonly dockerFactory: () => Promise<Dockerode> = connectDocker,
   ) {

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { packageFile } from '../../core/package-files.js';
 import nunjucks from 'nunjucks';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { BackendProfile } from '../backend.js';
 import { rubyLiteral, rubyString } from './ruby-literal.js';
 import { hashOf } from '../../core/hash.js';
 import type { LibvirtDomainType, LibvirtNetworkMode } from './libvirt-host.js';
@@ -71,7 +71,7 @@ export function userNetworkQemuArgs(sshPort: number, ports: VagrantfileInputs['p
 }
 
 export function vagrantfileInputs(
-  profile: LoadedProfile,
+  profile: BackendProfile,
   docker?: { image: string; containerName: string; labels: Record<string, string>; systemdRunArgs: string[] },
   libvirt?: LibvirtInputs & { box: string },
 ): VagrantfileInputs {

@@ -10,7 +10,8 @@ import { UsageError } from '../../core/errors.js';
 import { ensureLibvirtBox, libvirtBoxHash, pruneStaleLibvirtBoxes } from '../../box/libvirt-box.js';
 import { ensureVirtualboxBox } from '../../box/virtualbox-box.js';
 import { deletePoolVolume, poolVolumes } from '../../backends/vagrant/libvirt-host.js';
-import { locateProfile, loadProfile, type LoadedProfile } from '../../profile/load.js';
+import { loadProfile, type LoadedProfile } from '../../environment/load.js';
+import { locateProfile } from '../../profile/parse.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 async function boxFor(name: string | undefined, ctx: CommandContext): Promise<BoxDefinition> {

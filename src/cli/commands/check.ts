@@ -11,7 +11,7 @@ import { collectPathsFor, declaredAccountsFor } from '../../environment/profile-
 import type { Facts } from '../../facts/schema.js';
 import { parseTargetSpec, productionSpec, type TargetSpec } from '../../facts/target-spec.js';
 import { compareFacts } from '../../parity/compare.js';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../environment/load.js';
 import { ProfileSchema } from '../../profile/schema.js';
 import type { CommandContext } from '../context.js';
 import { loadOptionalProfile } from '../load-profile.js';

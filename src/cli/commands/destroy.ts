@@ -1,5 +1,5 @@
 import { createBackend } from '../../backends/open.js';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../environment/load.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { environmentsFor, loadProfileFor } from '../load-profile.js';

@@ -5,7 +5,7 @@ import { listBundledBoxNames } from '../../box/definition.js';
 import { UsageError } from '../../core/errors.js';
 import { detectProject, profileNameFor, type ProjectKind } from '../../init/detect.js';
 import { scaffoldProject, type InitAnswers, type ScaffoldFile } from '../../init/scaffold.js';
-import { loadProfile } from '../../profile/load.js';
+import { loadProfile } from '../../environment/load.js';
 import { writeJson, type CommandContext } from '../context.js';
 
 export interface InitArgs {

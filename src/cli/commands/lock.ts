@@ -1,6 +1,6 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, OperationError } from '../../core/errors.js';
-import { provisionInputsHash } from '../../manifest/inputs.js';
+import { provisionInputsHash } from '../../provisioners/stages.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderFailuresText } from '../../manifest/report.js';
 import { lockDifferences } from '../../lock/lock-diff.js';
@@ -8,7 +8,8 @@ import { readEnvironmentLock } from '../../lock/environment-packages.js';
 import { ArchiveStore } from '../../lock/archive-store.js';
 import { recordLock } from '../../environment/record-lock.js';
 import { buildCatalog } from '../../manifest/catalog.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { loadProfile, type LoadedProfile } from '../../environment/load.js';
+import { locateProfile } from '../../profile/parse.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { withEnvironmentLock } from '../environment-lock.js';
 import { writeJson, type CommandContext } from '../context.js';

@@ -3,7 +3,8 @@ import { isPinnedVersion } from '../../core/debian-version.js';
 import { ExitCode, OperationError } from '../../core/errors.js';
 import { lastLines } from '../../core/last-lines.js';
 import { freshness, parsePolicyVersions, type Freshness } from '../../manifest/pin-freshness.js';
-import { loadProfile, locateProfile } from '../../profile/load.js';
+import { loadProfile } from '../../environment/load.js';
+import { locateProfile } from '../../profile/parse.js';
 import { displayPath } from '../../profile/yaml-source.js';
 import { writeJson, type CommandContext } from '../context.js';
 

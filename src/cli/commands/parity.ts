@@ -9,7 +9,7 @@ import { fleetExitCode, fleetParity, machinesParity, type FleetReference, type M
 import { renderFleetJson, renderFleetJunit, renderFleetMarkdown, renderFleetText } from '../../parity/fleet-render.js';
 import { parityDocument, renderJson, renderJunit, renderMarkdown, renderText } from '../../parity/render.js';
 import type { Severity } from '../../parity/severity.js';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../environment/load.js';
 import type { CommandContext } from '../context.js';
 import { loadProfileFor } from '../load-profile.js';
 

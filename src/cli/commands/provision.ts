@@ -1,10 +1,12 @@
 import { openEnvironmentTarget } from '../../backends/open.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { externalsNote, hostProfile, openHostTarget } from '../host-target.js';
-import { provisionInputsHash, readProvisionedMarker, writeProvisionedMarker } from '../../manifest/inputs.js';
+import { readProvisionedMarker, writeProvisionedMarker } from '../../manifest/provisioned-marker.js';
+import { provisionInputsHash } from '../../provisioners/stages.js';
 import { provisionEnvironment } from '../../manifest/provision.js';
 import { renderReportText, type ApplyReport } from '../../manifest/report.js';
-import { loadProfile, locateProfile, type LoadedProfile } from '../../profile/load.js';
+import { loadProfile, type LoadedProfile } from '../../environment/load.js';
+import { locateProfile } from '../../profile/parse.js';
 import { isExternal } from '../../provisioners/external.js';
 import type { ProvisionerOutcome } from '../../provisioners/provisioner.js';
 import { provisionersOf } from '../../provisioners/registry.js';

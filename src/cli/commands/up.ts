@@ -1,7 +1,7 @@
 import { createBackend } from '../../backends/open.js';
 import { bringUp, inDependencyOrder, type UpOutcome } from '../../environment/lifecycle.js';
 import { provisioningSteps } from '../../environment/provisioning.js';
-import type { LoadedProfile } from '../../profile/load.js';
+import type { LoadedProfile } from '../../environment/load.js';
 import { isExternal } from '../../provisioners/external.js';
 import { writeJson, type CommandContext } from '../context.js';
 import { withEnvironmentLock } from '../environment-lock.js';

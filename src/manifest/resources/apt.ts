@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { OperationError } from '../../core/errors.js';
 import type { ExecResult, Target } from '../../targets/target.js';
-import { withSharedAptArchive } from '../apt-archive.js';
+import { withSharedAptArchive } from '../../lock/shared-apt-archive.js';
 import { exactPinClosure } from '../apt-pin-closure.js';
 import { aptFailureExplanation, aptRecoveryFor, type AptRecovery } from '../apt-recovery.js';
 import { withCoalescedRestarts } from '../apt-service-restarts.js';

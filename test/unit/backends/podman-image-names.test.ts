@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CACHE_LABEL, DockerImageCache, pruneCacheImages } from '../../../src/backends/docker/docker-image-cache.js';
 import { LABEL } from '../../../src/backends/docker/engine.js';
 import { pruneStaleBoxImages } from '../../../src/box/image.js';
-import type { LoadedProfile } from '../../../src/profile/load.js';
+import type { LoadedProfile } from '../../../src/environment/load.js';
 
 /** A Dockerode stand-in whose images carry the fully qualified names Podman reports. */
 function fakeEngine(images: Partial<Dockerode.ImageInfo>[]): { docker: Dockerode; removed: string[] } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHECK_CATALOG } from '../../../src/checks/catalog.js';
-import { CHECK_IDS } from '../../../src/checks/ids.js';
+import { CHECK_IDS } from '../../../src/core/checklist-ids.js';
 import { runChecklist } from '../../../src/checks/runner.js';
 import { FactsSchema } from '../../../src/facts/schema.js';
 import { hardenedFacts, hardenedInput } from './fixtures.js';

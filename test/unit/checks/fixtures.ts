@@ -1,5 +1,5 @@
 import type { Facts } from '../../../src/facts/schema.js';
-import type { CheckId } from '../../../src/checks/ids.js';
+import type { CheckId } from '../../../src/core/checklist-ids.js';
 import { runChecklist } from '../../../src/checks/runner.js';
 import type { CheckInput, CheckResult } from '../../../src/checks/types.js';
 

@@ -5,8 +5,8 @@ import type { CheckReport } from '../../../src/checks/types.js';
 import { InterruptedError } from '../../../src/core/errors.js';
 import { silentProgress } from '../../../src/core/progress.js';
 import { bringUp, inDependencyOrder, type ProvisioningSteps } from '../../../src/environment/lifecycle.js';
-import type { ProvisionStage } from '../../../src/manifest/inputs.js';
-import type { LoadedProfile } from '../../../src/profile/load.js';
+import type { ProvisionStage } from '../../../src/provisioners/stages.js';
+import type { LoadedProfile } from '../../../src/environment/load.js';
 import type { Target } from '../../../src/targets/target.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { loadProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
 import { errorOf, manifestFromText } from './manifest-text.js';
 
 const FILE = 'test/unit/manifest/inline.yaml';

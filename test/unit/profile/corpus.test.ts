@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../../src/core/errors.js';
-import { loadProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
 
 /**
  * The corpus of malformed profiles. Each row: the case folder, the file the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEnvironment } from '../../../src/profile/environments.js';
-import { loadProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
 
 const PROFILE = `name: shop
 box: debian-12

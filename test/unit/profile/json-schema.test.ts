@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { boxJsonSchema } from '../../../src/box/definition.js';
-import { CHECK_IDS } from '../../../src/checks/ids.js';
+import { CHECK_IDS } from '../../../src/core/checklist-ids.js';
 import { profileJsonSchema } from '../../../src/profile/schema.js';
 
 /** Serialized exactly as scripts/generate-schema.mjs writes it. */

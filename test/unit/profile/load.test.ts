@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
 import { bundledBoxesDir } from '../../../src/box/definition.js';
-import { hostFolderPath, loadProfile, locateProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
+import { hostFolderPath, locateProfile } from '../../../src/profile/parse.js';
 
 const GOOD = fileURLToPath(new URL('../../fixtures/profiles/good/', import.meta.url));
 const GiB = 1024 ** 3;

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
 import { bootOrder, noMachines, oneMachine, resolveMachines, selectMachines } from '../../../src/profile/machines.js';
-import type { LoadedProfile } from '../../../src/profile/load.js';
+import type { LoadedProfile } from '../../../src/environment/load.js';
 import { lockPathFor } from '../../../src/lock/lock-file.js';
 import { UsageError } from '../../../src/core/errors.js';
 

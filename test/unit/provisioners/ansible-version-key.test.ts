@@ -47,7 +47,7 @@ function hostAnsible(firstLine: string | undefined): void {
 /** The stage keys as a fresh devenv process computes them (the version is read once per process). */
 async function stageKeys(): Promise<string[]> {
   vi.resetModules();
-  const [{ loadProfile }, { provisionStages }] = await Promise.all([import('../../../src/profile/load.js'), import('../../../src/manifest/inputs.js')]);
+  const [{ loadProfile }, { provisionStages }] = await Promise.all([import('../../../src/environment/load.js'), import('../../../src/provisioners/stages.js')]);
   return provisionStages(await loadProfile(join(dir, 'devenv.yaml'))).map((stage) => stage.key);
 }
 

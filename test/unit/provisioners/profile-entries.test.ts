@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { provisionInputsHash, provisionStages } from '../../../src/manifest/inputs.js';
-import { loadProfile } from '../../../src/profile/load.js';
+import { provisionInputsHash, provisionStages } from '../../../src/provisioners/stages.js';
+import { loadProfile } from '../../../src/environment/load.js';
 import { commonFolder } from '../../../src/provisioners/entries.js';
 
 const PUPPET = fileURLToPath(new URL('../../fixtures/provisioners/puppet/', import.meta.url));

@@ -15,7 +15,7 @@ import {
   type VagrantfileInputs,
   type VagrantProvider,
 } from '../../../src/backends/vagrant/vagrantfile.js';
-import { loadProfile } from '../../../src/profile/load.js';
+import { loadProfile } from '../../../src/environment/load.js';
 import { systemdContainerSpec } from '../../../src/backends/docker/systemd-container-spec.js';
 
 const template = await readFile(bundledTemplatePath(), 'utf8');

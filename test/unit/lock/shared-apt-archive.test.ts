@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withSharedAptArchive } from '../../../src/manifest/apt-archive.js';
+import { withSharedAptArchive } from '../../../src/lock/shared-apt-archive.js';
 
 function run(argv: string[]): number {
   const [cmd, ...args] = argv;

@@ -1,21 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { hashOf } from '../core/hash.js';
-import type { LoadedProfile } from '../profile/load.js';
-import { buildCatalog } from './catalog.js';
-import { manifestSourcePath } from './load.js';
-import type { FileChange } from '../targets/file-batch.js';
-import type { Target } from '../targets/target.js';
-import { recordChanges, writeRecords } from './pending-refresh.js';
-import { externalInputs, externalProvisioner, isExternal } from '../provisioners/external.js';
-import type { Provisioner } from '../provisioners/provisioner.js';
+import type { ProvisioningProfile } from './entries.js';
+import { buildCatalog } from '../manifest/catalog.js';
+import { manifestSourcePath } from '../manifest/load.js';
+import { externalInputs, externalProvisioner, isExternal } from './external.js';
+import type { Provisioner } from './provisioner.js';
 
 /**
  * A hash of everything provisioning reads on this machine: the manifests as
  * written, the files their `source:` and `template:` name, the profile's vars and
  * the box. `up` re-provisions an existing environment only when it changed.
  */
-export function provisionInputsHash(profile: LoadedProfile, options: { lock?: boolean } = {}): string {
+export function provisionInputsHash(profile: ProvisioningProfile, options: { lock?: boolean } = {}): string {
   const catalog = buildCatalog(profile.manifests);
   const files: [string, string][] = [];
   for (const resource of catalog.ordered) {
@@ -48,28 +45,10 @@ export function provisionInputsHash(profile: LoadedProfile, options: { lock?: bo
   });
 }
 
-/** Written in the guest after a clean provision: the inputs hash it was made from. */
-export const PROVISIONED_MARKER = '/var/lib/devenv/provisioned';
-
-export async function readProvisionedMarker(target: Target): Promise<string | undefined> {
-  const marker = await target.exec(['cat', PROVISIONED_MARKER]);
-  return marker.exitCode === 0 ? marker.stdout.trim() : undefined;
-}
-
-/** The marker as file changes (to share a round trip with the last record of a provision). */
-export function provisionedMarkerChanges(inputsHash: string): FileChange[] {
-  return recordChanges(PROVISIONED_MARKER, `${inputsHash}\n`);
-}
-
-/** One round trip: this runs at the end of every clean provision. */
-export function writeProvisionedMarker(target: Target, inputsHash: string): Promise<void> {
-  return writeRecords(target, provisionedMarkerChanges(inputsHash), `write ${PROVISIONED_MARKER} on ${target.describe().name}`);
-}
-
 /** One step of provisioning, and the cache key of its result. */
 export interface ProvisionStage {
   /** The profile as far as this stage: its manifests and provisioners up to here. */
-  profile: LoadedProfile;
+  profile: ProvisioningProfile;
   key: string;
   /** A Puppet or Ansible stage runs this; a devenv stage applies `profile`'s manifests. */
   provisioner?: Provisioner;
@@ -84,11 +63,11 @@ export interface ProvisionStage {
  * its own inputs and every stage before it: one changed file re-runs that stage
  * and those after it.
  */
-export function provisionStages(profile: LoadedProfile): ProvisionStage[] {
+export function provisionStages(profile: ProvisioningProfile): ProvisionStage[] {
   const host = { processors: availableParallelism(), memoryMiB: Math.round(totalmem() / 2 ** 20) };
   if (!profile.provisioners.some(isExternal)) {
     const stage = (count: number): ProvisionStage => {
-      const staged: LoadedProfile = { ...profile, manifests: profile.manifests.slice(0, count) };
+      const staged: ProvisioningProfile = { ...profile, manifests: profile.manifests.slice(0, count) };
       return { profile: staged, key: hashOf({ inputs: provisionInputsHash(staged, { lock: false }), host, count }) };
     };
     const count = profile.manifests.length;
@@ -105,7 +84,11 @@ export function provisionStages(profile: LoadedProfile): ProvisionStage[] {
   let manifests = 0;
   profile.provisioners.forEach((entry, index) => {
     if (entry.kind === 'devenv') manifests = entry.to;
-    const staged: LoadedProfile = { ...profile, manifests: profile.manifests.slice(0, manifests), provisioners: profile.provisioners.slice(0, index + 1) };
+    const staged: ProvisioningProfile = {
+      ...profile,
+      manifests: profile.manifests.slice(0, manifests),
+      provisioners: profile.provisioners.slice(0, index + 1),
+    };
     const key = hashOf({ previous, inputs: provisionInputsHash(staged, { lock: false }), host, count: stages.length + 1 });
     stages.push({ profile: staged, key, ...(isExternal(entry) ? { provisioner: externalProvisioner(entry, profile) } : {}) });
     previous = key;
