@@ -7,11 +7,13 @@ type ManifestResources = LoadedManifest['resources'];
 /**
  * File resources devenv writes with its header: content it writes, in a format
  * with comments (the same rule apply uses). Links, folders, absent files and
- * JSON carry none.
+ * JSON carry none, nor a file that says `header: false`.
  */
 function carriesHeader(path: string, attributes: Record<string, unknown>): boolean {
   const ensure = attributes['ensure'];
   if (ensure !== undefined && ensure !== 'file' && ensure !== 'present') return false;
+  // `header: false`: apply writes the file as given (renderDesiredContents), so there is no header to ask for.
+  if (attributes['header'] === false) return false;
   const template = attributes['template'];
   if (template === undefined && attributes['content'] === undefined && attributes['source'] === undefined) return false;
   return commentStyleFor(path, typeof template === 'string' ? template : undefined) !== undefined;

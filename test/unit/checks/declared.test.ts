@@ -14,6 +14,8 @@ describe('declaredStateFromManifests', () => {
             // JSON has no comments: apply writes it without a header, so the check must not ask for one.
             '/etc/mysite/config.json': { content: '{}' },
             '/etc/mysite/settings': { template: 'templates/settings.py.j2' },
+            // Written as given, without the header: the check must not ask for one either.
+            '/etc/mysite/verbatim.conf': { content: 'x=1', header: false },
           },
           pip: { django: { ensure: '4.2.16', venv: '/srv/mysite/venv' }, requests: { venv: '/srv/mysite/venv' } },
           service: { nginx: { ensure: 'running' } },
@@ -28,6 +30,7 @@ describe('declaredStateFromManifests', () => {
         '/etc/mysite/app.ini',
         '/etc/mysite/config.json',
         '/etc/mysite/settings',
+        '/etc/mysite/verbatim.conf',
         '/etc/nginx/sites-available/mysite',
         '/etc/nginx/sites-enabled/default',
         '/etc/nginx/sites-enabled/mysite',
