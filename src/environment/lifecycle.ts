@@ -10,10 +10,12 @@ import type { Target } from '../targets/target.js';
 
 /**
  * An environment's lifecycle (issue 16): boot, provision stage by stage, save
- * each stage, verify a saved image, lock, checklist. The steps that touch the
- * environment are handed in (provisioning.ts has the real ones), so the order
- * and the decisions are tested over a fake backend, as Test Kitchen's dummy
- * driver does.
+ * each stage, verify a saved image, lock, checklist. Provisioning is a state
+ * machine over the provisioned marker (UpState): a pure decider names the next
+ * transition (nextUpStep), a thin actor performs it (performUpStep). The steps
+ * that touch the environment are handed in (provisioning.ts has the real ones),
+ * so the order and the decisions are tested over a fake backend, as Test
+ * Kitchen's dummy driver does.
  */
 
 export type Provisioned = 'skipped' | 'unchanged' | 'applied' | 'verified';
@@ -84,18 +86,23 @@ export async function bringUp(
     const target = await backend.target();
     const runChecklist = (): Promise<CheckReport> => steps.checklist(profile, target);
     try {
+      const initial: UpState = fresh ? (hit?.stage === stages.length ? { at: 'saved' } : { at: 'building', done: hit?.stage ?? 0 }) : { at: 'existing' };
       // From a fully saved image, the verifying plan and the checklist both only read the
       // environment: run them side by side (the checklist is redone if verification had to apply).
-      const early = fresh && hit?.stage === stages.length ? runChecklist() : undefined;
+      const early = initial.at === 'saved' ? runChecklist() : undefined;
       early?.catch(() => undefined);
-      provisioned = fresh ? await provisionFresh(profile, stages, hit, target, cache, steps, ctx) : await provisionIfStale(profile, target, steps);
-      stopIfInterrupted(ctx.signal);
+      let state: UpState = initial;
+      for (let step = nextUpStep(state, stages.length); step; step = nextUpStep(state, stages.length)) {
+        state = await performUpStep(step, { profile, stages, target, cache, steps, ctx });
+        stopIfInterrupted(ctx.signal);
+      }
+      provisioned = state.at === 'provisioned' ? state.how : 'skipped';
+      const after = afterProvisioning(provisioned, { fresh, locked: profile.lock !== undefined });
       // What was just provisioned is locked (devenv.lock), and what apt fetched kept in the own archive.
-      if (provisioned === 'applied' || (provisioned === 'verified' && !profile.lock)) await steps.recordLock(profile, target);
+      if (after.lock) await steps.recordLock(profile, target);
       // Only for a new or just-provisioned environment: starting a halted one, or finding
       // it running, changes nothing the checklist looks at, and `up` stays fast.
-      if (early && provisioned === 'verified') checklist = await early;
-      else if (fresh || provisioned === 'applied') checklist = await ctx.progress.step('checklist', runChecklist);
+      if (after.checklist) checklist = early && provisioned === 'verified' ? await early : await ctx.progress.step('checklist', runChecklist);
     } finally {
       await target.close();
     }
@@ -112,57 +119,100 @@ export async function bringUp(
 }
 
 /**
- * A new environment: from the furthest saved stage, apply the remaining stages
- * one by one and save each. When every stage was saved, only verify: the plan
- * must come out empty (if it does not, apply — the image was stale somehow).
+ * Where provisioning stands during `up`, with the provisioned marker as the state
+ * (Test Kitchen's instance states, for devenv):
+ * - existing: an environment that was already there (started or running), marker not read yet;
+ * - stale: its marker does not name the current inputs (or a run was interrupted);
+ * - building: a new environment with its first `done` stages applied (0: the box; k: a saved image);
+ * - saved: a new environment from the image saved after the last stage;
+ * - mismatched: that image's verifying plan was not empty;
+ * - provisioned: the marker names the inputs; how it got there.
  */
-async function provisionFresh(
-  profile: LoadedProfile,
-  stages: readonly ProvisionStage[],
-  hit: CachedImage | undefined,
-  target: Target,
-  cache: ProvisionedImageCache | undefined,
-  steps: ProvisioningSteps,
-  ctx: LifecycleContext,
-): Promise<Provisioned> {
-  const from = hit?.stage ?? 0;
-  if (from === stages.length) {
-    const verified = await ctx.progress.step('verify the saved image against the manifests', () => steps.verify(profile, stages, target));
-    stopIfInterrupted(ctx.signal);
-    const inputs = steps.inputsHash(profile);
-    if (verified.clean) {
-      // The saved image carries the marker its last stage wrote; the same inputs give the same hash.
-      if (verified.marker !== inputs) await steps.writeMarker(target, inputs);
-      return 'verified';
-    }
-    ctx.progress.warn('the saved image does not match the manifests: applying them');
-    await steps.applyAll(profile, target);
-    stopIfInterrupted(ctx.signal);
-    await steps.writeMarker(target, inputs);
-    return 'applied';
+export type UpState =
+  | { at: 'existing' }
+  | { at: 'stale' }
+  | { at: 'building'; done: number }
+  | { at: 'saved' }
+  | { at: 'mismatched' }
+  | { at: 'provisioned'; how: 'unchanged' | 'applied' | 'verified' };
+
+/** The transitions `up` takes from one state (pure). */
+export type UpStep =
+  | { do: 'read-marker' } // existing → provisioned (unchanged) | stale
+  | { do: 'apply-stage'; index: number } // building k → building k+1 (applied, marked, saved) | provisioned (applied)
+  | { do: 'verify' } // saved → provisioned (verified) | mismatched
+  | { do: 'apply-all' }; // stale | mismatched → provisioned (applied)
+
+export function nextUpStep(state: UpState, stageCount: number): UpStep | undefined {
+  switch (state.at) {
+    case 'existing':
+      return { do: 'read-marker' };
+    case 'building':
+      return state.done < stageCount ? { do: 'apply-stage', index: state.done } : undefined;
+    case 'saved':
+      return { do: 'verify' };
+    case 'stale':
+    case 'mismatched':
+      return { do: 'apply-all' };
+    case 'provisioned':
+      return undefined;
   }
-  for (let index = from; index < stages.length; index++) {
-    const stage = stages[index]!;
-    await steps.applyStage(stage, profile, target);
-    stopIfInterrupted(ctx.signal);
-    await steps.writeMarker(target, steps.inputsHash(stage.profile));
-    if (cache) await ctx.progress.step(`save stage ${index + 1} of ${stages.length}`, () => cache.save(index + 1, stage.key));
-  }
-  return 'applied';
 }
 
 /**
- * An existing environment: apply only when its inputs changed since it was last
- * provisioned. Not saved to the cache: a long-lived environment may hold manual
- * changes, and only what was built from the box and the inputs is reused.
+ * What follows provisioning (pure): the lock is written from what was just applied, or
+ * from a verified image when the profile has no lock yet; the checklist runs on a new or
+ * just-provisioned environment only.
  */
-async function provisionIfStale(profile: LoadedProfile, target: Target, steps: ProvisioningSteps): Promise<Provisioned> {
-  // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
-  const wanted = steps.inputsHash(profile);
-  if ((await steps.readMarker(target)) === wanted) return 'unchanged';
-  await steps.applyAll(profile, target);
-  await steps.writeMarker(target, wanted);
-  return 'applied';
+export function afterProvisioning(provisioned: Provisioned, environment: { fresh: boolean; locked: boolean }): { lock: boolean; checklist: boolean } {
+  const lock = provisioned === 'applied' || (provisioned === 'verified' && !environment.locked);
+  const checklist = provisioned !== 'skipped' && (environment.fresh || provisioned === 'applied');
+  return { lock, checklist };
+}
+
+interface UpWork {
+  profile: LoadedProfile;
+  stages: readonly ProvisionStage[];
+  target: Target;
+  cache: ProvisionedImageCache | undefined;
+  steps: ProvisioningSteps;
+  ctx: LifecycleContext;
+}
+
+/** One transition, done (the actor): the state it leads to. */
+async function performUpStep(step: UpStep, work: UpWork): Promise<UpState> {
+  const { profile, stages, target, cache, steps, ctx } = work;
+  switch (step.do) {
+    case 'read-marker':
+      // The marker makes an interrupted or failed provision visible: the next `up` finishes it.
+      return (await steps.readMarker(target)) === steps.inputsHash(profile) ? { at: 'provisioned', how: 'unchanged' } : { at: 'stale' };
+    case 'apply-stage': {
+      const stage = stages[step.index]!;
+      await steps.applyStage(stage, profile, target);
+      stopIfInterrupted(ctx.signal);
+      await steps.writeMarker(target, steps.inputsHash(stage.profile));
+      // Only what was built from the box and the inputs is saved: never a long-lived environment, which may hold hand changes.
+      if (cache) await ctx.progress.step(`save stage ${step.index + 1} of ${stages.length}`, () => cache.save(step.index + 1, stage.key));
+      return step.index + 1 < stages.length ? { at: 'building', done: step.index + 1 } : { at: 'provisioned', how: 'applied' };
+    }
+    case 'verify': {
+      const verified = await ctx.progress.step('verify the saved image against the manifests', () => steps.verify(profile, stages, target));
+      stopIfInterrupted(ctx.signal);
+      if (!verified.clean) {
+        ctx.progress.warn('the saved image does not match the manifests: applying them');
+        return { at: 'mismatched' };
+      }
+      // The saved image carries the marker its last stage wrote; the same inputs give the same hash.
+      const inputs = steps.inputsHash(profile);
+      if (verified.marker !== inputs) await steps.writeMarker(target, inputs);
+      return { at: 'provisioned', how: 'verified' };
+    }
+    case 'apply-all':
+      await steps.applyAll(profile, target);
+      stopIfInterrupted(ctx.signal);
+      await steps.writeMarker(target, steps.inputsHash(profile));
+      return { at: 'provisioned', how: 'applied' };
+  }
 }
 
 /**

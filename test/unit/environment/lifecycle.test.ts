@@ -4,7 +4,7 @@ import type { ProvisionedImageCache } from '../../../src/backends/image-cache.js
 import type { CheckReport } from '../../../src/checks/types.js';
 import { InterruptedError } from '../../../src/core/errors.js';
 import { silentProgress } from '../../../src/core/progress.js';
-import { bringUp, inDependencyOrder, type ProvisioningSteps } from '../../../src/environment/lifecycle.js';
+import { afterProvisioning, bringUp, inDependencyOrder, nextUpStep, type ProvisioningSteps, type UpState } from '../../../src/environment/lifecycle.js';
 import type { ProvisionStage } from '../../../src/provisioners/stages.js';
 import type { LoadedProfile } from '../../../src/environment/load.js';
 import type { Target } from '../../../src/targets/target.js';
@@ -65,6 +65,38 @@ function fixture(world: World, stageCount = 2) {
   };
   return { profile, backend, steps, ctx: { progress: silentProgress(), signal: abort.signal } };
 }
+
+describe('the provisioning state machine (pure)', () => {
+  // state → the transition `up` takes from it, for a profile of two stages.
+  const table: [UpState, ReturnType<typeof nextUpStep>][] = [
+    [{ at: 'existing' }, { do: 'read-marker' }],
+    [{ at: 'stale' }, { do: 'apply-all' }],
+    [
+      { at: 'building', done: 0 },
+      { do: 'apply-stage', index: 0 },
+    ],
+    [
+      { at: 'building', done: 1 },
+      { do: 'apply-stage', index: 1 },
+    ],
+    [{ at: 'building', done: 2 }, undefined],
+    [{ at: 'saved' }, { do: 'verify' }],
+    [{ at: 'mismatched' }, { do: 'apply-all' }],
+    [{ at: 'provisioned', how: 'unchanged' }, undefined],
+    [{ at: 'provisioned', how: 'applied' }, undefined],
+  ];
+  it.each(table)('%j → %j', (state, step) => {
+    expect(nextUpStep(state, 2)).toEqual(step);
+  });
+
+  it('locks what was applied, or a verified image without a lock; checks only a new or just-provisioned environment', () => {
+    expect(afterProvisioning('applied', { fresh: false, locked: true })).toEqual({ lock: true, checklist: true });
+    expect(afterProvisioning('verified', { fresh: true, locked: true })).toEqual({ lock: false, checklist: true });
+    expect(afterProvisioning('verified', { fresh: true, locked: false })).toEqual({ lock: true, checklist: true });
+    expect(afterProvisioning('unchanged', { fresh: false, locked: false })).toEqual({ lock: false, checklist: false });
+    expect(afterProvisioning('skipped', { fresh: true, locked: false })).toEqual({ lock: false, checklist: false });
+  });
+});
 
 describe('the environment lifecycle over a fake backend', () => {
   it('a new environment: boot from the box, each stage applied, marked and saved, then locked and checked', async () => {
