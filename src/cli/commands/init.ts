@@ -105,14 +105,7 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
     files = [await profileFromTeamCode(code, resolve(args[code]!), args, projectDir, ctx)];
   } else if (args.from !== undefined) {
     const { filesFromProduction } = await import('../../init/from-production.js');
-    const { name, hostPort } = validated(args, {
-      name: profileNameFor(projectDir),
-      kind: 'static',
-      box: 'debian-12',
-      backend: 'docker',
-      hostPort: 8080,
-      appUser: 'app',
-    });
+    const { name, hostPort } = validated(args, productionDefaults(projectDir));
     files = await filesFromProduction(args.from, { name, hostPort, ctx, projectDir });
   } else {
     const project = detectProject(projectDir);
@@ -151,6 +144,11 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
   return 0;
 }
 
+/** The answers' defaults when production (or the team's code), not this folder, says what the project is. */
+function productionDefaults(projectDir: string): InitAnswers {
+  return { name: profileNameFor(projectDir), kind: 'static', box: 'debian-12', backend: 'docker', hostPort: 8080, appUser: 'app' };
+}
+
 /**
  * `init [--from …] --puppet DIR | --ansible DIR`: one provisioner entry running the
  * team's code; production (when --from names it) gives the box, the agent's
@@ -159,14 +157,7 @@ export async function run(args: InitArgs, ctx: CommandContext): Promise<number> 
 async function profileFromTeamCode(kind: 'puppet' | 'ansible', dir: string, args: InitArgs, projectDir: string, ctx: CommandContext): Promise<ScaffoldFile> {
   const { profileFromCode } = await import('../../init/from-code.js');
   const { boxForFacts } = await import('../../init/from-facts.js');
-  const { name, box } = validated(args, {
-    name: profileNameFor(projectDir),
-    kind: 'static',
-    box: 'debian-12',
-    backend: 'docker',
-    hostPort: 8080,
-    appUser: 'app',
-  });
+  const { name, box } = validated(args, productionDefaults(projectDir));
   let facts: import('../../facts/schema.js').Facts | undefined;
   let production: { ssh: string; identity?: string; sudo?: boolean } | { facts: string } | undefined;
   if (args.from !== undefined) {
