@@ -1,5 +1,5 @@
 import type { Backend, UpResult } from '../backends/backend.js';
-import type { CachedImage, ProvisionedImageCache } from '../backends/image-cache.js';
+import type { ProvisionedImageCache } from '../backends/image-cache.js';
 import type { CheckReport } from '../checks/types.js';
 import { InterruptedError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
