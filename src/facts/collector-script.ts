@@ -28,16 +28,49 @@ const PRELUDE = sh`
 {
 LC_ALL=C; export LC_ALL
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
-TAB=$(printf '\t')
+# A tab, and SOH (\001): what one awk prints between its two answers (no file name or unit holds it).
+TAB=$(printf '\t\001'); SOH=\${TAB#?}; TAB=\${TAB%?}
+UID_NOW=$(id -u)
 NL='
 '
 have() { command -v "$1" >/dev/null 2>&1; }
 fail() { printf '%s error %s\n' "$M" "$*"; }
 first_line() { printf '%s\n' "$1" | sed -n '/./{p;q;}'; }
-fp_of() { printf '%s%s' "$K" "$1" | sha256sum | cut -c1-64; }
 CM_HEADER='managed by (devenv|puppet|ansible|salt)|ansible managed'
 # A file's content without configuration-management header comment lines.
 unmanaged_sha256() { grep -Eiv "^[[:space:]]*(#|;|//|--|\"|/?\*|!|%|<!--).*($CM_HEADER)" -- "$1" | sha256sum | cut -c1-64; }
+# The same for many files, two processes each and one sed for all: one line per
+# file, "sha256  path" with \1 and \2 in $1 (a sed replacement) standing for them.
+unmanaged_sums() {
+  um_fmt=$1; shift
+  [ $# -gt 0 ] || return 0
+  for um_f in "$@"; do
+    grep -Eiv "^[[:space:]]*(#|;|//|--|\"|/?\*|!|%|<!--).*($CM_HEADER)" -- "$um_f" | sha256sum
+    printf '%s\n' "$um_f"
+  done | sed -n "N;s/^\([0-9a-f]\{64\}\)  -\n\(.*\)$/$um_fmt/p"
+}
+# One awk's two answers, split at SOH (field splitting: linear, where a
+# \${x%%pattern*} would be quadratic in dash) -> HEAD and TAIL, either may be empty.
+split_at() {
+  set -f; IFS=$SOH
+  # shellcheck disable=SC2086
+  set -- $1
+  unset IFS; set +f
+  HEAD=\${1-}; TAIL=\${2-}
+}
+# Answers more than one section needs, asked once per shell (the sections that
+# share a shell share them): dpkg's native architecture, and apt's settings.
+dpkg_arch() { [ -n "\${DPKG_ARCH-}" ] || DPKG_ARCH=$(dpkg --print-architecture); }
+apt_settings() {
+  [ -n "\${APT_SETTINGS+set}" ] || APT_SETTINGS=$(apt-config shell r APT::Install-Recommends/b periodic APT::Periodic::Unattended-Upgrade 2>/dev/null)
+}
+# apt_settings' line that sets $1 (r='true'), into SETTING (empty when unset).
+apt_setting() {
+  SETTING=
+  set -f; IFS=$NL
+  for l in $APT_SETTINGS; do case "$l" in "$1="*) SETTING=$l ;; esac; done
+  unset IFS; set +f
+}
 run_section() {
   printf '%s begin %s\n' "$M" "$1"
   "section_$1"
@@ -45,7 +78,7 @@ run_section() {
 }
 
 section_meta() {
-  echo "uid=$(id -u)"
+  echo "uid=$UID_NOW"
   echo "shell_pid=$$"
 }
 `;
