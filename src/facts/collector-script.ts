@@ -113,13 +113,15 @@ export const FIRST_SECTIONS: readonly string[] = ['meta', 'processes'];
  * `systemctl show` while the other lanes hash files). A lane keeps the sections
  * that share what one of them read: env and cron read the services section's
  * unit listing; security_updates and platform reuse what packages asked dpkg
- * and apt. Lanes are balanced by what each costs on a host of a few hundred
- * packages; an area named in no lane runs in the last.
+ * and apt; logging reuses journald's state that time asked with its daemons.
+ * Lanes are balanced by what each costs on a host of a few hundred packages
+ * (services' lane waits on systemd, so it carries least); an area named in no
+ * lane runs in the last.
  */
 const LANES: readonly (readonly string[])[] = [
-  ['services', 'env', 'cron', 'time', 'logging', 'fail2ban'],
+  ['services', 'env', 'cron'],
   ['unowned_files', 'conffiles', 'trees', 'files'],
-  ['packages', 'security_updates', 'platform', 'resources', 'apt_sources', 'python', 'accounts', 'listeners', 'sysctl', 'locale', 'ssh', 'firewall'],
+  ['packages', 'security_updates', 'platform', 'time', 'logging', 'resources', 'apt_sources', 'python', 'accounts', 'listeners', 'sysctl', 'locale', 'ssh', 'firewall', 'fail2ban'],
 ];
 
 /** The lanes with every section that is neither first nor named in a lane added to the last, each section once. */
