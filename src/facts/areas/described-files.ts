@@ -36,9 +36,11 @@ FIND_FMT='S\t%y\t%m\t%u\t%g\t%s\t%p\t%l\n'
 # excepted: its content is policy, not a secret).
 # With an argument, SOH and then the regular files that stay S (to hash) follow
 # the lines.
+# The secrets reach awk in its environment (ENVIRON: no escapes processed, no
+# process to feed them in); they are paths, not values.
 mark_secrets() {
-  { printf '%s\n@@\n' "$SECRETS"; cat; } | awk -F'\t' -v OFS='\t' -v more="\${1:+1}" '
-    !body { if ($0 == "@@") body = 1; else if ($0 != "") listed[$0] = 1; next }
+  SECRETS=$SECRETS awk -F'\t' -v OFS='\t' -v more="\${1:+1}" '
+    BEGIN { n = split(ENVIRON["SECRETS"], s, "\n"); for (i = 1; i <= n; i++) if (s[i] != "") listed[s[i]] = 1 }
     $1 == "S" && $2 == "f" {
       p = $7; n = p; sub(/.*\//, "", n); n = tolower(n)
       if ((p in listed) || n ~ /^(g?shadow-?|opasswd)$/ || p ~ /^\/etc\/ssl\/private\// || n ~ /^ssh_host_.*_key$/ ||

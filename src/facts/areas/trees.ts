@@ -53,8 +53,14 @@ section_trees() {
     }
     printf "\001"; for (k = 1; k <= nw; k++) print w[k] }')"
   printf '%s' "$HEAD"
-  [ -n "$TAIL" ] && printf '%s\n' "$TAIL" | xargs -d "$NL" -r sha256sum -- 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
   set -f; IFS=$NL
+  if [ \${#TAIL} -gt 100000 ]; then
+    # Many trees of many files: xargs keeps each sha256sum within the argument limit.
+    printf '%s\n' "$TAIL" | xargs -d "$NL" -r sha256sum -- 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  elif [ -n "$TAIL" ]; then
+    # shellcheck disable=SC2086
+    sha256sum -- $TAIL 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  fi
   for l in $HEAD; do
     case "$l" in "B$TAB"*) ;; *) continue ;; esac
     t=\${l#"B$TAB"}; t=\${t%"$TAB"*}
