@@ -12,15 +12,19 @@ import { FACT_AREAS } from './areas/index.js';
  * per run so no file content on the target can forge a section boundary.
  *
  * Inputs (paths, the fingerprint key) travel in the script text on stdin,
- * quoted by shellQuote — never in argv, where `ps` or an ssh log would show them.
- * The key is only ever fed to sha256sum through a pipe from the `printf` builtin.
+ * quoted by shellQuote — never in argv, where `ps` or an ssh log would show them
+ * (the secrets' paths reach one awk in its environment, root's to read). The key
+ * is only ever fed to sha256sum through a pipe from the `printf` builtin.
  *
  * The whole body is one `{ …; } </dev/null` group: the shell parses it before
  * running it, and no command inside can swallow the rest of the script from stdin.
  *
  * Each fact area's fragment (its `section_NAME` function) lives in that area's
  * file under src/facts/areas/; this file holds what they share and runs them,
- * still in one script and one round trip, in FACT_AREAS order.
+ * still in one script and one round trip: meta and processes first, then the
+ * rest in lanes side by side (LANES below). A process costs more than most of
+ * what the fragments read, so they batch: one stat, sha256sum or systemctl for
+ * many files or units, builtins for one-line files.
  */
 
 /** The shell's settings and the helpers every section uses; `meta` is the collector's own section. */
