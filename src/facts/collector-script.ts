@@ -86,9 +86,10 @@ run_sections() { for s in "$@"; do run_section "$s"; done; }
 # first lane's is out, so the output stays in lane order and no lane blocks on
 # a full pipe. Nothing is written to disk.
 run_lanes() {
-  if [ $# -le 1 ]; then
-    # shellcheck disable=SC2086
-    run_sections \${1-}
+  # One lane, or no awk to hold the later lanes' output: one after another.
+  if [ $# -le 1 ] || ! have awk; then
+    # shellcheck disable=SC2048,SC2086
+    run_sections $*
     return
   fi
   lane=$1; shift
