@@ -10,7 +10,7 @@
 //   - the collector script alone over plain ssh, with every section;
 //   - "today's collector": the same script running only the sections it had
 //     before wave 2 (without conffiles, unowned_files, trees and cron; the
-//     function definitions stay, the run loop skips them — product code unchanged);
+//     function definitions stay, its run lines skip them — product code unchanged);
 //   - facter --json.
 // Then each section's fragment alone over SSH (the script running `meta` and that
 // one section), less the script running `meta` alone: what each fragment costs.
@@ -37,24 +37,32 @@ printf '#!/bin/sh\\n' > /opt/agent/bin/agent && chmod 0755 /opt/agent/bin/agent
 printf '17 3 * * * root /usr/local/bin/rotate-uploads\\n' > /etc/cron.d/rotate-uploads
 printf 'DATABASE_URL=postgres://app:secret@localhost/app\\n' > /etc/default/app && chmod 0600 /etc/default/app`;
 
-/** The collector script with only these sections in its run loop (every function is still defined). */
+/**
+ * The collector script running only these sections (every function is still defined): its last two
+ * lines are `run_sections FIRST…` and `run_lanes 'lane…' 'lane…'`; each keeps only the sections asked for.
+ */
 export function withSections(script, sections) {
-  const loop = /\nfor s in ([a-z0-9_ ]+); do\n {2}run_section "\$s"\ndone\n/;
-  if (!loop.test(script)) throw new Error('the collector script no longer ends in its `for s in …; do run_section` loop: update bench/facts-ssh.mjs');
-  return script.replace(loop, `\nfor s in ${sections.join(' ')}; do\n  run_section "$s"\ndone\n`);
+  const tail = /\nrun_sections ([a-z0-9_ ]+)\nrun_lanes ((?:'[a-z0-9_ ]*' ?)+)\n/;
+  if (!tail.test(script)) throw new Error('the collector script no longer ends in `run_sections …` and `run_lanes \'…\' …`: update bench/facts-ssh.mjs');
+  const keep = (words) => words.split(' ').filter((s) => sections.includes(s));
+  return script.replace(tail, (_, first, lanes) => {
+    const kept = [...lanes.matchAll(/'([a-z0-9_ ]*)'/g)].map(([, lane]) => keep(lane)).filter((lane) => lane.length > 0);
+    return `\nrun_sections ${keep(first).join(' ')}\nrun_lanes ${kept.map((lane) => `'${lane.join(' ')}'`).join(' ')}\n`;
+  });
 }
 
 /**
- * The same script, each section timed in place (in the context of the others: env and cron reuse what services read).
- * The T line starts on a line of its own (a section may leave stderr without a final newline) and names the
- * section as the loop gave it (sections such as time and ssh use $s themselves).
+ * The same script, each section timed in place (in the context of the others: lanes run side by side,
+ * and env and cron reuse what services read). The T line starts on a line of its own (a section may
+ * leave stderr without a final newline) and names the section as run_sections gave it (sections such
+ * as time and ssh use $s themselves).
  */
 export function withSectionTimes(script) {
-  const loop = '\n  run_section "$s"\ndone\n';
-  if (!script.includes(loop)) throw new Error('the collector script no longer runs `run_section "$s"` in its loop: update bench/facts-ssh.mjs');
+  const loop = 'run_sections() { for s in "$@"; do run_section "$s"; done; }';
+  if (!script.includes(loop)) throw new Error('the collector script no longer defines run_sections as a loop over run_section: update bench/facts-ssh.mjs');
   return script.replace(
     loop,
-    '\n  bench_section=$s; bench_t0=$(date +%s%N); run_section "$s"; printf \'\\nT %s %s\\n\' "$bench_section" $(( $(date +%s%N) - bench_t0 )) >&2\ndone\n',
+    'run_sections() { for s in "$@"; do bench_section=$s; bench_t0=$(date +%s%N); run_section "$s"; printf \'\\nT %s %s\\n\' "$bench_section" $(( $(date +%s%N) - bench_t0 )) >&2; done; }',
   );
 }
 

@@ -19,8 +19,13 @@ export const AccountsFacts = z.object({ users: z.record(str, UserFacts), groups:
 const script = sh`
 section_accounts() {
   have getent || { fail "getent not found"; return 1; }
-  getent passwd | sed 's/^/U:/' || { fail "getent passwd failed"; return 1; }
-  getent group | sed 's/^/G:/'
+  # Prefixed by builtins: a sed per list would cost more than the lists.
+  # (An empty list is the parser's to report, as when getent fails.)
+  out=$(getent passwd)
+  set -f; IFS=$NL
+  for l in $out; do printf 'U:%s\n' "$l"; done
+  for l in $(getent group); do printf 'G:%s\n' "$l"; done
+  unset IFS; set +f
   return 0
 }
 `;

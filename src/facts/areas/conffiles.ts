@@ -23,16 +23,20 @@ section_conffiles() {
                 awk 'FNR == NR { reg[$2] = $1; next } ($2 in reg) { print $2 "\t" reg[$2] "\t" $1 "\tucf" }' /var/lib/ucf/registry /var/lib/ucf/hashfile
               fi; } )
   [ -n "$recorded" ] || return 0
-  changed=$( { printf '%s\n@@\n' "$recorded"; printf '%s\n' "$recorded" | cut -f1 | xargs -d "$NL" md5sum 2>/dev/null; } | awk -F'\t' '
+  set -f; IFS=$NL
+  # Each recorded path (the first field), with builtins; one md5sum for them all.
+  paths=; for l in $recorded; do paths=$paths\${l%%"$TAB"*}$NL; done
+  # shellcheck disable=SC2086
+  changed=$( { printf '%s\n@@\n' "$recorded"; md5sum -- $paths 2>/dev/null; } | awk -F'\t' '
     !body { if ($0 == "@@") body = 1; else if (!($1 in want)) { want[$1] = $3; pkg[$1] = $2; src[$1] = $4 }; next }
     { got[substr($0, 35)] = substr($0, 1, 32) }
-    END { for (p in want) if (!(p in got)) print "X\t" p "\t" pkg[p] "\t" src[p]; else if (got[p] != want[p]) print "C\t" p "\t" pkg[p] "\t" src[p] }' | sort -t "$TAB" -k2,2)
-  [ -n "$changed" ] || return 0
-  printf '%s\n' "$changed"
-  paths=$(printf '%s\n' "$changed" | cut -f2)
-  set -f; IFS=$NL
-  # shellcheck disable=SC2086
-  find $paths -maxdepth 0 -printf "$FIND_FMT" 2>/dev/null | describe
+    END { for (p in want) if (!(p in got)) print "X\t" p "\t" pkg[p] "\t" src[p]; else if (got[p] != want[p]) print "C\t" p "\t" pkg[p] "\t" src[p] }')
+  if [ -n "$changed" ]; then
+    printf '%s\n' "$changed"
+    paths=; for l in $changed; do l=\${l#*"$TAB"}; paths=$paths\${l%%"$TAB"*}$NL; done
+    # shellcheck disable=SC2086
+    find $paths -maxdepth 0 -printf "$FIND_FMT" 2>/dev/null | describe
+  fi
   unset IFS; set +f
   return 0
 }

@@ -34,31 +34,38 @@ FIND_FMT='S\t%y\t%m\t%u\t%g\t%s\t%p\t%l\n'
 # content. The profile's secrets, account shadows, private keys and
 # credential-like names, and any regular file others may not read (sudoers
 # excepted: its content is policy, not a secret).
+# With an argument, SOH and then the regular files that stay S (to hash) follow
+# the lines.
+# The secrets reach awk in its environment (ENVIRON: no escapes processed, no
+# process to feed them in); they are paths, not values.
 mark_secrets() {
-  { printf '%s\n@@\n' "$SECRETS"; cat; } | awk -F'\t' -v OFS='\t' '
-    !body { if ($0 == "@@") body = 1; else if ($0 != "") listed[$0] = 1; next }
+  SECRETS=$SECRETS awk -F'\t' -v OFS='\t' -v more="\${1:+1}" '
+    BEGIN { n = split(ENVIRON["SECRETS"], s, "\n"); for (i = 1; i <= n; i++) if (s[i] != "") listed[s[i]] = 1 }
     $1 == "S" && $2 == "f" {
       p = $7; n = p; sub(/.*\//, "", n); n = tolower(n)
       if ((p in listed) || n ~ /^(g?shadow-?|opasswd)$/ || p ~ /^\/etc\/ssl\/private\// || n ~ /^ssh_host_.*_key$/ ||
           n ~ /\.(key|pem|p12|pfx|jks|keystore|keytab)$/ || (n ~ /(secret|token|credential|password|\.env$)/ && p !~ /^\/etc\/pam\.d\//) ||
           ($3 !~ /[4567]$/ && p !~ /^\/etc\/sudoers(\.d\/|$)/)) $1 = "Q"
+      else hash[++h] = $7
     }
-    { print }'
+    { print }
+    END { if (more) { printf "\001"; for (i = 1; i <= h; i++) print hash[i] } }'
 }
 # S/Q lines on stdin -> the same lines, then H TAB sha256 TAB path for every
 # non-secret regular file: its content without configuration-management header
 # lines where it has one (printed last, so it wins), as the files section does.
 describe() {
-  lines=$(mark_secrets)
+  # The marked lines, then the files to hash.
+  split_at "$(mark_secrets and-then)"
+  lines=$HEAD; hash_these=$TAIL
   [ -n "$lines" ] || return 0
-  printf '%s\n' "$lines"
-  hash_these=$(printf '%s\n' "$lines" | awk -F'\t' '$1 == "S" && $2 == "f" { print $7 }')
+  printf '%s' "$lines"
   [ -n "$hash_these" ] || return 0
   set -f; IFS=$NL
   # shellcheck disable=SC2086
   sha256sum -- $hash_these 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
-  # shellcheck disable=SC2086
-  for f in $(grep -Eil -e "$CM_HEADER" -- $hash_these 2>/dev/null); do printf 'H\t%s\t%s\n' "$(unmanaged_sha256 "$f")" "$f"; done
+  # shellcheck disable=SC2046,SC2086
+  unmanaged_sums "H$TAB\\1$TAB\\2" $(grep -Eil -e "$CM_HEADER" -- $hash_these 2>/dev/null)
   unset IFS; set +f
 }
 `;

@@ -12,7 +12,8 @@ export const ServiceEnvFacts = z.object({
 
 const script = sh`
 # Names and keyed fingerprints of each enabled service's environment. Values
-# are tokenized by awk into a pipe and hashed; none is ever printed.
+# are tokenized by awk into a pipe and hashed (two processes a value, joined to
+# their names by one awk at the end); none is ever printed.
 section_env() {
   have systemctl && [ -d /run/systemd/system ] || { fail "systemd is not running"; return 1; }
   # The services section already knows which units are enabled; ask again only when it failed.
@@ -45,7 +46,8 @@ section_env() {
     kind=\${line%%"$TAB"*}; rest=\${line#*"$TAB"}
     unit=\${rest%%"$TAB"*}; item=\${rest#*"$TAB"}
     if [ "$kind" = V ]; then
-      printf 'E\t%s\t%s\t%s\n' "$unit" "\${item%%=*}" "$(fp_of "\${item#*=}")"
+      printf 'E\t%s\t%s\n' "$unit" "\${item%%=*}"
+      printf '%s%s' "$K" "\${item#*=}" | sha256sum
     elif [ -r "$item" ]; then
       while IFS= read -r kv || [ -n "$kv" ]; do
         kv=\${kv#"\${kv%%[! ]*}"}
@@ -54,12 +56,17 @@ section_env() {
         name=\${kv%%=*}; value=\${kv#*=}
         case "$name" in *[!A-Za-z0-9_]*|'') continue ;; esac
         case "$value" in \"*\") value=\${value#\"}; value=\${value%\"} ;; \'*\') value=\${value#\'}; value=\${value%\'} ;; esac
-        printf 'E\t%s\t%s\t%s\n' "$unit" "$name" "$(fp_of "$value")"
+        printf 'E\t%s\t%s\n' "$unit" "$name"
+        printf '%s%s' "$K" "$value" | sha256sum
       done < "$item"
     elif [ -e "$item" ]; then
       printf 'R\t%s\t%s\n' "$unit" "$item"
     fi
-  done
+  done | awk '
+    # Each E line is followed by the keyed fingerprint of its value ("sha256  -"): joined here, one process for all.
+    e != "" { print e "\t" substr($0, 1, 64); e = ""; next }
+    /^E\t/ { e = $0; next }
+    { print }'
   return 0
 }
 `;

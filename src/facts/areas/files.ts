@@ -24,36 +24,53 @@ export const FileFacts = z.object({
 const script = sh`
 # The profile's managed files, the fixed sensitive list and the checklist's
 # secrets. Secrets (and /etc/shadow) get a keyed fingerprint instead of a hash.
+# The paths are sorted with builtins, then read by one stat, one find (links),
+# one sha256sum, one grep and one awk for them all: a process per file would
+# cost more than the reading.
 section_files() {
   set -- /etc/ssh/sshd_config /etc/sudoers /etc/passwd /etc/shadow /etc/group /etc/nginx/nginx.conf
   for f in /etc/systemd/system/*.service /etc/nginx/sites-enabled/*; do [ -e "$f" ] || [ -L "$f" ] && set -- "$@" "$f"; done
   set -f; IFS=$NL
   for f in $MANAGED $SECRETS; do set -- "$@" "$f"; done
   unset IFS; set +f
+  present=; links=; hashed=
   for f in "$@"; do
     if [ -e "$f" ] || [ -L "$f" ]; then
-      stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- "$f" 2>/dev/null || printf 'E\t%s\n' "$f"
+      present=$present$f$NL
+      [ -L "$f" ] && links=$links$f$NL
+      case "$NL$SECRETS$NL/etc/shadow$NL" in *"$NL$f$NL"*) continue ;; esac
+      [ -f "$f" ] && [ -r "$f" ] && hashed=$hashed$f$NL
     else
       printf 'A\t%s\n' "$f"
     fi
   done
-  for f in "$@"; do
-    [ -L "$f" ] && printf 'L\t%s\t%s\n' "$(readlink -- "$f")" "$f"
-  done
   set -f; IFS=$NL
+  if [ -n "$present" ]; then
+    # shellcheck disable=SC2086
+    stats=$(stat --printf 'S\t%F\t%a\t%U\t%G\t%s\t%n\n' -- $present 2>/dev/null)
+    [ -n "$stats" ] && printf '%s\n' "$stats"
+    for f in $present; do
+      case "$NL$stats$NL" in *"$TAB$f$NL"*) ;; *) printf 'E\t%s\n' "$f" ;; esac
+    done
+  fi
+  # shellcheck disable=SC2086
+  [ -n "$links" ] && find $links -maxdepth 0 -printf 'L\t%l\t%p\n' 2>/dev/null
   for f in $SECRETS /etc/shadow; do
-    [ -f "$f" ] && [ -r "$f" ] && printf 'P\t%s\t%s\n' "$( { printf '%s' "$K"; cat -- "$f"; } | sha256sum | cut -c1-64)" "$f"
-  done
-  unset IFS; set +f
-  for f in "$@"; do
-    case "$NL$SECRETS$NL/etc/shadow$NL" in *"$NL$f$NL"*) continue ;; esac
     [ -f "$f" ] && [ -r "$f" ] || continue
-    printf 'H\t%s\t%s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"
-    if grep -Eiq "$CM_HEADER" -- "$f"; then
-      printf 'U\t%s\t%s\n' "$(unmanaged_sha256 "$f")" "$f"
-    fi
-    head -n 5 -- "$f" | grep -Eiq '^[[:space:]]*(#|;|//|--|"|/?\*|!|%|<!--).*managed by devenv' && printf 'D\t%s\n' "$f"
-  done
+    { printf '%s' "$K"; cat -- "$f"; } | sha256sum
+    printf '%s\n' "$f"
+  done | sed -n "N;s/^\([0-9a-f]\{64\}\)  -\n/P$TAB\1$TAB/p"
+  if [ -n "$hashed" ]; then
+    # sha256sum escapes a name with a backslash (and marks its line with one): unescaped here.
+    # shellcheck disable=SC2086
+    sha256sum -- $hashed 2>/dev/null | sed -n -e '/^\\/{s/^\\//;s/\\\\/\\/g;}' -e "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+    # shellcheck disable=SC2046,SC2086
+    unmanaged_sums "U$TAB\\1$TAB\\2" $(grep -Eil -e "$CM_HEADER" -- $hashed 2>/dev/null)
+    # A devenv header among the first five lines ([[:space:]] spelled out: mawk may lack classes).
+    # shellcheck disable=SC2086
+    awk 'FNR <= 5 && !(FILENAME in seen) && tolower($0) ~ /^[ \t\r\v\f]*(#|;|\/\/|--|"|\/?\*|!|%|<!--).*managed by devenv/ { seen[FILENAME] = 1; print "D\t" FILENAME }' $hashed 2>/dev/null
+  fi
+  unset IFS; set +f
   return 0
 }
 `;

@@ -25,10 +25,10 @@ import { unownedFilesArea } from './unowned-files.js';
 
 /**
  * Every fact area, once, in collector order — which is also the facts' report
- * order. The collector runs the sections in this order (services before cron
- * and env, which read what it found), the parser walks it (honouring
- * parseAfter), importers name what they lack from it, and parity's areas are
- * keyed by it. A new area is one file in this folder and one line here (plus
+ * order. The collector runs every section once (in lanes side by side, see
+ * collector-script.ts; services before cron and env, which read what it found),
+ * the parser walks it (honouring parseAfter), importers name what they lack
+ * from it, and parity's areas are keyed by it. A new area is one file in this folder and one line here (plus
  * its key in schema.ts and its parity entry, which the compiler asks for).
  */
 export const FACT_AREAS: readonly FactArea[] = [

@@ -27,14 +27,19 @@ export const ListenersFacts = z.object({ sockets: z.array(SocketListener), unix:
 const script = sh`
 section_listeners() {
   have ss || { fail "ss not found (iproute2)"; return 1; }
-  ss -Htulnp 2>/dev/null | sed 's/^/N /' || { fail "ss -tuln failed"; return 1; }
-  ss -Hxlp 2>/dev/null | sed 's/^/X /'
-  paths=$(ss -Hxl 2>/dev/null | awk '$5 ~ /^\// {print $5}' | sort -u)
-  if [ -n "$paths" ]; then
-    set -f; IFS=$NL; set --
-    for p in $paths; do set -- "$@" "$p"; done
+  # One ss for inet and unix sockets: tcp/udp lines become N, unix ones X, and
+  # the unix sockets' paths follow SOH for one stat.
+  out=$(ss -Htuxlnp 2>/dev/null | awk '
+    $1 ~ /^u_/ { print "X " $0; if ($5 ~ /^\// && !($5 in seen)) { seen[$5] = 1; paths[++n] = $5 }; next }
+    { print "N " $0 }
+    END { printf "\001"; for (i = 1; i <= n; i++) print paths[i] }') || { fail "ss -tuln failed"; return 1; }
+  split_at "$out"
+  printf '%s' "$HEAD"
+  if [ -n "$TAIL" ]; then
+    set -f; IFS=$NL
+    # shellcheck disable=SC2086
+    stat --printf 'S\t%a\t%U\t%G\t%n\n' $TAIL 2>/dev/null
     unset IFS; set +f
-    stat --printf 'S\t%a\t%U\t%G\t%n\n' "$@" 2>/dev/null
   fi
   return 0
 }

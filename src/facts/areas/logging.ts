@@ -13,7 +13,9 @@ export const LoggingFacts = z.object({
 
 const script = sh`
 section_logging() {
-  have systemctl && echo "journald=$(systemctl is-active systemd-journald.service 2>/dev/null)"
+  # The time section asks systemd about journald with its time daemons (when they share a shell).
+  if [ -n "\${JOURNALD_STATE-}" ]; then echo "journald=$JOURNALD_STATE"
+  else have systemctl && echo "journald=$(systemctl is-active systemd-journald.service 2>/dev/null)"; fi
   have logrotate && echo "logrotate=yes"
   [ -d /etc/logrotate.d ] && for f in /etc/logrotate.d/*; do [ -f "$f" ] && printf 'C\t%s\n' "$f"; done
   return 0

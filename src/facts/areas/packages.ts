@@ -24,10 +24,13 @@ export const PackagesFacts = z.object({
 const script = sh`
 section_packages() {
   have dpkg-query || { fail "dpkg-query not found"; return 1; }
-  echo "native=$(dpkg --print-architecture)"
+  dpkg_arch
+  echo "native=$DPKG_ARCH"
   # apt's own answer, its built-in default included: does this host install Recommends?
-  have apt-config && echo "recommends=$(apt-config shell r APT::Install-Recommends/b 2>/dev/null)"
-  dpkg-query -W -f 'P\t\${Package}\t\${Version}\t\${Architecture}\t\${db:Status-Abbrev}\t\${Recommends}\n' || { fail "dpkg-query failed"; return 1; }
+  if have apt-config; then apt_settings; apt_setting r; echo "recommends=$SETTING"; fi
+  # Kept for security_updates, which asks about one package of the same list.
+  DPKG_LIST=$(dpkg-query -W -f 'P\t\${Package}\t\${Version}\t\${Architecture}\t\${db:Status-Abbrev}\t\${Recommends}\n') || { unset DPKG_LIST; fail "dpkg-query failed"; return 1; }
+  printf '%s\n' "$DPKG_LIST"
   if [ -r /var/lib/apt/extended_states ]; then
     awk '/^Package:/{p=$2} /^Architecture:/{a=$2} /^Auto-Installed: *1/{print "A\t" p "\t" a}' /var/lib/apt/extended_states
   fi

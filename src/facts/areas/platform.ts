@@ -17,23 +17,33 @@ export const PlatformFacts = z.object({
 });
 
 const script = sh`
+# Builtins where a file is one line (read) and one uname for three answers: a
+# process costs more than what it reads.
 section_platform() {
-  if [ -r /etc/os-release ]; then grep -E '^(ID|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' /etc/os-release
-  elif [ -r /usr/lib/os-release ]; then grep -E '^(ID|VERSION_ID|VERSION_CODENAME|PRETTY_NAME)=' /usr/lib/os-release
+  if [ -r /etc/os-release ]; then os=/etc/os-release
+  elif [ -r /usr/lib/os-release ]; then os=/usr/lib/os-release
   else fail "no /etc/os-release"; return 1; fi
-  [ -r /etc/debian_version ] && echo "debian_version=$(cat /etc/debian_version)"
-  echo "kernel=$(uname -r)"
-  echo "machine=$(uname -m)"
-  have dpkg && echo "dpkg_arch=$(dpkg --print-architecture)"
-  echo "hostname=$(uname -n)"
-  [ -r /etc/machine-id ] && echo "machine_id=$(cat /etc/machine-id)"
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ID=*|VERSION_ID=*|VERSION_CODENAME=*|PRETTY_NAME=*) printf '%s\n' "$line" ;; esac
+  done < "$os"
+  if [ -r /etc/debian_version ]; then IFS= read -r line < /etc/debian_version; echo "debian_version=$line"; fi
+  # uname prints nodename, release, machine in that order whatever the order asked.
+  set -- $(uname -n -r -m)
+  echo "kernel=$2"
+  echo "machine=$3"
+  have dpkg && { dpkg_arch; echo "dpkg_arch=$DPKG_ARCH"; }
+  echo "hostname=$1"
+  if [ -r /etc/machine-id ]; then IFS= read -r line < /etc/machine-id; echo "machine_id=$line"; fi
   if have systemd-detect-virt; then
-    echo "virt_container=$(systemd-detect-virt -c 2>/dev/null)"
-    echo "virt_vm=$(systemd-detect-virt -v 2>/dev/null)"
+    c=$(systemd-detect-virt -c 2>/dev/null)
+    echo "virt_container=$c"
+    # A container's answer wins over a VM's: ask for the VM only when it is no container.
+    [ -n "$c" ] && [ "$c" != none ] || echo "virt_vm=$(systemd-detect-virt -v 2>/dev/null)"
   fi
   [ -e /.dockerenv ] && echo "dockerenv=1"
   [ -e /run/.containerenv ] && echo "containerenv=1"
-  echo "pid1=$(cat /proc/1/comm 2>/dev/null)"
+  line=; [ -r /proc/1/comm ] && IFS= read -r line < /proc/1/comm
+  echo "pid1=$line"
   return 0
 }
 `;

@@ -23,9 +23,11 @@ export const RuntimesFacts = z.object({
 
 const script = sh`
 section_python() {
-  for root in /srv /opt /home /var/www; do
-    [ -d "$root" ] && find "$root" -maxdepth 4 -name pyvenv.cfg -type f 2>/dev/null
-  done | while IFS= read -r cfg; do
+  set --
+  for root in /srv /opt /home /var/www; do [ -d "$root" ] && set -- "$@" "$root"; done
+  [ $# -gt 0 ] || return 0
+  # One find for every root (it walks them in the order given).
+  find "$@" -maxdepth 4 -name pyvenv.cfg -type f 2>/dev/null | while IFS= read -r cfg; do
     d=\${cfg%/pyvenv.cfg}
     printf 'V\t%s\n' "$d"
     awk -F' *= *' '$1=="home"||$1=="executable"||$1=="version"||$1=="version_info"{print "C\t" $1 "\t" $2}' "$cfg"

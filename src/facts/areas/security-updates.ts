@@ -13,8 +13,18 @@ export const SecurityUpdateFacts = z.object({
 const script = sh`
 section_security_updates() {
   have dpkg-query || { fail "dpkg-query not found"; return 1; }
-  echo "unattended=$(dpkg-query -W -f '\${db:Status-Abbrev}' unattended-upgrades 2>/dev/null)"
-  have apt-config && apt-config shell periodic APT::Periodic::Unattended-Upgrade 2>/dev/null
+  if [ -n "\${DPKG_LIST+set}" ]; then
+    # The packages section's list (P, name, version, arch, status): the status of unattended-upgrades, if listed.
+    status=
+    case "$NL$DPKG_LIST" in
+      *"\${NL}P\${TAB}unattended-upgrades\${TAB}"*)
+        status=\${DPKG_LIST#*"P\${TAB}unattended-upgrades\${TAB}"}; status=\${status#*"$TAB"}; status=\${status#*"$TAB"}; status=\${status%%"$TAB"*} ;;
+    esac
+    echo "unattended=$status"
+  else
+    echo "unattended=$(dpkg-query -W -f '\${db:Status-Abbrev}' unattended-upgrades 2>/dev/null)"
+  fi
+  if have apt-config; then apt_settings; apt_setting periodic; [ -n "$SETTING" ] && printf '%s\n' "$SETTING"; fi
   return 0
 }
 `;

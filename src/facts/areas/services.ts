@@ -29,31 +29,34 @@ section_services() {
   # "\342\227\217" (octal) is the bullet systemctl puts before a failed unit: the
   # CLI's bundle stays ASCII, which Node reads several times faster.
   # Loaded units plus every unit file on disk: list-unit-files would do the
-  # same but takes 200-400 ms; ls and one batched show take a fraction of that.
+  # same but takes 200-400 ms; a glob and one batched show take a fraction of that.
   # Timers ride along in the same calls: the cron section reads them from SERVICES_SHOW.
   units=$( { systemctl list-units --type=service,timer --all --no-legend --plain 2>/dev/null
              for d in /etc/systemd/system /run/systemd/system /usr/local/lib/systemd/system /lib/systemd/system /usr/lib/systemd/system; do
-               [ -d "$d" ] && ls -1 "$d"
+               for u in "$d"/*.service "$d"/*.timer; do [ -e "$u" ] || [ -L "$u" ] && printf '%s\n' "\${u##*/}"; done
              done; } |
-           awk '{u=($1=="\342\227\217"||$1=="*")?$2:$1; if (u ~ /\.(service|timer)$/ && u !~ /@\.(service|timer)$/) print u}' | sort -u)
+           awk '{u=($1=="\342\227\217"||$1=="*")?$2:$1; if (u ~ /\.(service|timer)$/ && u !~ /@\.(service|timer)$/ && !(u in seen)) { seen[u] = 1; print u }}')
   [ -n "$units" ] || { fail "systemctl listed no services"; return 1; }
   # shellcheck disable=SC2086 - unit names have no spaces; one call for all.
   out=$(systemctl show -p Id,LoadState,UnitFileState,ActiveState,SubState,User,Restart,FragmentPath,DropInPaths,MainPID,ConditionResult,ConditionTimestampMonotonic $units) || { fail "systemctl show failed"; return 1; }
   printf '%s\n' "$out"
   SERVICES_SHOW=$out
-  ENABLED_UNITS=$(printf '%s\n' "$out" | awk -F= '
+  # One pass over the properties: the enabled services, SOH, then the unit files to hash.
+  both=$(printf '%s\n' "$out" | awk -F= '
     /^$/ { if (state == "enabled" && id ~ /\.service$/) print id; id = ""; state = ""; next }
     $1 == "Id" { id = $2 } $1 == "UnitFileState" { state = $2 }
-    END { if (state == "enabled" && id ~ /\.service$/) print id }')
+    ($1 == "FragmentPath" || $1 == "DropInPaths") && $2 != "" { n = split($2, a, " "); for (i = 1; i <= n; i++) if (!(a[i] in seen)) { seen[a[i]] = 1; files[++nf] = a[i] } }
+    END { if (state == "enabled" && id ~ /\.service$/) print id; printf "\001"; for (i = 1; i <= nf; i++) print files[i] }')
+  split_at "$both"
+  ENABLED_UNITS=$HEAD; files=$TAIL
   echo "@hashes"
-  files=$(printf '%s\n' "$out" | awk -F= '($1=="FragmentPath"||$1=="DropInPaths")&&$2!=""{n=split($2,a," "); for(i=1;i<=n;i++) print a[i]}' | sort -u)
   if [ -n "$files" ]; then
     set -f; IFS=$NL
     # shellcheck disable=SC2086
     SERVICES_HASHES=$(sha256sum $files 2>/dev/null
     # Units written by devenv, Puppet... hash without their header (printed last, so it wins), as the files section does.
-    # shellcheck disable=SC2086
-    for f in $(grep -Eil "$CM_HEADER" $files 2>/dev/null); do printf '%s  %s\n' "$(unmanaged_sha256 "$f")" "$f"; done)
+    # shellcheck disable=SC2046,SC2086
+    unmanaged_sums '\1  \2' $(grep -Eil "$CM_HEADER" $files 2>/dev/null))
     unset IFS; set +f
     printf '%s\n' "$SERVICES_HASHES"
   fi

@@ -7,7 +7,7 @@ const script = sh`
 section_ssh() {
   s=$(command -v sshd 2>/dev/null) || s=/usr/sbin/sshd
   [ -x "$s" ] || { fail "sshd is not installed"; return 1; }
-  [ "$(id -u)" = 0 ] || { fail "sshd -T needs root (use --sudo)"; return 1; }
+  [ "$UID_NOW" = 0 ] || { fail "sshd -T needs root (use --sudo)"; return 1; }
   out=$("$s" -T 2>&1) || { fail "sshd -T: $(first_line "$out")"; return 1; }
   printf '%s\n' "$out"
   return 0

@@ -18,10 +18,13 @@ section_time() {
   [ -z "$tz" ] && [ -r /etc/timezone ] && tz=$(cat /etc/timezone)
   echo "timezone=$tz"
   if have systemctl && [ -d /run/systemd/system ]; then
-    daemons="systemd-timesyncd chrony ntp ntpsec openntpd"
-    set -- $daemons
-    states=$(systemctl is-active systemd-timesyncd.service chrony.service ntp.service ntpsec.service openntpd.service 2>/dev/null)
-    for s in $states; do [ "$s" = active ] && echo "ntp=$1"; shift; done
+    # journald's state rides along for the logging section: one systemctl for both.
+    set -- systemd-timesyncd chrony ntp ntpsec openntpd systemd-journald
+    states=$(systemctl is-active systemd-timesyncd.service chrony.service ntp.service ntpsec.service openntpd.service systemd-journald.service 2>/dev/null)
+    for s in $states; do
+      if [ "$1" = systemd-journald ]; then JOURNALD_STATE=$s; else [ "$s" = active ] && echo "ntp=$1"; fi
+      shift
+    done
   fi
   [ -e /run/systemd/timesync/synchronized ] && echo "synchronized=yes"
   return 0

@@ -43,18 +43,30 @@ section_trees() {
   set --
   for d in /usr/local /opt; do [ -d "$d" ] && set -- "$@" "$d"; done
   [ $# -gt 0 ] || return 0
-  out=$(find "$@" -xdev -mindepth 1 \( -name "*$NL*" -o -name "*$TAB*" \) -prune -o -printf "$FIND_FMT" 2>/dev/null | awk -F'\t' -v OFS='\t' '
+  # The listing, then (after SOH) the files to hash: one awk, one split with builtins.
+  split_at "$(find "$@" -xdev -mindepth 1 \( -name "*$NL*" -o -name "*$TAB*" \) -prune -o -printf "$FIND_FMT" 2>/dev/null | awk -F'\t' -v OFS='\t' '
     { p = $7; r = p ~ /^\/usr\/local\// ? "/usr/local" : "/opt"; rest = substr(p, length(r) + 2); i = index(rest, "/")
       t = r "/" (i ? substr(rest, 1, i - 1) : rest); n[t]++; if (n[t] <= 1000) line[t, n[t]] = $0 }
     END { for (t in n) {
       if (n[t] > 1000) { print "B", t, n[t]; for (k = 1; k <= 200; k++) print line[t, k]; continue }
-      for (k = 1; k <= n[t]; k++) { print line[t, k]; split(line[t, k], f, "\t"); if (f[2] == "f" && f[6] <= 1048576) print "W", f[7] }
-    } }')
-  printf '%s\n' "$out" | grep -v "^W$TAB"
-  printf '%s\n' "$out" | sed -n "s/^W$TAB//p" | xargs -d "$NL" -r sha256sum -- 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
-  printf '%s\n' "$out" | awk -F'\t' '$1 == "B" { print $2 }' | while IFS= read -r t; do
+      for (k = 1; k <= n[t]; k++) { print line[t, k]; split(line[t, k], f, "\t"); if (f[2] == "f" && f[6] <= 1048576) w[++nw] = f[7] }
+    }
+    printf "\001"; for (k = 1; k <= nw; k++) print w[k] }')"
+  printf '%s' "$HEAD"
+  set -f; IFS=$NL
+  if [ \${#TAIL} -gt 100000 ]; then
+    # Many trees of many files: xargs keeps each sha256sum within the argument limit.
+    printf '%s\n' "$TAIL" | xargs -d "$NL" -r sha256sum -- 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  elif [ -n "$TAIL" ]; then
+    # shellcheck disable=SC2086
+    sha256sum -- $TAIL 2>/dev/null | sed -n "s/^\([0-9a-f]\{64\}\)  /H$TAB\1$TAB/p"
+  fi
+  for l in $HEAD; do
+    case "$l" in "B$TAB"*) ;; *) continue ;; esac
+    t=\${l#"B$TAB"}; t=\${t%"$TAB"*}
     printf 'D\t%s\t%s\n' "$(find "$t" -xdev -printf '%y %m %u %g %s %P %l\n' 2>/dev/null | sort | sha256sum | cut -c1-64)" "$t"
   done
+  unset IFS; set +f
   return 0
 }
 `;

@@ -10,8 +10,9 @@ const script = sh`
 # registered with ucf. The parity rules know which of them every host has.
 section_unowned_files() {
   [ -d /var/lib/dpkg/info ] || { fail "no dpkg database"; return 1; }
-  { cat /var/lib/dpkg/info/*.list 2>/dev/null
-    [ -r /var/lib/dpkg/diversions ] && cat /var/lib/dpkg/diversions
+  # Only what dpkg lists (or diverts) under the two folders read here can own
+  # one of their files: grep, not awk, reads the rest.
+  { grep -hE '^/(etc|usr/share/keyrings)(/|$)' /var/lib/dpkg/info/*.list /var/lib/dpkg/diversions 2>/dev/null
     [ -r /var/lib/ucf/registry ] && awk '{ print $2 }' /var/lib/ucf/registry
     echo @@
     find /etc /usr/share/keyrings -xdev \( -name "*$NL*" -o -name "*$TAB*" \) -prune -o \( -type f -o -type l \) -printf "$FIND_FMT" 2>/dev/null

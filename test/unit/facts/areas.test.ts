@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FactArea, ParseContext } from '../../../src/facts/areas/area.js';
 import { FACT_AREAS, parseOrder } from '../../../src/facts/areas/index.js';
-import { COLLECTOR_SECTIONS, renderCollectorScript } from '../../../src/facts/collector-script.js';
+import { COLLECTOR_SECTIONS, FIRST_SECTIONS, collectorLanes, renderCollectorScript } from '../../../src/facts/collector-script.js';
 import { FactsSchema } from '../../../src/facts/schema.js';
 import { FACT_SECTIONS } from '../../../src/facts/sections.js';
 
@@ -352,11 +352,23 @@ describe('the one list of fact areas', () => {
     expect(new Set(FACT_SECTIONS).size).toBe(FACT_SECTIONS.length);
   });
 
-  it('is the collector: each area defines its section function, run in the list order after meta', () => {
+  it('is the collector: each area defines its section function, each run once — meta and processes first, the rest in lanes', () => {
     const script = renderCollectorScript({ marker: '@@m', fingerprintKey: 'k', managedPaths: [], secretPaths: [] });
     for (const a of FACT_AREAS) expect(a.script).toContain(`section_${a.section}() {`);
     expect(COLLECTOR_SECTIONS).toEqual(['meta', ...FACT_AREAS.map((a) => a.section)]);
-    expect(script).toContain(`for s in ${COLLECTOR_SECTIONS.join(' ')}; do`);
+    const run = /\nrun_sections ([a-z0-9_ ]+)\nrun_lanes ((?:'[a-z0-9_ ]+' ?)+)\n\} <\/dev\/null\n$/.exec(script);
+    expect(run, 'the script ends in its run lines').not.toBeNull();
+    const first = run![1]!.split(' ');
+    const lanes = [...run![2]!.matchAll(/'([a-z0-9_ ]+)'/g)].map(([, lane]) => lane!.split(' '));
+    expect(first).toEqual([...FIRST_SECTIONS]);
+    expect(lanes).toEqual(collectorLanes());
+    expect([...first, ...lanes.flat()].sort()).toEqual([...COLLECTOR_SECTIONS].sort());
+    // What a lane reads from an earlier section of the same lane.
+    const laneOf = (s: string): number => lanes.findIndex((lane) => lane.includes(s));
+    for (const [before, after] of [['services', 'env'], ['services', 'cron'], ['packages', 'security_updates'], ['time', 'logging']] as const) {
+      expect(laneOf(after)).toBe(laneOf(before));
+      expect(lanes[laneOf(before)]!.indexOf(before)).toBeLessThan(lanes[laneOf(after)]!.indexOf(after));
+    }
     // One script, one round trip: every function once.
     for (const a of FACT_AREAS) expect(script.split(`section_${a.section}() {`).length).toBe(2);
   });

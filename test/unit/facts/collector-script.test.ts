@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { renderCollectorScript } from '../../../src/facts/collector-script.js';
+import { COLLECTOR_SECTIONS, FIRST_SECTIONS, renderCollectorScript } from '../../../src/facts/collector-script.js';
 
 const base = { marker: '@@devenv-0123456789abcdef', fingerprintKey: 'k', managedPaths: [], secretPaths: [] };
 
@@ -37,6 +37,28 @@ describe('renderCollectorScript', () => {
     const script = renderCollectorScript(base);
     expect(script.trimEnd().endsWith('} </dev/null')).toBe(true);
     expect(script).not.toContain('\\${');
+  });
+
+  it('runs every section once, the lanes side by side, and prints each section whole (begin … end, nothing of another inside)', () => {
+    const marker = '@@devenv-0123456789abcdef';
+    const run = spawnSync('sh', ['-s'], { input: renderCollectorScript({ ...base, marker }), encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
+    const open: string[] = [];
+    const ended: string[] = [];
+    for (const line of run.stdout.split('\n')) {
+      const [mark, verb, name] = line.split(' ');
+      if (mark !== marker) continue;
+      if (verb === 'begin') {
+        expect(open, `${name} began inside ${open[0]}`).toEqual([]);
+        open.push(name!);
+      } else if (verb === 'end') {
+        expect(open).toEqual([name]);
+        open.pop();
+        ended.push(name!);
+      }
+    }
+    expect(open).toEqual([]);
+    expect([...ended].sort()).toEqual([...COLLECTOR_SECTIONS].sort());
+    expect(ended.slice(0, FIRST_SECTIONS.length)).toEqual([...FIRST_SECTIONS]);
   });
 
   it('hashes a file without its configuration-management header, so a unit written by devenv matches production’s', async () => {
