@@ -43,7 +43,7 @@ printf 'DATABASE_URL=postgres://app:secret@localhost/app\\n' > /etc/default/app 
  */
 export function withSections(script, sections) {
   const tail = /\nrun_sections ([a-z0-9_ ]+)\nrun_lanes ((?:'[a-z0-9_ ]*' ?)+)\n/;
-  if (!tail.test(script)) throw new Error('the collector script no longer ends in `run_sections …` and `run_lanes \'…\' …`: update bench/facts-ssh.mjs');
+  if (!tail.test(script)) throw new Error("the collector script no longer ends in `run_sections …` and `run_lanes '…' …`: update bench/facts-ssh.mjs");
   const keep = (words) => words.split(' ').filter((s) => sections.includes(s));
   return script.replace(tail, (_, first, lanes) => {
     const kept = [...lanes.matchAll(/'([a-z0-9_ ]*)'/g)].map(([, lane]) => keep(lane)).filter((lane) => lane.length > 0);

@@ -126,7 +126,23 @@ export const FIRST_SECTIONS: readonly string[] = ['meta', 'processes'];
 const LANES: readonly (readonly string[])[] = [
   ['services', 'env', 'cron'],
   ['unowned_files', 'conffiles', 'trees', 'files'],
-  ['packages', 'security_updates', 'platform', 'time', 'logging', 'resources', 'apt_sources', 'python', 'accounts', 'listeners', 'sysctl', 'locale', 'ssh', 'firewall', 'fail2ban'],
+  [
+    'packages',
+    'security_updates',
+    'platform',
+    'time',
+    'logging',
+    'resources',
+    'apt_sources',
+    'python',
+    'accounts',
+    'listeners',
+    'sysctl',
+    'locale',
+    'ssh',
+    'firewall',
+    'fail2ban',
+  ],
 ];
 
 /** The lanes with every section that is neither first nor named in a lane added to the last, each section once. */

@@ -365,7 +365,12 @@ describe('the one list of fact areas', () => {
     expect([...first, ...lanes.flat()].sort()).toEqual([...COLLECTOR_SECTIONS].sort());
     // What a lane reads from an earlier section of the same lane.
     const laneOf = (s: string): number => lanes.findIndex((lane) => lane.includes(s));
-    for (const [before, after] of [['services', 'env'], ['services', 'cron'], ['packages', 'security_updates'], ['time', 'logging']] as const) {
+    for (const [before, after] of [
+      ['services', 'env'],
+      ['services', 'cron'],
+      ['packages', 'security_updates'],
+      ['time', 'logging'],
+    ] as const) {
       expect(laneOf(after)).toBe(laneOf(before));
       expect(lanes[laneOf(before)]!.indexOf(before)).toBeLessThan(lanes[laneOf(after)]!.indexOf(after));
     }
