@@ -117,7 +117,7 @@ start() {
       --pidfile "$PIDFILE" --bip "$BIP" --exec-opt native.cgroupdriver=cgroupfs \
       --cgroup-parent /devenv-cgroup2 \
       </dev/null >>"$LOG" 2>&1 &
-  for _ in $(seq 1 60); do up && break; sleep 0.5; done
+  for _ in $(seq 1 120); do up && break; sleep 0.5; done
   up || { say "engine did not come up; see $LOG"; tail -n 20 "$LOG" >&2; exit 3; }
   say "up in $((($(date +%s%N) - t0) / 1000000)) ms (log: $LOG)"
   echo "$DOCKER_HOST"

@@ -29,7 +29,8 @@ start() {
   # setsid + nohup: the service outlives this script and its terminal.
   setsid nohup podman system service --time=0 "$URL" </dev/null >>"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
-  for _ in $(seq 1 60); do up && break; sleep 0.25; done
+  # Up to a minute: a loaded CI machine (load average 10 on two cores) took over 15 s to start it.
+  for _ in $(seq 1 240); do up && break; sleep 0.25; done
   up || { say "service did not come up; see $LOG"; tail -n 20 "$LOG" >&2; exit 3; }
   echo "$URL"
 }

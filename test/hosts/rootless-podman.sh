@@ -128,7 +128,8 @@ start() { local mode=cgroup2 tree
   # --time=0: never exit for idleness. setsid + nohup: it outlives this script.
   setsid nohup bash "$0" _serve </dev/null >>"$LOG" 2>&1 &
   echo $! >"$RUN/service.pid"
-  for _ in $(seq 1 60); do up && break; sleep 0.25; done
+  # Up to a minute: a loaded CI machine (load average 10 on two cores) took over 15 s to start it.
+  for _ in $(seq 1 240); do up && break; sleep 0.25; done
   up || { say "service did not come up; see $LOG"; tail -n 20 "$LOG" >&2; exit 3; }
   echo "$URL"
 }
