@@ -12,10 +12,10 @@ import type { Operation, ResourcePlan } from '../operation.js';
 import type { ObservationQuery, ResourceProvider } from '../provider.js';
 import type { ResourceOf } from '../resource.js';
 import { DEBIAN_PACKAGE, DEBIAN_VERSION, relations } from '../schema.js';
+import { must } from '../target-command.js';
 
 /** A package, with a foreign architecture when it is one (libc6:i386), as the lock keys it. */
 const APT_PACKAGE = new RegExp(`${DEBIAN_PACKAGE.source.slice(0, -1)}(?::[a-z0-9][a-z0-9-]*)?$`);
-import { must } from '../target-command.js';
 
 /**
  * Debian packages: one dpkg-query for all of them, a look in the apt lists only for
@@ -194,6 +194,13 @@ export function planApt(resource: AptResource, observed: ObservedState): Resourc
   const state = installState(installed?.status);
   const current = state === 'installed' ? installed!.version : state === 'not-installed' ? '(not installed)' : `${installed?.version ?? ''} (${state})`.trim();
   const available = observed.availability[name];
+  // apt knows no version of an architecture dpkg has not been told of: the transaction adds it first.
+  const arch = foreignArchOf(name);
+  const addsArchitecture = arch !== undefined && observed.architectures !== undefined && !observed.architectures.foreign.includes(arch);
+  const adding = (to: string, install: string): ResourcePlan => ({
+    changes: [`version: ${current} → ${to} (adds the architecture ${arch})`],
+    operation: { kind: 'apt', name, install },
+  });
 
   if (ensure === 'absent') {
     if (state === 'not-installed' || state === 'config-files') return { changes: [] };
@@ -205,10 +212,12 @@ export function planApt(resource: AptResource, observed: ObservedState): Resourc
   }
   if (ensure === 'present') {
     if (state === 'installed') return { changes: [] };
+    if (addsArchitecture) return adding('its candidate', name);
     if (!available?.candidate) return { changes: [], problem: `package ${name} is not available from the configured repositories` };
     return { changes: [`version: ${current} → ${available.candidate}`], operation: { kind: 'apt', name, install: name } };
   }
   if (ensure === 'latest') {
+    if (addsArchitecture) return adding('its candidate', name);
     if (!available?.candidate) {
       if (state === 'installed') return { changes: [] };
       return { changes: [], problem: `package ${name} is not available from the configured repositories` };
@@ -218,11 +227,7 @@ export function planApt(resource: AptResource, observed: ObservedState): Resourc
   }
   // An exact version: the pin.
   if (state === 'installed' && installed!.version === ensure) return { changes: [] };
-  const arch = foreignArchOf(name);
-  if (arch !== undefined && observed.architectures && !observed.architectures.foreign.includes(arch)) {
-    // apt knows no version of an architecture dpkg has not been told of: the transaction adds it first.
-    return { changes: [`version: ${current} → ${ensure} (adds the architecture ${arch})`], operation: { kind: 'apt', name, install: `${name}=${ensure}` } };
-  }
+  if (addsArchitecture) return adding(ensure, `${name}=${ensure}`);
   if (!available || !available.versions.includes(ensure)) {
     const versions = available?.versions.length ? available.versions.join(', ') : 'none';
     return { changes: [], problem: `package ${name} version ${ensure} is not available from the configured repositories (available: ${versions})` };
