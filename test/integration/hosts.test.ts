@@ -70,7 +70,7 @@ for (const host of hosts) {
 
     beforeAll(async () => {
       if (why) throw new Error(`CI is set, so this host must be tested, but ${why}`);
-      const started = await execa('bash', [host.script, 'start'], { reject: false, timeout: 180_000 });
+      const started = await execa('bash', [host.script, 'start'], { reject: false, timeout: 240_000 });
       if (started.exitCode !== 0) throw new Error(`${host.script} start failed: ${started.stderr}`);
       dockerHost = started.stdout.trim();
       // The box from the host engine, once per engine (its image cache outlives the run).
@@ -123,7 +123,7 @@ for (const host of hosts) {
         const absent = await devenv(['status'], { cwd: dir, env: env() });
         expect(absent.exitCode).toBe(3);
         expect(absent.stderr.trimEnd().split('\n')[0]).toMatch(/^devenv: the Docker engine is not reachable at unix:\/\/\/run\/devenv-cgroup2\/docker\.sock$/);
-        expect((await execa('bash', [host.script, 'start'], { reject: false, timeout: 180_000 })).exitCode).toBe(0);
+        expect((await execa('bash', [host.script, 'start'], { reject: false, timeout: 240_000 })).exitCode).toBe(0);
         const up = await devenv(['up', '--json'], { cwd: dir, env: env() });
         expect(up.exitCode, up.stderr).toBe(0);
         expect(JSON.parse(up.stdout)).toMatchObject({ action: 'started', state: 'running' });

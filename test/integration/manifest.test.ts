@@ -96,7 +96,9 @@ describeWithEngine('manifest engine against a real systemd container', () => {
     const pending = Object.fromEntries(planned.resources.filter((r) => r.status === 'pending').map((r) => [r.ref, r]));
     expect(Object.keys(pending).sort()).toEqual(['apt:gunicorn', 'file:/etc/nginx/sites-available/mysite', 'service:mysite', 'service:nginx', 'user:mysite']);
     expect(pending['file:/etc/nginx/sites-available/mysite']!.diff).toContain('-# hand edit');
-    expect(pending['service:mysite']!.changes).toContain('state: inactive → running');
+    // Stopped by hand: inactive, or failed when gunicorn's master exits non-zero on SIGTERM (it does when
+    // a worker is still booting, as on a loaded CI machine); either way the plan brings it back to running.
+    expect(pending['service:mysite']!.changes).toEqual(expect.arrayContaining([expect.stringMatching(/^state: (inactive|failed) → running$/)]));
     expect(pending['apt:gunicorn']!.changes).toEqual([expect.stringMatching(/^version: .* → 20\.1\.0-6\+deb12u1$/)]);
     expect(pending['user:mysite']!.changes).toEqual(['shell: /bin/bash → /usr/sbin/nologin']);
     expect(pending['service:nginx']!.changes).toEqual(['reload on refresh (file:/etc/nginx/sites-available/mysite)']);
