@@ -34,6 +34,15 @@ describe('manifest schema', () => {
     );
   });
 
+  it('takes a foreign architecture after a colon, and rejects a malformed one at its key', () => {
+    expect(manifestFromText('apt:\n  libc6:i386: { ensure: "2.36-9" }\n').declarations.map((r) => r.ref)).toEqual(['apt:libc6:i386']);
+    for (const bad of ['libc6:', 'libc6:I386', 'libc6:i386:amd64', ':i386']) {
+      expect(errorOf(() => manifestFromText(`apt:\n  "${bad}": {}\n`))).toMatch(
+        new RegExp(`^${FILE}:2:3: apt\\["${bad}"\\]: "${bad}" is not a Debian package name`),
+      );
+    }
+  });
+
   it('rejects a version that is not a Debian version, at the value', () => {
     const message = errorOf(() => manifestFromText('apt:\n  nginx:\n    ensure: "1.22 && reboot"\n'));
     expect(message).toMatch(new RegExp(`^${FILE}:3:13: apt.nginx.ensure: must be present, latest, absent, purged or an exact Debian version`));
